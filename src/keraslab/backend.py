@@ -1,0 +1,83 @@
+"""Choosing the Keras backend.
+
+Keras fixes its backend when it is first imported, from the ``KERAS_BACKEND`` environment
+variable. Everything here therefore runs *before* ``import keras``; a comparison across backends
+runs each backend in its own subprocess (see :func:`subprocess_env`).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import sys
+
+from keraslab.errors import KeraslabError
+
+#: backend name -> (module that must be importable, the extra that installs it)
+BACKENDS = {
+    "tensorflow": ("tensorflow", "pip install keraslab  (tensorflow-cpu is a base dependency)"),
+    "jax": ("jax", "pip install 'keraslab[jax]'"),
+    "torch": ("torch", "pip install 'keraslab[torch]'"),
+}
+DEFAULT_BACKEND = "tensorflow"  # as in the original module guide
+
+
+def is_installed(name: str) -> bool:
+    module = BACKENDS[name][0]
+    return importlib.util.find_spec(module) is not None
+
+
+def available() -> list[str]:
+    """The backends whose package is importable here, in a fixed order."""
+    return [name for name in BACKENDS if is_installed(name)]
+
+
+def check(name: str) -> str:
+    """Validate a backend name and that its package is installed; return the name."""
+    if name not in BACKENDS:
+        raise KeraslabError(f"unknown backend {name!r}; choose one of: {', '.join(BACKENDS)}")
+    if not is_installed(name):
+        raise KeraslabError(
+            f"backend {name!r} needs the package {BACKENDS[name][0]!r}, which is not installed; "
+            f"install it with: {BACKENDS[name][1]}"
+        )
+    return name
+
+
+def select(name: str | None = None) -> str:
+    """Set ``KERAS_BACKEND`` before Keras is imported. Returns the backend chosen.
+
+    ``None`` keeps an existing ``KERAS_BACKEND`` or falls back to TensorFlow.
+    """
+    name = name or os.environ.get("KERAS_BACKEND") or DEFAULT_BACKEND
+    check(name)
+    if "keras" in sys.modules:
+        import keras
+
+        active = keras.backend.backend()
+        if active != name:
+            raise KeraslabError(
+                f"Keras was already imported with backend {active!r}; cannot switch to {name!r} "
+                "in the same process (run it in a new process, e.g. `keraslab run --backend "
+                f"{name}`)"
+            )
+    os.environ["KERAS_BACKEND"] = name
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # keep TensorFlow's C++ log noise off the terminal
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing chatter is not for learners
+    return name
+
+
+def active() -> str:
+    """The backend Keras really runs on (imports Keras)."""
+    import keras
+
+    return keras.backend.backend()
+
+
+def subprocess_env(name: str) -> dict[str, str]:
+    """An environment for a child process that runs Keras on ``name``."""
+    env = dict(os.environ)
+    env["KERAS_BACKEND"] = check(name)
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    return env

@@ -1,0 +1,200 @@
+"""``keraslab`` command line: list | data | run | report | predict.
+
+Keras is imported only after ``--backend`` has set ``KERAS_BACKEND``. Bad input is one line on
+stderr and exit code 2; an interrupted run leaves nothing half-written (exit 130).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from keraslab.errors import KeraslabError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2 — never a usage dump
+        raise KeraslabError(f"{message} (see `keraslab {self.prog.split()[-1]} --help`)"
+                            if " " in self.prog else f"{message} (see `keraslab --help`)")
+
+
+def _add_out(p):
+    p.add_argument("--out", default="runs", help="run store folder (default: runs/); plots/ and the "
+                   "report go beside it")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from keraslab.backend import BACKENDS
+    from keraslab.config import PROFILES
+
+    parser = _Parser(prog="keraslab", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    sub.add_parser("list", help="experiments, profiles and backends")
+
+    sub.add_parser("data", help="fetch and verify MNIST ahead of time")
+
+    run = sub.add_parser("run", help="run experiments and store their results")
+    run.add_argument("experiments", nargs="*", default=["all"], help="experiment names, or 'all' (default)")
+    run.add_argument("--profile", default=None, help=f"one of {', '.join(PROFILES)} (default: standard)")
+    run.add_argument("--backend", default=None, help=f"Keras backend: {', '.join(BACKENDS)} (default: tensorflow)")
+    run.add_argument("--seeds", type=int, default=None, help="number of seeds (0..N-1); default from the profile")
+    run.add_argument("--config", default=None, help="JSON file of config fields (flat for one experiment, or "
+                     "keyed by experiment name)")
+    det = run.add_mutually_exclusive_group()
+    det.add_argument("--deterministic", dest="deterministic", action="store_true", default=None,
+                     help="exact repeats (on by default in quick)")
+    det.add_argument("--no-deterministic", dest="deterministic", action="store_false")
+    run.add_argument("--no-plots", action="store_true", help="store results only; draw nothing")
+    _add_out(run)
+
+    rep = sub.add_parser("report", help="redraw plots and build REPORT.md + report.html from the store")
+    _add_out(rep)
+
+    pred = sub.add_parser("predict", help="classify a 28x28 digit image (.png or .npy) with a stored CNN")
+    pred.add_argument("image")
+    pred.add_argument("--model", default=None, help="a .keras file (default: the latest cnn run's simple_cnn)")
+    pred.add_argument("--backend", default=None)
+    _add_out(pred)
+    return parser
+
+
+def plots_dir_for(out: str | Path) -> Path:
+    return Path(out).resolve().parent / "plots"
+
+
+def cmd_list(args) -> int:
+    from keraslab import backend, experiments
+    from keraslab.config import PROFILE_HELP
+
+    print("experiments:")
+    for name in experiments.names():
+        print(f"  {name:12s} {experiments.module(name).DESCRIPTION}")
+    print("profiles:")
+    for name, text in PROFILE_HELP.items():
+        print(f"  {name:12s} {text}")
+    print("backends:")
+    for name in backend.BACKENDS:
+        print(f"  {name:12s} {'installed' if backend.is_installed(name) else 'not installed: ' + backend.BACKENDS[name][1]}")
+    return 0
+
+
+def cmd_data(args) -> int:
+    from keraslab import backend, data
+
+    backend.select(None)
+    t = time.perf_counter()
+    (x_train, _), (x_test, _) = data.load_mnist()
+    print(f"MNIST ready: {len(x_train)} train + {len(x_test)} test images, verified, at {data.cache_path()} "
+          f"({time.perf_counter() - t:.1f}s)")
+    return 0
+
+
+def _configs(args):
+    from keraslab import experiments
+    from keraslab.config import DEFAULT_PROFILE, PROFILES, load_config_file, seeds_for
+
+    names = experiments.names() if args.experiments in (["all"], []) else list(dict.fromkeys(args.experiments))
+    for n in names:
+        experiments.module(n)  # unknown names fail here, before anything runs
+    profile = args.profile or DEFAULT_PROFILE
+    if profile not in PROFILES:
+        raise KeraslabError(f"unknown profile {profile!r}; choose one of: {', '.join(PROFILES)}")
+    file_data = load_config_file(args.config) if args.config else {}
+    per_experiment = bool(file_data) and set(file_data) <= set(experiments.names())
+    if file_data and not per_experiment and len(names) != 1:
+        raise KeraslabError("a flat --config file applies to one experiment; name it, or key the file by "
+                            "experiment name")
+    configs = []
+    for n in names:
+        overrides = dict(file_data.get(n, {}) if per_experiment else file_data)
+        if args.seeds is not None:
+            overrides["seeds"] = seeds_for(args.seeds)
+        if args.deterministic is not None:
+            overrides["deterministic"] = args.deterministic
+        cls = experiments.module(n).Config
+        preset = dict(getattr(cls, "PRESETS", {}).get(profile, {}))
+        preset.update(overrides)
+        configs.append((n, cls.from_dict(preset, profile=profile)))
+    return configs
+
+
+def cmd_run(args) -> int:
+    from keraslab import backend
+
+    name = backend.select(args.backend)
+    configs = _configs(args)  # validate everything before any training starts
+    from keraslab import experiments
+    from keraslab.store import RunStore
+
+    store = RunStore(args.out)
+    store.ensure_writable()
+    print(f"keraslab: Keras backend: {backend.active()}")
+    assert backend.active() == name
+    for exp, config in configs:
+        experiments.execute(exp, config, store)
+        if not args.no_plots:
+            from keraslab import plots
+
+            files = plots.render(store, plots_dir_for(args.out), experiments=[exp])
+            if files:
+                print(f"keraslab: plots written: {', '.join(str(f) for f in files)}")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from keraslab import report
+
+    out = Path(args.out)
+    if not out.is_dir():
+        raise KeraslabError(f"no run store at {out}; run `keraslab run --out {out}` first")
+    paths = report.build(out)
+    for p in paths:
+        print(f"keraslab: wrote {p}")
+    return 0
+
+
+def cmd_predict(args) -> int:
+    from keraslab import backend
+
+    backend.select(args.backend)
+    from keraslab import predict
+
+    for line in predict.main(args.image, model_path=args.model, store_root=args.out):
+        print(line)
+    return 0
+
+
+COMMANDS = {"list": cmd_list, "data": cmd_data, "run": cmd_run, "report": cmd_report, "predict": cmd_predict}
+
+
+def main(argv=None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            build_parser().print_help()
+            return 2
+        return COMMANDS[args.command](args)
+    except KeraslabError as exc:
+        print(f"keraslab: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("keraslab: interrupted; the unfinished run was discarded, earlier runs are intact", file=sys.stderr)
+        return 130
+    except OSError as exc:  # a full disk, a vanished folder: one line, earlier runs intact
+        print(f"keraslab: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug or a library failure: still one line, the details on request
+        if os.environ.get("KERASLAB_DEBUG"):
+            raise
+        first = (str(exc).strip().splitlines() or [""])[0][:300]
+        print(f"keraslab: error: {type(exc).__name__}: {first} (set KERASLAB_DEBUG=1 for the traceback)",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,164 @@
+"""Functional API and subclassing.
+
+The original module guide's ``keras_functional_demo.py``: a simple functional model, the
+branching model, a residual model (compared over seeds on Iris), a multi-input/multi-output
+model with an auxiliary head, the subclassed ``CustomModel`` saved and reloaded, and the same
+architecture built with the Sequential and the Functional API, shown to be the same function
+and to train the same.
+"""
+
+from __future__ import annotations
+
+import io
+from contextlib import redirect_stdout
+from dataclasses import dataclass
+
+import numpy as np
+
+from keraslab.config import BaseConfig, param
+from keraslab.experiments import Result
+
+DESCRIPTION = "simple/branching/residual functional models, multi-input/output, subclassing, API equivalence"
+ARCHITECTURES = ("simple", "branching", "residual")
+
+
+@dataclass(frozen=True)
+class Config(BaseConfig):
+    epochs: int = param(100, "Iris is tiny: 100 epochs reach a plateau", min=1, max=10_000)
+    batch_size: int = param(16, "small batches suit the 90 training flowers", min=1, max=4096)
+    architectures: tuple[str, ...] = param(ARCHITECTURES, "models compared over seeds", choices=ARCHITECTURES)
+    moons_samples: int = param(1000, "make_moons points for the Sequential-vs-Functional twin", min=50, max=1_000_000)
+    equivalence_epochs: int = param(40, "epochs for each API twin", min=1, max=10_000)
+    aux_loss_weight: float = param(0.2, "weight of the auxiliary head's loss (main head: 1.0)", min=0.0, max=10.0)
+
+    PRESETS = {
+        "quick": {"epochs": 5, "equivalence_epochs": 3, "moons_samples": 200, "seeds": (0, 1), "deterministic": True},
+        "standard": {"seeds": (0, 1, 2)},
+        "full": {"epochs": 200, "equivalence_epochs": 100, "seeds": (0, 1, 2, 3, 4, 5, 6, 7, 8, 9)},
+    }
+
+
+def summary_text(model) -> str:
+    buf = io.StringIO()
+    with redirect_stdout(buf):
+        model.summary(line_length=100)
+    return buf.getvalue()
+
+
+def architecture_diagram(model, folder, log=print) -> dict:
+    """``<name>.png`` via ``keras.utils.plot_model`` (needs Graphviz + pydot), else a text summary.
+
+    Always writes ``<name>.txt`` (the summary); returns what was written and why.
+    """
+    import keras
+
+    (folder / f"{model.name}.txt").write_text(summary_text(model))
+    try:
+        keras.utils.plot_model(model, to_file=str(folder / f"{model.name}.png"), show_shapes=True,
+                               show_layer_names=True, dpi=80)
+        return {"diagram": f"{model.name}.png", "summary": f"{model.name}.txt"}
+    except (ImportError, OSError, FileNotFoundError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return {"diagram": None, "summary": f"{model.name}.txt", "why_no_diagram": reason[:200]}
+
+
+def train_classifier(model, splits, config, seed, loss="sparse_categorical_crossentropy", epochs=None,
+                     verbose=0):
+    (x_train, y_train), (x_val, y_val), (x_test, y_test) = splits
+    model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
+    h = model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=epochs or config.epochs,
+                  batch_size=config.batch_size, verbose=verbose, shuffle=True)
+    _, acc = model.evaluate(x_test, y_test, verbose=0)
+    return h, float(acc)
+
+
+def run(config: Config, out) -> Result:
+    import keras
+
+    from keraslab import data
+    from keraslab.models import functional as F
+    from keraslab.models.sequential import build_moons_mlp
+    from keraslab.train import history_dict, mean_std, seed_everything
+
+    histories, metrics = {}, {}
+    diagrams_dir = out.path / "diagrams"
+    diagrams_dir.mkdir()
+    diagrams = {}
+    builders = {"simple": F.build_simple, "branching": F.build_branching, "residual": F.build_residual}
+
+    # 1. Architecture comparison on Iris, a fresh model per architecture and seed.
+    arch = {}
+    for name in config.architectures:
+        accs = []
+        for seed in config.seeds:
+            seed_everything(seed, config.deterministic)
+            model = builders[name]()
+            h, acc = train_classifier(model, data.iris(seed), config, seed)
+            histories[f"architectures/{name}/seed{seed}"] = history_dict(h)
+            accs.append(acc)
+            print(f"  {name:10s} seed {seed}: test accuracy {acc:.4f}")
+        arch[name] = {"test_accuracy": mean_std(accs), "params": int(model.count_params())}
+        diagrams[name] = architecture_diagram(model, diagrams_dir)
+    metrics["architectures"] = arch
+
+    # 2. Multi-input / multi-output: sepal and petal measurements as two inputs, two heads.
+    seed = config.seeds[0]
+    seed_everything(seed, config.deterministic)
+    (xtr, ytr), (xva, yva), (xte, yte) = data.iris(seed)
+    as_inputs = lambda x: {"sepal": x[:, :2], "petal": x[:, 2:]}  # noqa: E731
+    multi = F.build_multi_io()
+    multi.compile(optimizer="adam",
+                  loss={"main": "sparse_categorical_crossentropy", "aux": "sparse_categorical_crossentropy"},
+                  loss_weights={"main": 1.0, "aux": config.aux_loss_weight},
+                  metrics={"main": ["accuracy"], "aux": ["accuracy"]})
+    h = multi.fit(as_inputs(xtr), {"main": ytr, "aux": ytr}, validation_data=(as_inputs(xva), {"main": yva, "aux": yva}),
+                  epochs=config.epochs, batch_size=config.batch_size, verbose=0)
+    histories["multi_io"] = history_dict(h)
+    ev = multi.evaluate(as_inputs(xte), {"main": yte, "aux": yte}, verbose=0, return_dict=True)
+    metrics["multi_io"] = {"evaluation": {k: float(v) for k, v in ev.items()}, "params": int(multi.count_params()),
+                           "loss_weights": {"main": 1.0, "aux": config.aux_loss_weight},
+                           "inputs": ["sepal (length, width)", "petal (length, width)"]}
+    multi.save(out.path / "multi_io.keras")
+    diagrams["multi_io"] = architecture_diagram(multi, diagrams_dir)
+
+    # 3. Subclassed model through the same fit, saved and reloaded with safe_mode=True.
+    seed_everything(seed, config.deterministic)
+    custom = F.CustomModel(hidden=64, n_classes=3, name="custom_model")
+    h, acc = train_classifier(custom, data.iris(seed), config, seed)
+    histories["custom_model"] = history_dict(h)
+    path = out.path / "custom_model.keras"
+    custom.save(path)
+    reloaded = keras.models.load_model(path, safe_mode=True)
+    probe = xte[:8]
+    diff = float(np.max(np.abs(custom.predict(probe, verbose=0) - reloaded.predict(probe, verbose=0))))
+    metrics["subclassed"] = {"test_accuracy": acc, "params": int(custom.count_params()),
+                             "reload_max_abs_diff": diff, "file": path.name}
+
+    # 4. Sequential vs Functional: (i) same weights, same outputs; (ii) same seed, same training.
+    diffs, hist_gaps = [], []
+    test_acc = {"sequential": [], "functional": []}
+    for s in config.seeds:
+        splits = data.moons(config.moons_samples, 0.3, s)
+        seed_everything(s, config.deterministic)
+        seq = build_moons_mlp()
+        fun = F.functional_twin_of_moons_mlp()
+        fun.set_weights(seq.get_weights())
+        x = splits[2][0]
+        diffs.append(float(np.max(np.abs(seq.predict(x, verbose=0) - fun.predict(x, verbose=0)))))
+        losses = {}
+        for api, build in (("sequential", build_moons_mlp), ("functional", F.functional_twin_of_moons_mlp)):
+            seed_everything(s, config.deterministic)  # same seed -> same initial weights and batch order
+            h, acc = train_classifier(build(), splits, config, s, loss="binary_crossentropy",
+                                      epochs=config.equivalence_epochs)
+            histories[f"api/{api}/seed{s}"] = history_dict(h)
+            test_acc[api].append(acc)
+            losses[api] = np.array(histories[f"api/{api}/seed{s}"]["loss"])
+        hist_gaps.append(float(np.max(np.abs(losses["functional"] - losses["sequential"]))))
+    metrics["api_equivalence"] = {
+        "same_weights_max_abs_diff": max(diffs),
+        "same_seed_max_loss_gap": max(hist_gaps),
+        "test_accuracy": {api: mean_std(v) for api, v in test_acc.items()},
+        "accuracy_difference": mean_std([f - q for f, q in zip(test_acc["functional"], test_acc["sequential"])]),
+    }
+    metrics["diagrams"] = diagrams
+    return Result(metrics=metrics, history=histories)

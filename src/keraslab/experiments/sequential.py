@@ -1,0 +1,125 @@
+"""Sequential API: moons (binary), Iris (multiclass), and the optimizer comparison.
+
+The original module guide's ``keras_sequential_demo.py``: the 16-8-1 MLP on make_moons with
+binary cross-entropy and Adam, a small multiclass MLP on Iris, and SGD / Adam / RMSprop /
+Adagrad on the same architecture and data, a fresh model per arm and several seeds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from keraslab.config import BaseConfig, param
+from keraslab.experiments import Result
+
+DESCRIPTION = "moons + Iris with Sequential models; SGD/Adam/RMSprop/Adagrad compared over seeds"
+OPTIMIZERS = ("sgd", "adam", "rmsprop", "adagrad")
+
+
+@dataclass(frozen=True)
+class Config(BaseConfig):
+    moons_samples: int = param(1000, "make_moons points; 1000 as in typical sklearn demos", min=50, max=1_000_000)
+    moons_noise: float = param(0.3, "label noise that caps accuracy near the guide's ~91%", min=0.0, max=2.0)
+    epochs: int = param(100, "epochs for the moons and Iris models", min=1, max=10_000)
+    optimizer_epochs: int = param(60, "epochs per optimizer arm (same for every arm)", min=1, max=10_000)
+    batch_size: int = param(32, "Keras' default batch size", min=1, max=65_536)
+    optimizers: tuple[str, ...] = param(OPTIMIZERS, "arms of the comparison, Keras' default settings", choices=OPTIMIZERS)
+    converge_at: float = param(0.85, "validation accuracy that counts as converged (convergence speed)", min=0.0, max=1.0)
+    grid_steps: int = param(200, "resolution of the decision-boundary surface", min=10, max=2000)
+
+    PRESETS = {
+        "quick": {"moons_samples": 300, "epochs": 8, "optimizer_epochs": 5, "seeds": (0,),
+                  "grid_steps": 60, "deterministic": True},
+        "standard": {"seeds": (0, 1, 2)},
+        "full": {"epochs": 200, "optimizer_epochs": 100, "seeds": (0, 1, 2, 3, 4)},
+    }
+
+
+def decision_surface(model, x: np.ndarray, steps: int):
+    """P(class 1) on a ``steps``×``steps`` grid covering the data with a margin."""
+    lo, hi = x.min(axis=0) - 0.5, x.max(axis=0) + 0.5
+    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], steps), np.linspace(lo[1], hi[1], steps))
+    grid = np.c_[gx.ravel(), gy.ravel()].astype("float32")
+    p = model.predict(grid, batch_size=4096, verbose=0).reshape(gx.shape)
+    return gx.astype("float32"), gy.astype("float32"), p.astype("float32")
+
+
+def train_moons(config: Config, seed: int, optimizer="adam", epochs=None, build=None):
+    """One moons model: returns (model, history dict, test accuracy, splits)."""
+    from keraslab import data
+    from keraslab.models.sequential import build_moons_mlp
+    from keraslab.train import history_dict, seed_everything, verbose, weights_fingerprint
+
+    seed_everything(seed, config.deterministic)
+    splits = data.moons(config.moons_samples, config.moons_noise, seed)
+    (x_train, y_train), (x_val, y_val), (x_test, y_test) = splits
+    model = (build or build_moons_mlp)()
+    initial = weights_fingerprint(model)
+    model.compile(optimizer=optimizer, loss="binary_crossentropy", metrics=["accuracy"])
+    history = model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=epochs or config.epochs,
+                        batch_size=config.batch_size, verbose=verbose() if epochs is None else 0)
+    _, test_acc = model.evaluate(x_test, y_test, verbose=0)
+    return model, history_dict(history), float(test_acc), splits, initial
+
+
+def run(config: Config, out, build=None) -> Result:
+    from keraslab import data
+    from keraslab.models.sequential import build_iris_mlp
+    from keraslab.train import epochs_to_reach, history_dict, mean_std, seed_everything, verbose
+
+    seed = config.seeds[0]
+    histories, metrics = {}, {}
+
+    # 1. Binary classification on make_moons (the guide's 16-8-1 model).
+    model, hist, test_acc, splits, _ = train_moons(config, seed, build=build)
+    (x_train, y_train), _, (x_test, y_test) = splits
+    histories["moons"] = hist
+    gx, gy, gp = decision_surface(model, np.concatenate([x_train, x_test]), config.grid_steps)
+    new_points = np.array([[0.0, 0.5], [1.0, -0.5], [-1.0, 0.5], [2.0, 0.0], [0.5, 0.25]], dtype="float32")
+    probs = model.predict(new_points, verbose=0).ravel()
+    metrics["moons"] = {"test_accuracy": test_acc, "seed": seed, "params": int(model.count_params()),
+                        "final_val_accuracy": hist["val_accuracy"][-1],
+                        "predict_demo": [{"point": p.tolist(), "probability": float(q), "class": int(q >= 0.5)}
+                                         for p, q in zip(new_points, probs)]}
+
+    # 2. Multiclass classification on Iris (scaler fit on the training split only).
+    seed_everything(seed, config.deterministic)
+    (xi_train, yi_train), (xi_val, yi_val), (xi_test, yi_test) = data.iris(seed)
+    iris_model = build_iris_mlp()
+    iris_model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    h = iris_model.fit(xi_train, yi_train, validation_data=(xi_val, yi_val), epochs=config.epochs,
+                       batch_size=config.batch_size, verbose=verbose())
+    histories["iris"] = history_dict(h)
+    metrics["iris"] = {"test_accuracy": float(iris_model.evaluate(xi_test, yi_test, verbose=0)[1]),
+                       "seed": seed, "params": int(iris_model.count_params()), "n_test": int(len(yi_test))}
+
+    # 3. Optimizer comparison: a fresh model per arm and seed; same data and epochs for every arm.
+    comparison = {}
+    for opt in config.optimizers:
+        accs, reach, initial = [], [], {}
+        for s in config.seeds:
+            m, hist_o, acc, _, init = train_moons(config, s, optimizer=opt, epochs=config.optimizer_epochs,
+                                                  build=build)
+            histories[f"optimizers/{opt}/seed{s}"] = hist_o
+            accs.append(acc)
+            reach.append(epochs_to_reach(hist_o["val_accuracy"], config.converge_at))
+            initial[str(s)] = init
+            print(f"  optimizer {opt:8s} seed {s}: test accuracy {acc:.4f}, "
+                  f"epochs to val_accuracy>={config.converge_at}: {reach[-1]}")
+        reached = [r for r in reach if r is not None]
+        comparison[opt] = {
+            "test_accuracy": mean_std(accs),
+            "epochs_to_converge": mean_std(reached) if reached else None,
+            "epochs_to_converge_per_seed": reach,
+            "converged_seeds": len(reached),
+            "initial_weights": initial,
+        }
+    metrics["optimizers"] = comparison
+    metrics["optimizer_settings"] = {"epochs": config.optimizer_epochs, "batch_size": config.batch_size,
+                                     "converge_at": config.converge_at,
+                                     "learning_rates": "Keras defaults: sgd 0.01, adam/rmsprop/adagrad 0.001"}
+    out.write_arrays(grid_x=gx, grid_y=gy, grid_p=gp, x_train=x_train, y_train=y_train,
+                     x_test=x_test, y_test=y_test)
+    return Result(metrics=metrics, history=histories)

@@ -1,0 +1,241 @@
+"""One function per figure. Each reads stored runs only — plots never train.
+
+``render(store, plots_dir)`` draws every figure whose experiment has a finished run and returns
+the files written; a missing experiment is skipped (the report says so).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("MPLBACKEND", "Agg")  # files, not windows: works headless and in CI
+
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from keraslab.store import Run, RunStore, atomic_write_bytes  # noqa: E402
+
+#: one colour per optimizer / model, the same in every figure
+COLORS = {"sgd": "#1f77b4", "adam": "#d62728", "rmsprop": "#2ca02c", "adagrad": "#9467bd",
+          "simple": "#1f77b4", "branching": "#ff7f0e", "residual": "#2ca02c", "sequential": "#17becf",
+          "functional": "#e377c2", "simple_cnn": "#1f77b4", "improved_cnn": "#d62728",
+          "functional_cnn": "#2ca02c", "no_callbacks": "#7f7f7f", "early_stopping": "#1f77b4",
+          "early_stopping_reduce_lr": "#d62728"}
+LABELS = {"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSprop", "adagrad": "Adagrad",
+          "simple_cnn": "Simple CNN", "improved_cnn": "Improved CNN", "functional_cnn": "Functional CNN",
+          "no_callbacks": "No callbacks", "early_stopping": "EarlyStopping",
+          "early_stopping_reduce_lr": "EarlyStopping + ReduceLROnPlateau"}
+
+
+def label(key: str) -> str:
+    return LABELS.get(key, key.replace("_", " ").capitalize())
+
+
+def save(fig, path: Path) -> Path:
+    """Write a figure atomically (a killed redraw never leaves a broken PNG)."""
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, buf.getvalue())
+    return path
+
+
+def _curves(ax, hist: dict, metric: str, title: str):
+    epochs = np.arange(1, len(hist[metric]) + 1)
+    ax.plot(epochs, hist[metric], label=f"train {metric}")
+    if f"val_{metric}" in hist:
+        ax.plot(epochs, hist[f"val_{metric}"], label=f"validation {metric}", linestyle="--")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(metric)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+
+
+def mean_band(curves: list[list[float]]):
+    """Mean and std over seeds of curves that may differ in length (truncate to the shortest)."""
+    n = min(len(c) for c in curves)
+    a = np.array([c[:n] for c in curves], dtype="float64")
+    return np.arange(1, n + 1), a.mean(axis=0), a.std(axis=0)
+
+
+# --------------------------------------------------------------------------- sequential
+
+
+def sequential_training_history(run: Run, path: Path) -> Path:
+    hist = run.history["moons"]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    _curves(axes[0], hist, "loss", "make_moons: binary cross-entropy")
+    _curves(axes[1], hist, "accuracy", "make_moons: accuracy")
+    fig.suptitle(f"Sequential 16-8-1 MLP on make_moons (test accuracy {run.metrics['moons']['test_accuracy']:.3f})")
+    return save(fig, path)
+
+
+def sequential_decision_boundary(run: Run, path: Path) -> Path:
+    a = run.arrays()
+    fig, ax = plt.subplots(figsize=(7, 5.5))
+    cs = ax.contourf(a["grid_x"], a["grid_y"], a["grid_p"], levels=np.linspace(0, 1, 21), cmap="RdBu_r", alpha=0.8)
+    ax.contour(a["grid_x"], a["grid_y"], a["grid_p"], levels=[0.5], colors="k", linewidths=1.5)
+    fig.colorbar(cs, ax=ax, label="P(class 1)")
+    for name, marker in (("train", "o"), ("test", "^")):
+        x, y = a[f"x_{name}"], a[f"y_{name}"]
+        ax.scatter(x[:, 0], x[:, 1], c=y, cmap="RdBu_r", edgecolors="k", s=18 if name == "train" else 30,
+                   marker=marker, label=f"{name} points", vmin=0, vmax=1)
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    ax.set_title("Decision boundary (black line: P = 0.5)")
+    ax.legend(loc="lower right")
+    return save(fig, path)
+
+
+def _optimizer_histories(run: Run) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for key, hist in run.history.items():
+        if key.startswith("optimizers/"):
+            out.setdefault(key.split("/")[1], []).append(hist)
+    return out
+
+
+def sequential_optimizer_comparison(run: Run, path: Path) -> Path:
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    n_seeds = len(run.config["seeds"])
+    for opt, hists in _optimizer_histories(run).items():
+        for ax, metric in zip(axes, ("val_loss", "val_accuracy")):
+            x, m, s = mean_band([h[metric] for h in hists])
+            ax.plot(x, m, color=COLORS.get(opt), label=label(opt))
+            ax.fill_between(x, m - s, m + s, color=COLORS.get(opt), alpha=0.2)
+    for ax, metric in zip(axes, ("validation loss", "validation accuracy")):
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        ax.grid(alpha=0.3)
+        ax.legend()
+        ax.set_title(f"{metric} (mean ± std over {n_seeds} seed{'s' * (n_seeds > 1)})")
+    threshold = run.metrics["optimizer_settings"]["converge_at"]
+    axes[1].axhline(threshold, color="k", linestyle=":", linewidth=1)
+    fig.suptitle("Optimizer comparison on make_moons (same model, data and epochs)")
+    return save(fig, path)
+
+
+def bars_with_errors(ax, names, means, stds, ylabel, title, colors=None):
+    colors = colors or [COLORS.get(n) for n in names]
+    bars = ax.bar([label(n) for n in names], means, yerr=stds, capsize=6, color=colors, alpha=0.85)
+    for b, m, s in zip(bars, means, stds):
+        ax.text(b.get_x() + b.get_width() / 2, m + s + 0.005, f"{m:.3f}", ha="center", va="bottom", fontsize=9)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(axis="y", alpha=0.3)
+
+
+def sequential_test_accuracy_comparison(run: Run, path: Path) -> Path:
+    comp = run.metrics["optimizers"]
+    names = list(comp)
+    means = [comp[n]["test_accuracy"]["mean"] for n in names]
+    stds = [comp[n]["test_accuracy"]["std"] for n in names]
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    bars_with_errors(ax, names, means, stds, "test accuracy",
+                     f"Final test accuracy by optimizer (error bars: std over {comp[names[0]]['test_accuracy']['n']} seeds)")
+    ax.set_ylim(max(0.0, min(means) - 0.15), 1.0)
+    return save(fig, path)
+
+
+# --------------------------------------------------------------------------- functional
+
+
+def _grouped(run: Run, prefix: str) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for key, hist in run.history.items():
+        if key.startswith(prefix + "/"):
+            out.setdefault(key.split("/")[1], []).append(hist)
+    return out
+
+
+def functional_models_comparison(run: Run, path: Path) -> Path:
+    arch = run.metrics["architectures"]
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    for name, hists in _grouped(run, "architectures").items():
+        x, m, s = mean_band([h["val_accuracy"] for h in hists])
+        axes[0].plot(x, m, color=COLORS.get(name), label=f"{label(name)} ({arch[name]['params']} params)")
+        axes[0].fill_between(x, m - s, m + s, color=COLORS.get(name), alpha=0.2)
+    axes[0].set_xlabel("epoch")
+    axes[0].set_ylabel("validation accuracy")
+    axes[0].set_title("Iris: validation accuracy (mean ± std over seeds)")
+    axes[0].grid(alpha=0.3)
+    axes[0].legend()
+    names = list(arch)
+    bars_with_errors(axes[1], names, [arch[n]["test_accuracy"]["mean"] for n in names],
+                     [arch[n]["test_accuracy"]["std"] for n in names], "test accuracy",
+                     f"Test accuracy (n={arch[names[0]]['test_accuracy']['n']} seeds)")
+    axes[1].set_ylim(0, 1.05)
+    fig.suptitle("Functional API architectures")
+    return save(fig, path)
+
+
+def sequential_vs_functional_comparison(run: Run, path: Path) -> Path:
+    eq = run.metrics["api_equivalence"]
+    groups = _grouped(run, "api")
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    for api, style in (("sequential", "-"), ("functional", "--")):
+        for metric, ax in (("loss", axes[0]), ("val_accuracy", axes[1])):
+            x, m, s = mean_band([h[metric] for h in groups[api]])
+            ax.plot(x, m, style, color=COLORS[api], label=f"{api.capitalize()} API", linewidth=2)
+            ax.fill_between(x, m - s, m + s, color=COLORS[api], alpha=0.15)
+    for ax, metric in zip(axes, ("training loss", "validation accuracy")):
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    d = eq["accuracy_difference"]
+    axes[0].set_title(f"Same seed: largest loss gap {eq['same_seed_max_loss_gap']:.2e}")
+    axes[1].set_title(f"Test accuracy difference {d['mean']:+.4f} ± {d['std']:.4f} (n={d['n']})")
+    fig.suptitle("The same 16-8-1 architecture, Sequential vs Functional API, on make_moons")
+    return save(fig, path)
+
+
+def architecture_diagrams(run: Run, plots_dir: Path) -> list[Path]:
+    """Copy the stored plot_model diagrams (where Graphviz was present) into plots/."""
+    out = []
+    for name, info in run.metrics.get("diagrams", {}).items():
+        if info.get("diagram"):
+            src = run.path / "diagrams" / info["diagram"]
+            if src.exists():
+                dst = Path(plots_dir) / f"architecture_{name}.png"
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                atomic_write_bytes(dst, src.read_bytes())
+                out.append(dst)
+    return out
+
+
+FIGURES = {
+    "sequential": [("sequential_training_history.png", sequential_training_history),
+                   ("sequential_decision_boundary.png", sequential_decision_boundary),
+                   ("sequential_optimizer_comparison.png", sequential_optimizer_comparison),
+                   ("sequential_test_accuracy_comparison.png", sequential_test_accuracy_comparison)],
+    "functional": [("functional_models_comparison.png", functional_models_comparison),
+                   ("sequential_vs_functional_comparison.png", sequential_vs_functional_comparison)],
+}
+#: experiment -> function(run, plots_dir) -> [paths] for figures whose names depend on the run
+EXTRA = {"functional": architecture_diagrams}
+
+
+def render(store: RunStore, plots_dir: Path, experiments=None) -> list[Path]:
+    """Draw every figure of the latest run of each experiment; returns the files written."""
+    written = []
+    for experiment, figures in FIGURES.items():
+        if experiments is not None and experiment not in experiments:
+            continue
+        run = store.latest(experiment)
+        if run is None:
+            continue
+        for filename, draw in figures:
+            written.append(draw(run, Path(plots_dir) / filename))
+        if experiment in EXTRA:
+            written.extend(EXTRA[experiment](run, plots_dir))
+    return written

@@ -1,0 +1,445 @@
+"""REPORT.md and a self-contained report.html, built from the run store alone.
+
+The report is a list of blocks (headings, paragraphs, tables, images) rendered twice: to
+GitHub Markdown (images linked from ``plots/``) and to one HTML file (images embedded), so the
+two never disagree. Every number comes from the store; the guide's claims come from
+``claims.json``. A missing experiment or a skipped run is said out loud, never shown as an
+empty result.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+import time
+from importlib import resources
+from pathlib import Path
+
+from keraslab import plots
+from keraslab.store import Run, RunStore, atomic_write_bytes
+
+SECTIONS = ("sequential", "functional", "callbacks", "cnn")
+RESULTS_START, RESULTS_END = "<!-- keraslab:results:start -->", "<!-- keraslab:results:end -->"
+
+
+def load_claims() -> list[dict]:
+    return json.loads(resources.files("keraslab").joinpath("claims.json").read_text())["claims"]
+
+
+def pm(stat: dict | None, digits: int = 4) -> str:
+    """'mean ± std (n=N)' from a mean_std dict."""
+    if not stat:
+        return "—"
+    if stat.get("n", 1) > 1:
+        return f"{stat['mean']:.{digits}f} ± {stat['std']:.{digits}f} (n={stat['n']})"
+    return f"{stat['mean']:.{digits}f} (n=1)"
+
+
+def fmt(v, digits=4) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        return f"{v:.{digits}f}"
+    return str(v)
+
+
+# --------------------------------------------------------------------------- measures
+
+
+class Measures:
+    """Named measurements over the latest runs; each returns (value, detail) or None."""
+
+    def __init__(self, runs: dict[str, Run]):
+        self.runs = runs
+
+    def get(self, spec: str):
+        name, _, arg = spec.partition(":")
+        fn = getattr(self, name, None)
+        if fn is None:
+            raise KeyError(f"claims.json names an unknown measure {name!r}")
+        try:
+            return fn(arg) if arg else fn()
+        except (KeyError, TypeError, IndexError, ValueError):
+            return None
+
+    def _m(self, exp):
+        run = self.runs.get(exp)
+        if run is None:
+            raise KeyError(exp)
+        return run.metrics
+
+    # sequential
+    def moons_test_accuracy(self):
+        m = self._m("sequential")["moons"]
+        return m["test_accuracy"], f"seed {m['seed']}, one run"
+
+    def optimizer_accuracy(self, opt):
+        s = self._m("sequential")["optimizers"][opt]["test_accuracy"]
+        return s["mean"], pm(s)
+
+    def _opt_stat(self, key):
+        comp = self._m("sequential")["optimizers"]
+        return {o: (c[key]["mean"] if c[key] else None) for o, c in comp.items()}
+
+    def best_optimizer_by_accuracy(self):
+        acc = self._opt_stat("test_accuracy")
+        return self._extreme(acc, max), ", ".join(f"{o} {a:.4f}" for o, a in acc.items())
+
+    def _convergence(self):
+        comp = self._m("sequential")["optimizers"]
+        epochs = self._m("sequential")["optimizer_settings"]["epochs"]
+        # a seed that never converged counts as budget + 1 epochs (slower than any that did)
+        return {o: sum((r if r is not None else epochs + 1) for r in c["epochs_to_converge_per_seed"])
+                / len(c["epochs_to_converge_per_seed"]) for o, c in comp.items()}
+
+    def _extreme(self, values: dict, pick) -> str:
+        """The key with the extreme value; ties are named together ("adam = rmsprop")."""
+        target = pick(values.values())
+        return " = ".join(k for k, v in values.items() if abs(v - target) < 1e-9)
+
+    def fastest_optimizer(self):
+        conv = self._convergence()
+        return self._extreme(conv, min), "mean epochs to threshold: " + ", ".join(f"{o} {v:.1f}" for o, v in conv.items())
+
+    def slowest_optimizer(self):
+        conv = self._convergence()
+        return self._extreme(conv, max), "mean epochs to threshold: " + ", ".join(f"{o} {v:.1f}" for o, v in conv.items())
+
+    def optimizer_gap(self):
+        acc = self._opt_stat("test_accuracy")
+        return max(acc.values()) - min(acc.values()), f"best {max(acc, key=acc.get)}, worst {min(acc, key=acc.get)}"
+
+    # functional
+    def architecture_accuracy(self, arch):
+        s = self._m("functional")["architectures"][arch]["test_accuracy"]
+        return s["mean"], pm(s)
+
+    def best_architecture(self):
+        arch = self._m("functional")["architectures"]
+        acc = {a: v["test_accuracy"]["mean"] for a, v in arch.items()}
+        return self._extreme(acc, max), ", ".join(f"{a} {v:.4f}" for a, v in acc.items())
+
+    def api_accuracy_difference(self):
+        d = self._m("functional")["api_equivalence"]["accuracy_difference"]
+        return d["mean"], pm(d)
+
+    # callbacks
+    def _arm(self, arm):
+        return self._m("callbacks")["arms"][arm]
+
+    def callback_epochs(self, arm):
+        s = self._arm(arm)["epochs_run"]
+        return s["mean"], pm(s, 1)
+
+    def callback_accuracy(self, arm):
+        s = self._arm(arm)["best_val_accuracy"]
+        return s["mean"], pm(s)
+
+    def callback_time_saved(self, arm):
+        s = self._arm(arm)["time_saved"]
+        return s["mean"], pm(s, 3)
+
+    def callback_es_minus_none(self):
+        a = self._arm("early_stopping")["best_val_accuracy"]["mean"]
+        b = self._arm("no_callbacks")["best_val_accuracy"]["mean"]
+        return a - b, f"{a:.4f} - {b:.4f}"
+
+    # cnn
+    def _cnn(self, name):
+        return self._m("cnn")["models"][name]
+
+    def cnn_accuracy(self, name):
+        s = self._cnn(name)["test_accuracy"]
+        return s["mean"], pm(s)
+
+    def cnn_params(self, name):
+        return self._cnn(name)["params"], "counted by model.count_params()"
+
+    def cnn_min_accuracy(self):
+        models = self._m("cnn")["models"]
+        acc = {n: m["test_accuracy"]["mean"] for n, m in models.items()}
+        return min(acc.values()), ", ".join(f"{n} {a:.4f}" for n, a in acc.items())
+
+    def cnn_improved_gain(self):
+        a, b = self._cnn("improved_cnn")["test_accuracy"]["mean"], self._cnn("simple_cnn")["test_accuracy"]["mean"]
+        return a - b, f"improved {a:.4f} - simple {b:.4f}"
+
+    def cnn_param_ratio(self):
+        a, b = self._cnn("improved_cnn")["params"], self._cnn("simple_cnn")["params"]
+        return a / b, f"{a:,} / {b:,}"
+
+    def cnn_time_increase(self):
+        a = self._cnn("improved_cnn")["train_time_s"]["mean"]
+        b = self._cnn("simple_cnn")["train_time_s"]["mean"]
+        return a / b - 1, f"improved {a:.1f}s vs simple {b:.1f}s of training"
+
+    def cnn_top_confused_pairs(self):
+        pairs = self._m("cnn")["error_analysis"]["most_confused_pairs"][:3]
+        return [p["pair"] for p in pairs], ", ".join(f"{p['pair']} ({p['count']})" for p in pairs)
+
+    def cnn_min_class_accuracy(self):
+        per = self._m("cnn")["error_analysis"]["per_class_accuracy"]
+        worst = min(range(10), key=lambda d: per[d])
+        return per[worst], f"lowest: digit {worst}"
+
+
+def verdict(claim: dict, measured) -> tuple[str, str]:
+    """(verdict, tolerance text) for one claim and its measured value (None: not measured)."""
+    if measured is None:
+        return "not measured in this store", "—"
+    value = measured[0]
+    check, expected, tol = claim["check"], claim["expected"], claim.get("tolerance")
+    if check == "approx":
+        ok, tol_text = abs(value - expected) <= tol, f"± {tol}"
+    elif check == "at_least":
+        ok, tol_text = value >= expected, f"≥ {expected}"
+    elif check == "range":
+        ok, tol_text = expected[0] <= value <= expected[1], f"in [{expected[0]}, {expected[1]}]"
+    elif check == "includes":
+        ok, tol_text = expected in value, "among the 3 most confused pairs"
+    elif check == "equals_budget":
+        ok, tol_text = abs(value - expected) < 1e-9, "exact (our budget may differ by profile)"
+    else:
+        ok, tol_text = value == expected, "exact"
+    return ("holds" if ok else "does not hold"), tol_text
+
+
+def claims_table(measures: Measures) -> tuple[list[str], list[list[str]]]:
+    rows = []
+    for claim in load_claims():
+        measured = measures.get(claim["measure"])
+        v, tol = verdict(claim, measured)
+        value = "—" if measured is None else (", ".join(measured[0]) if isinstance(measured[0], list) else fmt(measured[0]))
+        rows.append([claim["section"], claim["wording"], fmt(claim["expected"]) if not isinstance(claim["expected"], list)
+                     else f"{claim['expected'][0]}–{claim['expected'][1]}", value,
+                     "" if measured is None else measured[1], tol, v])
+    return ["section", "the guide says", "guide's value", "measured", "detail", "tolerance", "verdict"], rows
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def _seeds_text(run: Run) -> str:
+    s = run.config.get("seeds", [])
+    return f"{len(s)} seed{'s' * (len(s) != 1)} ({', '.join(map(str, s))})"
+
+
+def section_sequential(run: Run, m: Measures) -> list:
+    met = run.metrics
+    comp = met["optimizers"]
+    settings = met["optimizer_settings"]
+    rows = []
+    for opt, c in comp.items():
+        conv = c["epochs_to_converge"]
+        rows.append([plots.label(opt), pm(c["test_accuracy"]), pm(conv, 1) if conv else "never",
+                     f"{c['converged_seeds']}/{len(c['epochs_to_converge_per_seed'])}"])
+    best, _ = m.best_optimizer_by_accuracy()
+    fastest, conv_detail = m.fastest_optimizer()
+    gap, gap_detail = m.optimizer_gap()
+    insights = [
+        f"Highest mean test accuracy: **{best}**; the guide says Adam. "
+        f"{'This holds.' if best == 'adam' else 'This does not hold on our runs.'}",
+        f"Fastest to reach validation accuracy {settings['converge_at']}: **{fastest}** "
+        f"({conv_detail}); the guide says Adam converges fastest. "
+        f"{'This holds.' if fastest == 'adam' else 'This does not hold on our runs.'}",
+        f"Gap between best and worst optimizer: {gap * 100:.1f} percentage points ({gap_detail}); "
+        f"the guide says 5-7.",
+    ]
+    demo = met["moons"].get("predict_demo", [])
+    return [
+        ("h2", "Sequential API"),
+        ("p", f"make_moons ({run.config['moons_samples']} points, noise {run.config['moons_noise']}), the guide's "
+              f"16-8-1 MLP ({met['moons']['params']} parameters), binary cross-entropy, Adam, "
+              f"{run.config['epochs']} epochs: test accuracy **{met['moons']['test_accuracy']:.4f}** (seed "
+              f"{met['moons']['seed']}). Iris, {met['iris']['params']}-parameter MLP, standardized features "
+              f"(scaler fit on training data only): test accuracy **{met['iris']['test_accuracy']:.4f}** on "
+              f"{met['iris']['n_test']} test flowers."),
+        ("img", "sequential_training_history.png", "Training history on make_moons"),
+        ("img", "sequential_decision_boundary.png", "Decision boundary"),
+        ("p", "`model.predict` returns P(class 1) for each new point; thresholding at 0.5 gives the class:"),
+        ("table", ["point", "P(class 1)", "class"],
+         [[str(d["point"]), f"{d['probability']:.3f}", str(d["class"])] for d in demo]),
+        ("h3", "Optimizer comparison"),
+        ("p", f"Same model and data, a fresh model per arm, {settings['epochs']} epochs, batch "
+              f"{settings['batch_size']}, {settings['learning_rates']}; {_seeds_text(run)}. Convergence "
+              f"speed = epochs until validation accuracy first reaches {settings['converge_at']}."),
+        ("table", ["optimizer", "test accuracy (mean ± std)", "epochs to converge", "seeds converged"], rows),
+        ("img", "sequential_optimizer_comparison.png", "Validation curves per optimizer"),
+        ("img", "sequential_test_accuracy_comparison.png", "Final test accuracy per optimizer"),
+        ("ul", insights),
+    ]
+
+
+SECTION_BUILDERS = {"sequential": section_sequential}
+
+
+def provenance_block(runs: dict[str, Run], out: Path, build_s: float) -> list:
+    rows = []
+    for exp, run in runs.items():
+        p = run.provenance
+        v = p.get("versions", {})
+        rows.append([exp, run.run_id, p.get("backend", "?"), run.config.get("profile", "?"),
+                     ", ".join(map(str, run.config.get("seeds", []))), fmt(p.get("wall_time_s"), 1),
+                     p.get("git_commit", "?")[:12], f"`{p.get('command', '')}`"])
+    first = next(iter(runs.values()), None)
+    lines = []
+    if first is not None:
+        v = first.provenance.get("versions", {})
+        lines = [f"keraslab {v.get('keraslab')}, Keras {v.get('keras')}, TensorFlow "
+                 f"{v.get('tensorflow-cpu', v.get('tensorflow', '—'))}, JAX {v.get('jax', '—')}, PyTorch "
+                 f"{v.get('torch', '—')}, NumPy {v.get('numpy')}, Python {v.get('python')}",
+                 f"CPU: {first.provenance.get('cpu')} ({first.provenance.get('cpu_count')} cores), "
+                 f"{first.provenance.get('platform')}",
+                 f"Total training wall time of these runs: "
+                 f"{sum(r.provenance.get('wall_time_s', 0) for r in runs.values()):.1f}s; report built in "
+                 f"{build_s:.1f}s on {time.strftime('%Y-%m-%d %H:%M')}",
+                 f"Reproduce: `keraslab run {' '.join(runs)} --profile "
+                 f"{first.config.get('profile')} --out {out}` then `keraslab report --out {out}`"]
+    return [("h2", "Provenance"), ("ul", lines),
+            ("table", ["experiment", "run", "backend", "profile", "seeds", "wall time (s)", "git commit", "command"], rows)]
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def to_markdown(blocks: list) -> str:
+    out = []
+    for b in blocks:
+        kind = b[0]
+        if kind in ("h1", "h2", "h3"):
+            out.append("#" * int(kind[1]) + " " + b[1])
+        elif kind == "p":
+            out.append(b[1])
+        elif kind == "ul":
+            out.append("\n".join(f"- {item}" for item in b[1]))
+        elif kind == "table":
+            header, rows = b[1], b[2]
+            esc = lambda s: str(s).replace("|", "\\|").replace("\n", " ")  # noqa: E731
+            out.append("\n".join(["| " + " | ".join(map(esc, header)) + " |",
+                                  "|" + "---|" * len(header)] + ["| " + " | ".join(map(esc, r)) + " |" for r in rows]))
+        elif kind == "img":
+            out.append(f"![{b[2]}](plots/{b[1]})")
+        elif kind == "code":
+            out.append(f"```{b[2] if len(b) > 2 else ''}\n{b[1]}\n```")
+    return "\n\n".join(out) + "\n"
+
+
+def _inline(text: str) -> str:
+    t = html.escape(text)
+    t = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", t)
+    return re.sub(r"`(.+?)`", r"<code>\1</code>", t)
+
+
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:0 auto;padding:1rem;
+line-height:1.5;color:#222}
+h1,h2,h3{line-height:1.2}h2{border-bottom:1px solid #ddd;padding-bottom:.3rem;margin-top:2rem}
+.tw{overflow-x:auto}table{border-collapse:collapse;margin:1rem 0;font-size:.92rem}
+th,td{border:1px solid #ccc;padding:.35rem .6rem;text-align:left;vertical-align:top}th{background:#f3f3f3}
+img{max-width:100%;height:auto;display:block;margin:1rem auto}figure{margin:0}figcaption{text-align:center;
+color:#555;font-size:.9rem}code{background:#f3f3f3;padding:0 .2rem;border-radius:3px}
+pre{background:#f6f6f6;padding:.6rem;overflow-x:auto}
+td.holds{color:#1a7f37;font-weight:600}td.fails{color:#c62828;font-weight:600}td.na{color:#777}
+"""
+
+
+def to_html(blocks: list, plots_dir: Path) -> str:
+    out = ['<!doctype html><html lang="en"><head><meta charset="utf-8">',
+           '<meta name="viewport" content="width=device-width, initial-scale=1">',
+           f"<title>keraslab report</title><style>{CSS}</style></head><body>"]
+    for b in blocks:
+        kind = b[0]
+        if kind in ("h1", "h2", "h3"):
+            out.append(f"<{kind}>{_inline(b[1])}</{kind}>")
+        elif kind == "p":
+            out.append(f"<p>{_inline(b[1])}</p>")
+        elif kind == "ul":
+            out.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in b[1]) + "</ul>")
+        elif kind == "table":
+            def cell(v):
+                v = str(v)
+                cls = {"holds": "holds", "does not hold": "fails"}.get(v, "na" if v.startswith("not measured") else "")
+                return f'<td class="{cls}">{_inline(v)}</td>' if cls else f"<td>{_inline(v)}</td>"
+            out.append('<div class="tw"><table><thead><tr>' + "".join(f"<th>{_inline(h)}</th>" for h in b[1])
+                       + "</tr></thead><tbody>" + "".join("<tr>" + "".join(cell(v) for v in r) + "</tr>" for r in b[2])
+                       + "</tbody></table></div>")
+        elif kind == "img":
+            f = plots_dir / b[1]
+            if f.exists():
+                data = base64.b64encode(f.read_bytes()).decode()
+                out.append(f'<figure><img alt="{html.escape(b[2])}" src="data:image/png;base64,{data}">'
+                           f"<figcaption>{html.escape(b[2])}</figcaption></figure>")
+        elif kind == "code":
+            out.append(f"<pre><code>{html.escape(b[1])}</code></pre>")
+    out.append("</body></html>")
+    return "\n".join(out)
+
+
+def results_summary(measures: Measures) -> str:
+    """The README's headline table (rewritten between the markers by `keraslab report`)."""
+    header, rows = claims_table(measures)
+    keep = [r for r in rows if r[-1] != "not measured in this store"]
+    counts = {v: sum(1 for r in rows if r[-1] == v) for v in ("holds", "does not hold", "not measured in this store")}
+    return to_markdown([
+        ("p", f"Claims of the original module guide checked against the committed reference store: "
+              f"**{counts['holds']} hold, {counts['does not hold']} do not hold, "
+              f"{counts['not measured in this store']} not measured**. Full tables and plots: "
+              f"[REPORT.md](REPORT.md)."),
+        ("table", ["the guide says", "guide's value", "measured", "verdict"], [[r[1], r[2], r[3], r[6]] for r in keep]),
+    ])
+
+
+def build(out: str | Path, readme: Path | None = None) -> list[Path]:
+    """Redraw the plots and write REPORT.md + report.html beside the store ``out``."""
+    start = time.perf_counter()
+    out = Path(out)
+    store = RunStore(out)
+    base = out.resolve().parent
+    plots_dir = base / "plots"
+    runs = {exp: r for exp in SECTIONS if (r := store.latest(exp)) is not None}
+    plots.render(store, plots_dir)
+    measures = Measures(runs)
+    blocks: list = [("h1", "keraslab report"),
+                    ("p", "Every number below was measured by keraslab and read from the run store at "
+                          f"`{out}`; the plots were redrawn from the same store. The original module guide's "
+                          "claims are checked in the last table but one.")]
+    missing = [exp for exp in SECTIONS if exp not in runs]
+    if missing:
+        blocks.append(("p", "**Not in this store:** " + ", ".join(missing) + ". Run `keraslab run "
+                       + " ".join(missing) + f" --out {out}` to add them."))
+    for exp, run in runs.items():
+        builder = SECTION_BUILDERS.get(exp)
+        if builder is None:
+            continue
+        try:
+            blocks.extend(builder(run, measures))
+        except (KeyError, TypeError, IndexError) as exc:
+            store.notices.append(f"section {exp}: run {run.run_id} lacks {exc}; skipped (rerun it)")
+    header, rows = claims_table(measures)
+    blocks += [("h2", "The guide's claims, checked"),
+               ("p", "Each row is a numeric claim of the original module guide (`src/keraslab/claims.json`), the "
+                     "value measured here, and the verdict under the stated tolerance."),
+               ("table", header, rows)]
+    if store.notices:
+        blocks += [("h2", "Notices"), ("ul", sorted(set(store.notices)))]
+    blocks += provenance_block(runs, out, time.perf_counter() - start)
+    md_path, html_path = base / "REPORT.md", base / "report.html"
+    atomic_write_bytes(md_path, to_markdown(blocks).encode())
+    atomic_write_bytes(html_path, to_html(blocks, plots_dir).encode())
+    written = [md_path, html_path]
+    readme = readme or base / "README.md"
+    if readme.exists():
+        text = readme.read_text()
+        if RESULTS_START in text and RESULTS_END in text:
+            head, rest = text.split(RESULTS_START, 1)
+            _, tail = rest.split(RESULTS_END, 1)
+            atomic_write_bytes(readme, (head + RESULTS_START + "\n" + results_summary(measures) + RESULTS_END
+                                        + tail).encode())
+            written.append(readme)
+    return written

@@ -1,0 +1,142 @@
+"""Training that survives being killed.
+
+Two pieces:
+
+- :class:`EpochShuffled` feeds batches in an order fixed by ``(seed, epoch)``, so an epoch replayed
+  after a restart sees exactly the batches it would have seen (Keras' own ``shuffle=True`` draws
+  a new order from the process's RNG, which a restarted process does not share).
+- :func:`fit_resumable` wraps ``model.fit`` with ``keras.callbacks.BackupAndRestore`` in a folder
+  of the run, so a run killed at any point and started again continues from its last completed
+  epoch and ends with the same number of epochs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from keraslab.store import atomic_write_json
+
+
+class EpochShuffled(keras.utils.PyDataset):
+    """``(x, y)`` in mini-batches, reshuffled each epoch by ``(seed, epoch)`` only."""
+
+    def __init__(self, x, y, batch_size: int, seed: int, **kwargs):
+        super().__init__(**kwargs)
+        self.x, self.y = x, y
+        self.batch_size = batch_size
+        self.seed = seed
+        self.epoch = 0
+        self._order = None
+        self._order_epoch = None
+
+    def __len__(self):
+        return math.ceil(len(self.x) / self.batch_size)
+
+    def order(self) -> np.ndarray:
+        if self._order_epoch != self.epoch:
+            self._order = np.random.default_rng([self.seed, self.epoch]).permutation(len(self.x))
+            self._order_epoch = self.epoch
+        return self._order
+
+    def __getitem__(self, i):
+        idx = self.order()[i * self.batch_size:(i + 1) * self.batch_size]
+        return self.x[idx], self.y[idx]
+
+
+class _SetEpoch(keras.callbacks.Callback):
+    """Tells an :class:`EpochShuffled` which epoch is starting (also the first one after a restore)."""
+
+    def __init__(self, data: EpochShuffled):
+        super().__init__()
+        self.data = data
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.data.epoch = epoch
+
+
+class KeepBestCheckpoint(keras.callbacks.ModelCheckpoint):
+    """``ModelCheckpoint(save_best_only=True)`` whose notion of "best" survives a restart.
+
+    Keras resets ``best`` to ±inf when a new process starts, so after a resume the first epoch
+    overwrites the true best checkpoint with a possibly worse model. This subclass keeps
+    ``best`` (and its epoch) in a JSON file beside the checkpoint and reloads it on train begin.
+    """
+
+    def __init__(self, filepath, monitor="val_loss", mode="auto", **kwargs):
+        super().__init__(filepath, monitor=monitor, mode=mode, save_best_only=True, **kwargs)
+        self.state_path = Path(str(filepath) + ".best.json")
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        if self.state_path.exists():
+            state = json.loads(self.state_path.read_text())
+            if state.get("monitor") == self.monitor:
+                self.best = state["best"]
+                self.best_epoch = state.get("epoch")
+
+    def on_epoch_end(self, epoch, logs=None):
+        before = self.best
+        super().on_epoch_end(epoch, logs)
+        if self.best != before:
+            self.best_epoch = epoch + 1
+            atomic_write_json(self.state_path, {"monitor": self.monitor, "best": float(self.best),
+                                                "epoch": epoch + 1})
+
+
+class EpochLog(keras.callbacks.Callback):
+    """Appends each epoch's logs to a JSON-lines file; after a restore, later lines are dropped.
+
+    ``History`` only knows the epochs of the current process; this file holds the whole run.
+    """
+
+    def __init__(self, path: Path):
+        super().__init__()
+        self.path = Path(path)
+
+    def read(self) -> list[dict]:
+        if not self.path.exists():
+            return []
+        rows = []
+        for line in self.path.read_text().splitlines():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError:
+                break  # a line cut by a kill: everything after it is untrusted
+        return rows
+
+    def on_epoch_end(self, epoch, logs=None):
+        rows = [r for r in self.read() if r["epoch"] < epoch]
+        rows.append({"epoch": epoch, **{k: float(v) for k, v in (logs or {}).items()}})
+        from keraslab.store import atomic_write_bytes
+
+        atomic_write_bytes(self.path, "".join(json.dumps(r) + "\n" for r in rows).encode())
+
+    def history(self) -> dict[str, list[float]]:
+        rows = self.read()
+        keys = [k for k in (rows[0] if rows else {}) if k != "epoch"]
+        return {k: [r.get(k) for r in rows] for k in keys}
+
+
+def fit_resumable(model, x, y, *, epochs: int, batch_size: int, seed: int, folder: Path,
+                  validation_data=None, callbacks=(), verbose=0) -> dict[str, list[float]]:
+    """``model.fit`` that can be killed and rerun: same epochs, same batches, same result.
+
+    ``folder`` holds the backup (``backup/``) and the epoch log (``epochs.jsonl``); returns the
+    history of the whole run, across restarts.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    data = EpochShuffled(x, y, batch_size, seed)
+    log = EpochLog(folder / "epochs.jsonl")
+    # the user's callbacks first (they may add to logs), then the epoch log, then the backup: a kill
+    # between the two leaves a log row for an epoch that the resumed run simply redoes and rewrites
+    cbs = [_SetEpoch(data), *callbacks, log,
+           keras.callbacks.BackupAndRestore(str(folder / "backup"), save_freq="epoch", delete_checkpoint=False,
+                                            double_checkpoint=True)]
+    model.fit(data, epochs=epochs, validation_data=validation_data, callbacks=cbs, verbose=verbose)
+    return log.history()

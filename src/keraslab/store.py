@@ -1,0 +1,271 @@
+"""The run store: ``<root>/<experiment>/<run_id>/``.
+
+Schema (``SCHEMA_VERSION``):
+
+- ``config.json``      the experiment's config (``BaseConfig.to_dict()``)
+- ``metrics.json``     ``{"schema": N, "status": "ok"|"failed", ...results}``
+- ``history.json``     ``{name: {metric: [per-epoch values]}}`` — one entry per trained model
+- ``provenance.json``  versions, backend, CPU, git commit, command, wall time
+- ``arrays.npz``       optional arrays (predictions, grids) that plots need
+- anything else an experiment keeps (``*.keras`` models, ``backup/``, logs)
+
+A run is written into a hidden ``.partial-<run_id>`` folder and renamed into place only when
+complete, and every file is written to a temporary name and renamed, so a killed run never
+leaves anything that the loader takes for a finished result. The loader skips (with a notice)
+partial runs, failed runs and runs of another schema version.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from keraslab.errors import KeraslabError
+
+SCHEMA_VERSION = 1
+REQUIRED = ("config.json", "metrics.json", "history.json", "provenance.json")
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; results are ordinary files
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _fsync_dir(path.parent)
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _jsonable(obj.tolist())
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, float) and (obj != obj or obj in (float("inf"), float("-inf"))):
+        return None  # JSON has no NaN; a missing value reads as null
+    return obj
+
+
+def atomic_write_json(path: str | Path, obj) -> None:
+    text = json.dumps(_jsonable(obj), indent=2, sort_keys=False, allow_nan=False)
+    atomic_write_bytes(path, (text + "\n").encode())
+
+
+def new_run_id(backend: str = "") -> str:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    suffix = secrets.token_hex(2)
+    return f"{stamp}-{backend}-{suffix}" if backend else f"{stamp}-{suffix}"
+
+
+class RunWriter:
+    """Collects one run's files in a hidden folder; ``commit()`` moves it into place."""
+
+    def __init__(self, root: Path, experiment: str, run_id: str, reopen: bool = False):
+        self.root = Path(root)
+        self.experiment = experiment
+        self.run_id = run_id
+        self.final = self.root / experiment / run_id
+        self.path = self.root / experiment / f".partial-{run_id}"
+        self.path.mkdir(parents=True, exist_ok=reopen)
+        self.resumed = reopen
+        self.committed = False
+
+    def step(self, key: str, fn):
+        """Run ``fn()`` once per run: its JSON result is kept in ``steps/`` and reused on resume."""
+        path = self.path / "steps" / f"{key.replace('/', '__')}.json"
+        if path.exists():
+            try:
+                return json.loads(path.read_text())
+            except json.JSONDecodeError:
+                pass  # cannot happen with atomic writes; recompute if it somehow did
+        result = fn()
+        path.parent.mkdir(exist_ok=True)
+        atomic_write_json(path, result)
+        return result
+
+    def write_json(self, name: str, obj) -> None:
+        atomic_write_json(self.path / name, obj)
+
+    def write_arrays(self, name: str = "arrays.npz", **arrays) -> None:
+        tmp = self.path / f".{name}.tmp.npz"
+        np.savez_compressed(tmp, **arrays)
+        os.replace(tmp, self.path / name)
+
+    def commit(self, *, config: dict, metrics: dict, history: dict, provenance: dict,
+               status: str = "ok") -> Path:
+        """Write the four required files and move the run into place. Metrics come last."""
+        self.write_json("config.json", config)
+        self.write_json("history.json", history)
+        self.write_json("provenance.json", provenance)
+        self.write_json("metrics.json", {"schema": SCHEMA_VERSION, "status": status, **metrics})
+        os.replace(self.path, self.final)
+        _fsync_dir(self.final.parent)
+        self.committed = True
+        return self.final
+
+    def discard(self) -> None:
+        if not self.committed:
+            shutil.rmtree(self.path, ignore_errors=True)
+
+
+@dataclass
+class Run:
+    """A finished run read back from the store."""
+
+    path: Path
+    experiment: str
+    run_id: str
+    config: dict
+    metrics: dict
+    history: dict
+    provenance: dict
+    _arrays: dict | None = field(default=None, repr=False)
+
+    @property
+    def status(self) -> str:
+        return self.metrics.get("status", "ok")
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Stored arrays (numerical only: never unpickled)."""
+        if self._arrays is None:
+            f = self.path / "arrays.npz"
+            if f.exists():
+                with np.load(f, allow_pickle=False) as z:
+                    self._arrays = {k: z[k] for k in z.files}
+            else:
+                self._arrays = {}
+        return self._arrays
+
+
+class RunStore:
+    """Read and write runs under one root folder (``runs/`` by default)."""
+
+    def __init__(self, root: str | Path = "runs"):
+        self.root = Path(root)
+        self.notices: list[str] = []
+
+    def ensure_writable(self) -> None:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            probe = tempfile.NamedTemporaryFile(dir=self.root, prefix=".probe-", delete=True)
+            probe.close()
+        except OSError as exc:
+            raise KeraslabError(
+                f"output folder {self.root} is not writable ({exc.strerror or exc}); pass --out DIR"
+            ) from None
+
+    def writer(self, experiment: str, backend: str = "", config: dict | None = None,
+               resume: bool = False) -> RunWriter:
+        """A writer for a new run, or — with ``resume`` — for the latest unfinished run of the same
+        experiment, backend and config, whose finished steps and backups it then reuses."""
+        if resume and config is not None:
+            partial = self.find_partial(experiment, backend, config)
+            if partial is not None:
+                return RunWriter(self.root, experiment, partial.name[len(".partial-"):], reopen=True)
+        w = RunWriter(self.root, experiment, new_run_id(backend))
+        if config is not None:
+            w.write_json("config.json", config)
+        return w
+
+    def find_partial(self, experiment: str, backend: str, config: dict) -> Path | None:
+        folder = self.root / experiment
+        if not folder.is_dir():
+            return None
+        want = json.loads(json.dumps(_jsonable(config)))
+        for p in sorted(folder.glob(".partial-*"), reverse=True):
+            try:
+                same = json.loads((p / "config.json").read_text()) == want
+            except (OSError, json.JSONDecodeError):
+                continue
+            if same and f"-{backend}-" in p.name:
+                return p
+        return None
+
+    def _load(self, path: Path) -> Run | None:
+        missing = [n for n in REQUIRED if not (path / n).exists()]
+        if missing:
+            self.notices.append(f"skipped {path}: incomplete run (missing {', '.join(missing)})")
+            return None
+        try:
+            data = {n: json.loads((path / n).read_text()) for n in REQUIRED}
+        except (OSError, json.JSONDecodeError) as exc:
+            self.notices.append(f"skipped {path}: unreadable ({exc})")
+            return None
+        metrics = data["metrics.json"]
+        if not isinstance(metrics, dict) or metrics.get("schema") != SCHEMA_VERSION:
+            self.notices.append(
+                f"skipped {path}: schema {metrics.get('schema') if isinstance(metrics, dict) else '?'} "
+                f"(this keraslab reads schema {SCHEMA_VERSION}); rerun the experiment"
+            )
+            return None
+        return Run(path, path.parent.name, path.name, data["config.json"], metrics,
+                   data["history.json"], data["provenance.json"])
+
+    def runs(self, experiment: str, include_failed: bool = False) -> list[Run]:
+        """Finished runs of ``experiment``, oldest first."""
+        folder = self.root / experiment
+        if not folder.is_dir():
+            return []
+        out = []
+        for p in sorted(folder.iterdir()):
+            if not p.is_dir():
+                continue
+            if p.name.startswith(".partial-"):
+                self.notices.append(f"skipped {p}: a run that did not finish (killed or crashed)")
+                continue
+            if p.name.startswith("."):
+                continue
+            run = self._load(p)
+            if run is None:
+                continue
+            if run.status != "ok" and not include_failed:
+                self.notices.append(f"skipped {p}: run {run.status} ({run.metrics.get('error', '')})")
+                continue
+            out.append(run)
+        return out
+
+    def latest(self, experiment: str) -> Run | None:
+        runs = self.runs(experiment)
+        return runs[-1] if runs else None
+
+    def experiments(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and not p.name.startswith("."))

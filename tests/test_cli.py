@@ -1,0 +1,74 @@
+"""The command line: bad input is one line and exit 2; the backend asked for is the one stored."""
+
+import json
+
+import pytest
+
+from conftest import run_cli
+from keraslab import backend
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "nosuch", "--profile", "quick"], "unknown experiment 'nosuch'"),
+    (["run", "sequential", "--profile", "huge"], "unknown profile 'huge'"),
+    (["run", "sequential", "--profile", "quick", "--seeds", "0"], "--seeds must be at least 1"),
+    (["run", "sequential", "--profile", "quick", "--seeds", "x"], "invalid int value"),
+    (["run", "sequential", "--backend", "theano"], "unknown backend 'theano'"),
+    (["run", "--frobnicate"], "unrecognized arguments"),
+    (["report", "--out", "/nonexistent/keraslab-store"], "no run store at"),
+])
+def test_bad_input_is_one_line_and_exit_2(args, message):
+    proc = run_cli(*args)
+    assert proc.returncode == 2, proc.stderr
+    lines = [l for l in proc.stderr.splitlines() if l.startswith("keraslab:")]
+    assert len(lines) == 1 and message in lines[0], proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_bad_config_files(tmp_path):
+    cases = {"bad.json": "{oops", "neg.json": json.dumps({"epochs": -3}), "unk.json": json.dumps({"epochz": 1}),
+             "type.json": json.dumps({"batch_size": "big"})}
+    expect = {"bad.json": "not valid JSON", "neg.json": "'epochs': -3 is below the minimum 1",
+              "unk.json": "unknown config field 'epochz'", "type.json": "'batch_size': expected an integer"}
+    for name, text in cases.items():
+        f = tmp_path / name
+        f.write_text(text)
+        proc = run_cli("run", "sequential", "--profile", "quick", "--config", f, "--out", tmp_path / "runs")
+        assert proc.returncode == 2 and expect[name] in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    assert not (tmp_path / "runs" / "sequential").exists()  # nothing half-written
+
+
+def test_unwritable_output_folder(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    proc = run_cli("run", "sequential", "--profile", "quick", "--out", blocker / "runs")
+    assert proc.returncode == 2 and "not writable" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_list_names_experiments_profiles_backends():
+    proc = run_cli("list")
+    assert proc.returncode == 0
+    for word in ("sequential", "quick", "standard", "full", "tensorflow", "jax", "torch"):
+        assert word in proc.stdout
+
+
+def test_missing_backend_package_names_the_extra(monkeypatch):
+    monkeypatch.setattr(backend.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(backend.KeraslabError, match=r"keraslab\[jax\]"):
+        backend.check("jax")
+
+
+@pytest.mark.parametrize("name", ["tensorflow", "jax", "torch"])
+def test_stored_backend_matches_the_requested_one(tmp_path, name):
+    if not backend.is_installed(name):
+        pytest.skip(f"{name} not installed")
+    cfg = tmp_path / "tiny.json"
+    cfg.write_text(json.dumps({"moons_samples": 100, "epochs": 2, "optimizer_epochs": 1, "optimizers": ["adam"],
+                               "grid_steps": 10}))
+    proc = run_cli("run", "sequential", "--profile", "quick", "--backend", name, "--config", cfg,
+                   "--out", tmp_path / "runs", "--no-plots", env={"KERAS_BACKEND": ""})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert f"Keras backend: {name}" in proc.stdout
+    (run_dir,) = (tmp_path / "runs" / "sequential").iterdir()
+    assert json.loads((run_dir / "provenance.json").read_text())["backend"] == name
+    assert f"-{name}-" in run_dir.name

@@ -1,0 +1,59 @@
+"""The Sequential experiment: a well-formed stored run, plots from the store, fresh models per arm."""
+
+import json
+
+import numpy as np
+
+from keraslab import plots
+from keraslab.experiments import sequential
+from keraslab.models.sequential import build_moons_mlp
+from keraslab.store import RunStore
+
+
+def test_quick_run_is_well_formed(quick_store):
+    run = RunStore(quick_store).latest("sequential")
+    assert run is not None and run.status == "ok"
+    m = run.metrics
+    assert 0 <= m["moons"]["test_accuracy"] <= 1 and m["moons"]["params"] == 193
+    assert set(m["optimizers"]) == {"sgd", "adam", "rmsprop", "adagrad"}
+    for opt, c in m["optimizers"].items():
+        assert c["test_accuracy"]["n"] == len(run.config["seeds"])
+    assert len(run.history["moons"]["loss"]) == run.config["epochs"]
+    assert {"loss", "val_loss", "accuracy", "val_accuracy"} <= set(run.history["iris"])
+    assert run.provenance["backend"] == "tensorflow" and run.provenance["command"].startswith("keraslab run")
+    for p in m["moons"]["predict_demo"]:
+        assert p["class"] == int(p["probability"] >= 0.5)
+
+
+def test_plots_redraw_from_the_store_alone(quick_store, tmp_path):
+    store = RunStore(quick_store)
+    files = plots.render(store, tmp_path, experiments=["sequential"])
+    names = {f.name for f in files}
+    assert names == {"sequential_training_history.png", "sequential_decision_boundary.png",
+                     "sequential_optimizer_comparison.png", "sequential_test_accuracy_comparison.png"}
+    for f in files:
+        assert f.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and f.stat().st_size > 10_000
+
+
+def test_each_optimizer_arm_gets_a_fresh_model(tmp_path):
+    built = []
+
+    def build():
+        model = build_moons_mlp()
+        built.append(model)
+        return model
+
+    cfg = sequential.Config.for_profile("quick", seeds=(0, 1), optimizer_epochs=2, epochs=2, grid_steps=10,
+                                        moons_samples=100)
+    store = RunStore(tmp_path)
+    w = store.writer("sequential")
+    result = sequential.run(cfg, w, build=build)
+    arms = len(cfg.optimizers) * len(cfg.seeds)
+    assert len(built) == 1 + arms and len({id(m) for m in built}) == len(built)
+    # same seed -> same starting weights for every optimizer (a fair race); other seed -> other weights
+    comp = result.metrics["optimizers"]
+    assert len({comp[o]["initial_weights"]["0"] for o in comp}) == 1
+    assert comp["adam"]["initial_weights"]["0"] != comp["adam"]["initial_weights"]["1"]
+    # and training moved each arm away from its start (no arm reused a trained model)
+    finals = {id(m): np.concatenate([w.ravel() for w in m.get_weights()]) for m in built[1:]}
+    assert len({v.tobytes() for v in finals.values()}) == arms
