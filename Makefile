@@ -18,10 +18,17 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
-	@# Graphviz draws the architecture diagrams; optional, keraslab falls back to text summaries.
-	@command -v dot >/dev/null 2>&1 || (command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
-	  (apt-get install -y -qq graphviz >/dev/null 2>&1 || (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq graphviz >/dev/null 2>&1)) \
-	  || echo "note: graphviz not installed; architecture diagrams fall back to text summaries")
+	@# System tools, where this is Debian/Ubuntu as root (CI is): Graphviz draws the architecture
+	@# diagrams (optional: keraslab falls back to text summaries) and Chromium runs the report's
+	@# browser test (skipped without it). Elsewhere keraslab works without them.
+	@missing=""; command -v dot >/dev/null 2>&1 || missing="$$missing graphviz"; \
+	  command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	  if [ -n "$$missing" ] && command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing$$missing with apt-get"; \
+	    apt-get install -y -qq $$missing >/dev/null 2>&1 || \
+	      (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq $$missing >/dev/null 2>&1) || \
+	      echo "note: could not install$$missing; diagrams fall back to text, the browser test is skipped"; \
+	  elif [ -n "$$missing" ]; then echo "note:$$missing not installed (optional)"; fi
 	touch $(STAMP)
 
 install: venv

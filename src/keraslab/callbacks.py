@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
-
 import keras
 
 from keraslab.errors import KeraslabError
@@ -59,21 +57,22 @@ class LearningRateLogger(keras.callbacks.Callback):
 
 
 def check_callbacks(callbacks, *, has_validation: bool, optimizer=None) -> None:
-    """Catch misuse that Keras only warns about (or silently ignores), with what to do instead."""
+    """Catch misuse that Keras only warns about (or silently ignores), with what to do instead.
+
+    (``ModelCheckpoint(save_weights_only=True)`` already refuses a path not ending in
+    ``.weights.h5`` when constructed; a whole-model path ending in ``.h5`` only gets a legacy-format
+    warning from Keras, so it is refused here.)"""
     for cb in callbacks:
         monitor = getattr(cb, "monitor", None)
         if isinstance(monitor, str) and monitor.startswith("val_") and not has_validation:
             raise KeraslabError(
                 f"{type(cb).__name__} monitors {monitor!r} but fit() gets no validation data; pass "
                 f"validation_data=(x_val, y_val) or validation_split=0.2, or monitor {monitor[4:]!r}")
-        if isinstance(cb, keras.callbacks.ModelCheckpoint):
-            path = str(cb.filepath)
-            if cb.save_weights_only and not path.endswith(".weights.h5"):
-                raise KeraslabError(f"ModelCheckpoint(save_weights_only=True) needs a path ending in "
-                                    f".weights.h5, got {Path(path).name!r}")
-            if not cb.save_weights_only and not path.endswith(".keras"):
-                raise KeraslabError(f"ModelCheckpoint needs a path ending in .keras (whole model), got "
-                                    f"{Path(path).name!r}; or pass save_weights_only=True with .weights.h5")
+        if isinstance(cb, keras.callbacks.ModelCheckpoint) and not cb.save_weights_only \
+                and not str(cb.filepath).endswith(".keras"):
+            raise KeraslabError(f"ModelCheckpoint needs a path ending in .keras (the whole model), got "
+                                f"{str(cb.filepath).rsplit('/', 1)[-1]!r}; or pass save_weights_only=True with "
+                                ".weights.h5")
         if isinstance(cb, keras.callbacks.ReduceLROnPlateau) and optimizer is not None:
             if isinstance(optimizer._learning_rate, keras.optimizers.schedules.LearningRateSchedule):
                 raise KeraslabError(

@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="exact repeats (on by default in quick)")
     det.add_argument("--no-deterministic", dest="deterministic", action="store_false")
     run.add_argument("--no-plots", action="store_true", help="store results only; draw nothing")
+    run.add_argument("--fresh", action="store_true", help="start over instead of resuming an unfinished run "
+                     "of the same config (callbacks and cnn resume by default)")
     _add_out(run)
 
     rep = sub.add_parser("report", help="redraw plots and build REPORT.md + report.html from the store")
@@ -135,7 +137,7 @@ def cmd_run(args) -> int:
     print(f"keraslab: Keras backend: {backend.active()}")
     assert backend.active() == name
     for exp, config in configs:
-        experiments.execute(exp, config, store)
+        experiments.execute(exp, config, store, resume=not args.fresh)
         if not args.no_plots:
             from keraslab import plots
 

@@ -6,6 +6,7 @@ Lightning's interrupted-training tests: a real child process is killed at a chos
 - ``kill@2.3``   SIGKILL this process at batch 3 of epoch 2 (0-based), mid-epoch
 - ``int@1.0``    SIGINT (Ctrl-C) at batch 0 of epoch 1
 - ``nan@1``      poison the first weight with NaN at the start of epoch 1 (a real NaN loss)
+- ``kill@commit`` SIGKILL after a run's files are written, before the run is moved into place
 
 A ``:tag`` restricts the fault to the fit whose ``tag`` matches (one experiment trains many
 models). Unset, nothing happens: the callback is inert in normal use.
@@ -25,6 +26,8 @@ def parse(spec: str | None) -> list[tuple[str, int, int | None, str | None]]:
     for item in filter(None, (spec or "").split(",")):
         item, _, tag = item.partition(":")
         kind, _, where = item.partition("@")
+        if where == "commit":
+            continue  # handled by the run store: SIGKILL between writing the files and moving them into place
         epoch, _, batch = where.partition(".")
         out.append((kind, int(epoch), int(batch) if batch else None, tag or None))
     return out

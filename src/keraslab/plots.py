@@ -213,6 +213,217 @@ def architecture_diagrams(run: Run, plots_dir: Path) -> list[Path]:
     return out
 
 
+# --------------------------------------------------------------------------- callbacks
+
+
+def callbacks_effectiveness(run: Run, path: Path) -> Path:
+    arms = run.metrics["arms"]
+    names = list(arms)
+    groups = _grouped(run, "arms")
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
+    for arm in names:
+        for h in groups[arm]:
+            axes[0].plot(np.arange(1, len(h["val_accuracy"]) + 1), h["val_accuracy"], color=COLORS.get(arm),
+                         alpha=0.7, label=label(arm) if h is groups[arm][0] else None)
+    axes[0].set_xlabel("epoch")
+    axes[0].set_ylabel("validation accuracy")
+    axes[0].set_title("Validation accuracy per seed (a line ends where training stopped)")
+    axes[0].grid(alpha=0.3)
+    axes[0].legend()
+    bars_with_errors(axes[1], names, [arms[a]["epochs_run"]["mean"] for a in names],
+                     [arms[a]["epochs_run"]["std"] for a in names], "epochs run", "Epochs actually run")
+    bars_with_errors(axes[2], names, [arms[a]["test_accuracy"]["mean"] for a in names],
+                     [arms[a]["test_accuracy"]["std"] for a in names], "test accuracy",
+                     "Final test accuracy")
+    lo = min(arms[a]["test_accuracy"]["mean"] for a in names)
+    axes[2].set_ylim(max(0, lo - 0.05), 1.0)
+    for ax in axes[1:]:
+        ax.tick_params(axis="x", labelrotation=12)
+    n = arms[names[0]]["epochs_run"]["n"]
+    fig.suptitle(f"Callback effectiveness on {run.metrics['dataset']} (n={n} seed{'s' * (n > 1)}, "
+                 f"budget {run.metrics['budget_epochs']} epochs)")
+    return save(fig, path)
+
+
+def learning_rate_schedule(run: Run, path: Path) -> Path:
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
+    sched = run.history["schedule"]
+    axes[0].step(np.arange(1, len(sched["lr"]) + 1), sched["lr"], where="post", color="#d62728")
+    axes[0].set_title("LearningRateScheduler: halve every few epochs")
+    groups = _grouped(run, "arms")
+    for h in groups.get("early_stopping_reduce_lr", []):
+        axes[1].step(np.arange(1, len(h["lr"]) + 1), h["lr"], where="post", alpha=0.8)
+    axes[1].set_title("ReduceLROnPlateau: cut on a val_loss plateau (one line per seed)")
+    for ax in axes:
+        ax.set_yscale("log")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("learning rate")
+        ax.grid(alpha=0.3, which="both")
+    return save(fig, path)
+
+
+def training_time_per_epoch(run: Run, path: Path) -> Path:
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for arm, hists in _grouped(run, "arms").items():
+        h = hists[0]
+        ax.plot(np.arange(1, len(h["epoch_time"]) + 1), np.array(h["epoch_time"]) * 1000, color=COLORS.get(arm),
+                label=label(arm))
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("ms per epoch (TrainingTimeCallback)")
+    ax.set_title("Time per epoch, first seed")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return save(fig, path)
+
+
+# --------------------------------------------------------------------------- cnn
+
+
+def mnist_samples(run: Run, path: Path) -> Path:
+    a = run.arrays()
+    x, y = a["x_test_sample"], a["y_test"]
+    fig, axes = plt.subplots(3, 10, figsize=(12, 4.2))
+    # three examples of each digit, the first ones in test-set order
+    for d in range(10):
+        idx = np.flatnonzero(y[: len(x)] == d)[:3]
+        for r, i in enumerate(idx):
+            ax = axes[r, d]
+            ax.imshow(x[i], cmap="gray_r")
+            ax.set_title(f"label {d} (#{i})", fontsize=8)
+    for ax in axes.ravel():
+        ax.axis("off")
+    fig.suptitle("Real MNIST test digits (28×28 grayscale, pixel values scaled to [0, 1] for training)")
+    return save(fig, path)
+
+
+def cnn_training_comparison(run: Run, path: Path) -> Path:
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    for name in run.metrics["models"]:
+        hists = _grouped(run, "cnn").get(name, [])
+        key = "main_accuracy" if "main_accuracy" in hists[0] else "accuracy"
+        for metric, style, ax in ((key, "-", axes[0]), ("val_" + key, "--", axes[1])):
+            if metric not in hists[0]:
+                continue
+            x, m, s = mean_band([h[metric] for h in hists])
+            ax.plot(x, m, style, marker="o", color=COLORS.get(name), label=label(name))
+            ax.fill_between(x, m - s, m + s, color=COLORS.get(name), alpha=0.15)
+    for ax, t in zip(axes, ("training accuracy", "validation accuracy")):
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(t)
+        ax.set_title(f"{t} (mean ± std over seeds)")
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.suptitle("CNN training on MNIST")
+    return save(fig, path)
+
+
+def model_comparison_summary(run: Run, path: Path) -> Path:
+    models = run.metrics["models"]
+    names = list(models)
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
+    bars_with_errors(axes[0], names, [models[n]["test_accuracy"]["mean"] for n in names],
+                     [models[n]["test_accuracy"]["std"] for n in names], "test accuracy", "Test accuracy (10k images)")
+    axes[0].axhline(0.97, color="k", linestyle=":", label="97% target")
+    axes[0].legend(loc="lower right")
+    axes[0].set_ylim(max(0, min(models[n]["test_accuracy"]["mean"] for n in names) - 0.03), 1.0)
+    axes[1].bar([label(n) for n in names], [models[n]["params"] for n in names], color=[COLORS.get(n) for n in names])
+    for i, n in enumerate(names):
+        axes[1].text(i, models[n]["params"], f"{models[n]['params']:,}", ha="center", va="bottom", fontsize=9)
+    axes[1].set_ylabel("parameters")
+    axes[1].set_title("Model size")
+    bars_with_errors(axes[2], names, [models[n]["epoch_time_s"]["mean"] for n in names],
+                     [models[n]["epoch_time_s"]["std"] for n in names], "seconds", "Training time per epoch")
+    for ax in axes:
+        ax.tick_params(axis="x", labelrotation=10)
+    fig.suptitle("Accuracy vs parameters vs training time")
+    return save(fig, path)
+
+
+def cnn_predictions(run: Run, path: Path) -> Path:
+    a = run.arrays()
+    model = run.metrics["error_analysis"]["model"]
+    probs = a[f"probs_{model}"].astype("float32")
+    x, y = a["x_test_sample"], a["y_test"]
+    n = len(x)
+    pred = probs[:n].argmax(axis=1)
+    wrong = np.flatnonzero(pred != y[:n])[:6]
+    right = np.setdiff1d(np.arange(n), wrong)[: 18 - len(wrong)]
+    idx = np.concatenate([right[:12], wrong, right[12:]])[:18]
+    fig, axes = plt.subplots(3, 6, figsize=(11, 6.2))
+    for ax, i in zip(axes.ravel(), idx):
+        ok = pred[i] == y[i]
+        ax.imshow(x[i], cmap="gray_r")
+        ax.set_title(f"pred {pred[i]} ({probs[i, pred[i]]:.2f})\ntrue {y[i]}", color="green" if ok else "red",
+                     fontsize=9)
+        ax.axis("off")
+    fig.suptitle(f"{label(model)} predictions with confidence (green: correct, red: wrong; "
+                 f"{len(wrong)} real mistakes shown)")
+    return save(fig, path)
+
+
+def confusion_matrix(run: Run, path: Path) -> Path:
+    ea = run.metrics["error_analysis"]
+    cm = np.array(ea["confusion_matrix"])
+    fig, ax = plt.subplots(figsize=(8, 7))
+    im = ax.imshow(np.log1p(cm), cmap="Blues")
+    for i in range(10):
+        for j in range(10):
+            ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=8,
+                    color="white" if cm[i, j] > cm.max() / 4 else "black")
+    ax.set_xticks(range(10))
+    ax.set_yticks(range(10))
+    ax.set_xlabel("predicted digit")
+    ax.set_ylabel("true digit")
+    fig.colorbar(im, ax=ax, label="log(1 + count)")
+    ax.set_title(f"{label(ea['model'])} confusion matrix on {cm.sum():,} test images")
+    return save(fig, path)
+
+
+def per_class_accuracy(run: Run, path: Path) -> Path:
+    ea = run.metrics["error_analysis"]
+    acc = np.array(ea["per_class_accuracy"])
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    bars = ax.bar(range(10), acc, color=["#d62728" if a == acc.min() else "#1f77b4" for a in acc])
+    for b, a in zip(bars, acc):
+        ax.text(b.get_x() + b.get_width() / 2, a + 0.001, f"{a:.3f}", ha="center", va="bottom", fontsize=8)
+    ax.axhline(ea["accuracy"], color="k", linestyle="--", label=f"overall {ea['accuracy']:.4f}")
+    ax.set_xticks(range(10))
+    ax.set_xlabel("digit")
+    ax.set_ylabel("accuracy")
+    ax.set_ylim(max(0, acc.min() - 0.03), 1.0)
+    ax.set_title(f"{label(ea['model'])}: per-class test accuracy (red: lowest)")
+    ax.legend(loc="lower right")
+    return save(fig, path)
+
+
+# --------------------------------------------------------------------------- compare
+
+
+def keras_vs_pytorch(run: Run, path: Path) -> Path:
+    c = run.metrics["contestants"]
+    names = list(c)
+    colors = {"tensorflow": "#ff7f0e", "jax": "#9467bd", "torch": "#d62728", "native-torch": "#7f7f7f"}
+    labels = {"tensorflow": "Keras/TF", "jax": "Keras/JAX", "torch": "Keras/PyTorch", "native-torch": "native PyTorch"}
+    fig, axes = plt.subplots(1, 4, figsize=(18, 4.3))
+    panels = [("epoch_s", "seconds per epoch (after warm-up)"), ("first_epoch_s", "first epoch (s)"),
+              ("test_accuracy", "test accuracy"), ("peak_rss_mb", "peak memory (MB)")]
+    for ax, (key, title) in zip(axes, panels):
+        means = [c[n][key]["mean"] for n in names]
+        stds = [c[n][key]["std"] for n in names]
+        ax.bar([labels.get(n, n) for n in names], means, yerr=stds, capsize=5, color=[colors.get(n) for n in names])
+        for i, m in enumerate(means):
+            ax.text(i, m, f"{m:.3f}" if key == "test_accuracy" else f"{m:.1f}", ha="center", va="bottom", fontsize=8)
+        ax.set_title(title)
+        ax.tick_params(axis="x", labelrotation=15)
+        ax.grid(axis="y", alpha=0.3)
+    lo = min(c[n]["test_accuracy"]["mean"] for n in names)
+    axes[2].set_ylim(max(0, lo - 0.05), 1.0)
+    s = run.metrics["settings"]
+    fig.suptitle(f"Simple CNN, {s['n_train']:,} MNIST images, batch {s['batch_size']}, {s['epochs']} epochs, "
+                 f"each in its own process")
+    return save(fig, path)
+
+
 FIGURES = {
     "sequential": [("sequential_training_history.png", sequential_training_history),
                    ("sequential_decision_boundary.png", sequential_decision_boundary),
@@ -220,6 +431,13 @@ FIGURES = {
                    ("sequential_test_accuracy_comparison.png", sequential_test_accuracy_comparison)],
     "functional": [("functional_models_comparison.png", functional_models_comparison),
                    ("sequential_vs_functional_comparison.png", sequential_vs_functional_comparison)],
+    "callbacks": [("callbacks_effectiveness.png", callbacks_effectiveness),
+                  ("learning_rate_schedule.png", learning_rate_schedule),
+                  ("training_time_per_epoch.png", training_time_per_epoch)],
+    "cnn": [("mnist_samples.png", mnist_samples), ("cnn_training_comparison.png", cnn_training_comparison),
+            ("model_comparison_summary.png", model_comparison_summary), ("cnn_predictions.png", cnn_predictions),
+            ("confusion_matrix.png", confusion_matrix), ("per_class_accuracy.png", per_class_accuracy)],
+    "compare": [("keras_vs_pytorch.png", keras_vs_pytorch)],
 }
 #: experiment -> function(run, plots_dir) -> [paths] for figures whose names depend on the run
 EXTRA = {"functional": architecture_diagrams}

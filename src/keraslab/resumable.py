@@ -45,7 +45,8 @@ class EpochShuffled(keras.utils.PyDataset):
 
     def __getitem__(self, i):
         idx = self.order()[i * self.batch_size:(i + 1) * self.batch_size]
-        return self.x[idx], self.y[idx]
+        take = lambda a: {k: v[idx] for k, v in a.items()} if isinstance(a, dict) else a[idx]  # noqa: E731
+        return take(self.x), take(self.y)
 
 
 class _SetEpoch(keras.callbacks.Callback):

@@ -21,6 +21,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -135,6 +136,8 @@ class RunWriter:
         self.write_json("history.json", history)
         self.write_json("provenance.json", provenance)
         self.write_json("metrics.json", {"schema": SCHEMA_VERSION, "status": status, **metrics})
+        if "kill@commit" in os.environ.get("KERASLAB_FAULT", ""):  # fault injection (tests only)
+            os.kill(os.getpid(), signal.SIGKILL)
         os.replace(self.path, self.final)
         _fsync_dir(self.final.parent)
         self.committed = True

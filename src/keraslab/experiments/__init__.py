@@ -17,6 +17,8 @@ REGISTRY = {
     "sequential": "keraslab.experiments.sequential",
     "functional": "keraslab.experiments.functional",
     "callbacks": "keraslab.experiments.callbacks",
+    "cnn": "keraslab.experiments.cnn",
+    "compare": "keraslab.experiments.compare",
 }
 
 

@@ -1,0 +1,153 @@
+"""CNNs on MNIST: the original module guide's Simple, Improved and Functional CNNs.
+
+Each is trained on the real MNIST training set (10% held out for validation) and evaluated on
+the real 10,000-image test set; predictions of the last seed are stored so that the confusion
+matrix, per-class accuracy and prediction plots redraw without training. Training goes through
+:func:`keraslab.resumable.fit_resumable`, so a killed run continues where it stopped.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from keraslab.config import BaseConfig, param
+from keraslab.errors import RunFailed
+from keraslab.experiments import Result
+
+DESCRIPTION = "Simple / Improved / Functional CNN on real MNIST; confusion matrix and error analysis"
+RESUMABLE = True
+MODELS = ("simple_cnn", "improved_cnn", "functional_cnn")
+
+
+@dataclass(frozen=True)
+class Config(BaseConfig):
+    models: tuple[str, ...] = param(MODELS, "which of the guide's CNNs to train", choices=MODELS)
+    epochs: int = param(5, "epochs for the Simple and Functional CNN (99% needs ~5 at batch 128)", min=1, max=1000)
+    improved_epochs: int = param(3, "the Improved CNN is ~4x the compute per epoch", min=1, max=1000)
+    batch_size: int = param(128, "the batch size of the guide's timing figures", min=1, max=65_536)
+    learning_rate: float = param(0.001, "Adam's default", min=1e-6, max=1.0)
+    n_train: int = param(0, "training images to use (0: all 60,000)", min=0, max=60_000)
+    n_test: int = param(0, "test images to evaluate (0: all 10,000)", min=0, max=10_000)
+    validation_fraction: float = param(0.1, "held out from training for validation curves", min=0.0, max=0.5)
+    aux_loss_weight: float = param(0.3, "weight of the Functional CNN's auxiliary loss", min=0.0, max=10.0)
+
+    PRESETS = {
+        "quick": {"epochs": 1, "improved_epochs": 1, "n_train": 2000, "n_test": 1000, "seeds": (0,),
+                  "deterministic": True},
+        "standard": {"seeds": (0, 1)},
+        "full": {"epochs": 12, "improved_epochs": 12, "seeds": (0, 1, 2)},
+    }
+
+
+def compile_model(name: str, model, config: Config):
+    import keras
+
+    opt = keras.optimizers.Adam(config.learning_rate)
+    if name == "functional_cnn":
+        model.compile(optimizer=opt, loss={"main": "sparse_categorical_crossentropy",
+                                           "aux": "sparse_categorical_crossentropy"},
+                      loss_weights={"main": 1.0, "aux": config.aux_loss_weight},
+                      metrics={"main": ["accuracy"], "aux": ["accuracy"]})
+    else:
+        model.compile(optimizer=opt, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def main_probs(model, x) -> np.ndarray:
+    p = model.predict(x, batch_size=1000, verbose=0)
+    return np.asarray(p["main"] if isinstance(p, dict) else p)
+
+
+def error_analysis(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
+    cm = np.zeros((10, 10), dtype=int)
+    np.add.at(cm, (y_true, y_pred), 1)
+    per_class = (np.diag(cm) / np.maximum(cm.sum(axis=1), 1)).tolist()
+    pairs = []
+    for a in range(10):
+        for b in range(a + 1, 10):
+            n = int(cm[a, b] + cm[b, a])
+            if n:
+                pairs.append({"pair": f"{a}<->{b}", "count": n, f"{a}_as_{b}": int(cm[a, b]), f"{b}_as_{a}": int(cm[b, a])})
+    pairs.sort(key=lambda p: -p["count"])
+    return {"confusion_matrix": cm.tolist(), "per_class_accuracy": per_class, "most_confused_pairs": pairs[:10],
+            "misclassified_indices": np.flatnonzero(y_true != y_pred).tolist(),
+            "accuracy": float(np.mean(y_true == y_pred))}
+
+
+def train_one(name: str, seed: int, config: Config, folder, data) -> dict:
+    import keras
+
+    from keraslab.callbacks import TrainingTimeCallback
+    from keraslab.faults import injectors
+    from keraslab.models.cnn import BUILDERS
+    from keraslab.resumable import fit_resumable
+    from keraslab.train import seed_everything
+
+    (x_train, y_train), (x_val, y_val), (x_test, y_test) = data
+    seed_everything(seed, config.deterministic)
+    model = compile_model(name, BUILDERS[name](), config)
+    timer = TrainingTimeCallback()
+    epochs = config.improved_epochs if name == "improved_cnn" else config.epochs
+    two = name == "functional_cnn"
+    y_fit = {"main": y_train, "aux": y_train} if two else y_train
+    val = (x_val, {"main": y_val, "aux": y_val} if two else y_val) if len(x_val) else None
+    start = time.perf_counter()
+    hist = fit_resumable(model, x_train, y_fit, epochs=epochs, batch_size=config.batch_size, seed=seed,
+                         folder=folder, validation_data=val,
+                         callbacks=[timer, keras.callbacks.TerminateOnNaN(), *injectors(name)])
+    wall = time.perf_counter() - start
+    if any(v is None or v != v for v in hist.get("loss", [])):
+        raise RunFailed(f"{name} seed {seed}: the loss became NaN; TerminateOnNaN stopped training")
+    probs = main_probs(model, x_test)
+    model.save(folder / f"{name}.keras")
+    np.save(folder / "test_probs.npy", probs.astype("float32"))
+    epoch_times = hist.get("epoch_time", [])
+    return {"history": hist, "test_accuracy": float(np.mean(probs.argmax(axis=1) == y_test)),
+            "params": int(model.count_params()), "epochs": len(hist.get("loss", [])),
+            "train_time_s": float(sum(epoch_times)), "wall_time_s": wall,
+            "epoch_time_s": epoch_times, "model_file": f"{folder.name}/{name}.keras"}
+
+
+def run(config: Config, out) -> Result:
+    from keraslab import data as data_mod
+    from keraslab.train import mean_std
+
+    (x, y), (x_test, y_test) = data_mod.mnist_for_training(config.n_train or None, config.n_test or None, seed=0)
+    n_val = int(round(len(x) * config.validation_fraction))
+    splits = ((x[n_val:], y[n_val:]), (x[:n_val], y[:n_val]), (x_test, y_test))
+    print(f"  MNIST: {len(x) - n_val} training, {n_val} validation, {len(x_test)} test images")
+    histories, models, arrays = {}, {}, {}
+    for name in config.models:
+        results = []
+        for seed in config.seeds:
+            folder = out.path / f"{name}-seed{seed}"
+            r = out.step(f"{name}-seed{seed}", lambda: train_one(name, seed, config, folder, splits))
+            histories[f"cnn/{name}/seed{seed}"] = r.pop("history")
+            results.append(r)
+            print(f"  {name:15s} seed {seed}: test accuracy {r['test_accuracy']:.4f}, {r['epochs']} epochs, "
+                  f"{r['train_time_s']:.1f}s training")
+        last = out.path / f"{name}-seed{config.seeds[-1]}"
+        probs = np.load(last / "test_probs.npy")
+        arrays[f"probs_{name}"] = probs.astype("float16")
+        per_epoch = [t for r in results for t in r["epoch_time_s"][1:]] or [t for r in results for t in r["epoch_time_s"]]
+        models[name] = {
+            "test_accuracy": mean_std([r["test_accuracy"] for r in results]),
+            "params": results[0]["params"],
+            "epochs": results[0]["epochs"],
+            "train_time_s": mean_std([r["train_time_s"] for r in results]),
+            "epoch_time_s": mean_std(per_epoch),
+            "first_epoch_time_s": mean_std([r["epoch_time_s"][0] for r in results if r["epoch_time_s"]]),
+            "model_file": results[0]["model_file"],
+            "error_analysis": error_analysis(y_test, probs.argmax(axis=1)),
+        }
+    main = "simple_cnn" if "simple_cnn" in models else next(iter(models))
+    out.write_arrays(y_test=y_test.astype("uint8"), x_test_sample=(x_test[:2000, ..., 0] * 255).astype("uint8"),
+                     **arrays)
+    return Result(metrics={"models": models, "error_analysis": {"model": main, **models[main]["error_analysis"]},
+                           "data": {"n_train": int(len(x) - n_val), "n_val": n_val, "n_test": int(len(x_test))},
+                           "settings": {"batch_size": config.batch_size, "learning_rate": config.learning_rate,
+                                        "optimizer": "adam"}},
+                  history=histories)

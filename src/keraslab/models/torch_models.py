@@ -1,0 +1,111 @@
+"""Native PyTorch twins of the Simple CNN and the moons MLP, with the hand-written training loop
+the original module guide calls "manual loop implementation".
+
+Same architecture and parameter count as the Keras models, Keras' initialisation (Glorot-uniform
+weights, zero biases), Adam with Keras' defaults (lr 1e-3, eps 1e-7), the same batch size and the
+same per-epoch batch order (:class:`keraslab.resumable.EpochShuffled`'s permutation).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+
+def keras_init_(module: nn.Module) -> nn.Module:
+    """Glorot-uniform weights and zero biases, as Keras initialises Dense and Conv2D."""
+    for m in module.modules():
+        if isinstance(m, (nn.Linear, nn.Conv2d)):
+            nn.init.xavier_uniform_(m.weight)
+            nn.init.zeros_(m.bias)
+    return module
+
+
+class SimpleCNN(nn.Module):
+    """Conv(32)-Pool-Conv(64)-Pool-Conv(64)-Flatten-Dense(64)-Dense(10): 93,322 parameters."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(64, 64, 3), nn.ReLU(),
+        )
+        self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(576, 64), nn.ReLU(), nn.Linear(64, 10))
+        keras_init_(self)
+
+    def forward(self, x):  # x: N, 1, 28, 28 -> logits N, 10
+        return self.classifier(self.features(x))
+
+
+class MoonsMLP(nn.Module):
+    """Linear(2,16)-ReLU-Linear(16,8)-ReLU-Linear(8,1): 193 parameters; returns logits."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 8), nn.ReLU(), nn.Linear(8, 1))
+        keras_init_(self)
+
+    def forward(self, x):
+        return self.net(x)
+
+
+def count_params(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def train(model: nn.Module, x: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: int, seed: int,
+          loss_fn: nn.Module, on_epoch_end=None) -> list[float]:
+    """The manual loop: batches in the (seed, epoch) order, forward, loss, backward, step."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-7)
+    x_t, y_t = torch.from_numpy(x), torch.from_numpy(y)
+    losses = []
+    for epoch in range(epochs):
+        model.train()
+        order = torch.from_numpy(np.random.default_rng([seed, epoch]).permutation(len(x)))
+        total = 0.0
+        for start in range(0, len(x), batch_size):
+            idx = order[start:start + batch_size]
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_fn(model(x_t[idx]), y_t[idx])
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(idx)
+        losses.append(total / len(x))
+        if on_epoch_end is not None:
+            on_epoch_end(epoch)
+    return losses
+
+
+@torch.no_grad()
+def predict(model: nn.Module, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+    model.eval()
+    return torch.cat([model(torch.from_numpy(x[i:i + batch_size])) for i in range(0, len(x), batch_size)]).numpy()
+
+
+def copy_keras_simple_cnn(keras_model, twin: SimpleCNN) -> SimpleCNN:
+    """Load a Keras Simple CNN's weights into the twin (NHWC kernels -> NCHW; flatten order h,w,c -> c,h,w)."""
+    w = keras_model.get_weights()
+    convs = [m for m in twin.features if isinstance(m, nn.Conv2d)]
+    dense = [m for m in twin.classifier if isinstance(m, nn.Linear)]
+    with torch.no_grad():
+        for i, conv in enumerate(convs):
+            conv.weight.copy_(torch.from_numpy(w[2 * i].transpose(3, 2, 0, 1).copy()))
+            conv.bias.copy_(torch.from_numpy(w[2 * i + 1]))
+        k = w[6].reshape(3, 3, 64, 64).transpose(2, 0, 1, 3).reshape(576, 64)  # rows (h,w,c) -> (c,h,w)
+        dense[0].weight.copy_(torch.from_numpy(k.T.copy()))
+        dense[0].bias.copy_(torch.from_numpy(w[7]))
+        dense[1].weight.copy_(torch.from_numpy(w[8].T.copy()))
+        dense[1].bias.copy_(torch.from_numpy(w[9]))
+    return twin
+
+
+def copy_keras_mlp(keras_model, twin: MoonsMLP) -> MoonsMLP:
+    w = keras_model.get_weights()
+    layers = [m for m in twin.net if isinstance(m, nn.Linear)]
+    with torch.no_grad():
+        for i, lin in enumerate(layers):
+            lin.weight.copy_(torch.from_numpy(w[2 * i].T.copy()))
+            lin.bias.copy_(torch.from_numpy(w[2 * i + 1]))
+    return twin

@@ -1,0 +1,133 @@
+"""One measured training in a fresh process: ``python -m keraslab.workers '<json spec>'``.
+
+Keras fixes its backend at import and frameworks keep threads, caches and allocator state, so a
+fair comparison trains each contestant in its own process. The spec names the framework
+(``keras`` on ``backend``, or native ``torch``), the training path, the data size, epochs, batch
+size and seed; the worker prints one JSON line with per-epoch times, test accuracy, peak memory
+and the backend it really ran on. Used by ``keraslab run compare`` and ``keraslab bench``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+RESULT_PREFIX = "KERASLAB_RESULT "
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux reports KiB
+
+
+def count_loc(*objects) -> int:
+    """Lines of code of functions/classes: no blank lines, comments or docstrings."""
+    total = 0
+    for obj in objects:
+        src = inspect.getsource(obj)
+        in_doc = False
+        for line in src.splitlines():
+            s = line.strip()
+            if s.startswith(('"""', "'''")):
+                if not (len(s) > 3 and s.endswith(('"""', "'''"))):
+                    in_doc = not in_doc
+                continue
+            if in_doc or not s or s.startswith("#"):
+                continue
+            total += 1
+    return total
+
+
+def keras_plain_fit(model, x, y, epochs, batch_size, timer):
+    """How the original module guide trains: compile with defaults, then fit."""
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0, callbacks=[timer])
+
+
+def run_keras(spec: dict) -> dict:
+    import keras
+
+    from keraslab.callbacks import TrainingTimeCallback
+    from keraslab.data import mnist_for_training
+    from keraslab.models.cnn import build_simple_cnn
+    from keraslab.train import seed_everything
+
+    (x, y), (x_test, y_test) = mnist_for_training(spec["n_train"] or None, spec["n_test"] or None, seed=0)
+    seed_everything(spec["seed"])
+    model = build_simple_cnn()
+    timer = TrainingTimeCallback()
+    path = spec.get("path", "plain")
+    if path == "plain":
+        keras_plain_fit(model, x, y, spec["epochs"], spec["batch_size"], timer)
+    else:
+        from keraslab.fast import fit_fast
+
+        fit_fast(model, x, y, epochs=spec["epochs"], batch_size=spec["batch_size"], callbacks=[timer])
+    probs = model.predict(x_test, batch_size=1000, verbose=0)
+    return {"framework": "keras", "backend": keras.backend.backend(), "path": path,
+            "epoch_times": timer.epoch_times, "test_accuracy": float((probs.argmax(1) == y_test).mean()),
+            "params": int(model.count_params()),
+            "loc": count_loc(build_simple_cnn, keras_plain_fit)}
+
+
+def run_torch(spec: dict) -> dict:
+    import torch
+    from torch import nn
+
+    from keraslab.data import mnist_for_training
+    from keraslab.models import torch_models as T
+
+    (x, y), (x_test, y_test) = mnist_for_training(spec["n_train"] or None, spec["n_test"] or None, seed=0)
+    x, x_test = x.transpose(0, 3, 1, 2).copy(), x_test.transpose(0, 3, 1, 2).copy()  # NHWC -> NCHW
+    y = y.astype("int64")
+    torch.manual_seed(spec["seed"])
+    model = T.SimpleCNN()
+    times, start = [], [time.perf_counter()]
+
+    def tick(epoch):
+        now = time.perf_counter()
+        times.append(now - start[0])
+        start[0] = now
+    T.train(model, x, y, epochs=spec["epochs"], batch_size=spec["batch_size"], seed=spec["seed"],
+            loss_fn=nn.CrossEntropyLoss(), on_epoch_end=tick)
+    logits = T.predict(model, x_test)
+    return {"framework": "torch", "backend": "native-torch", "path": "manual loop", "epoch_times": times,
+            "test_accuracy": float((logits.argmax(1) == y_test).mean()), "params": T.count_params(model),
+            "torch_threads": torch.get_num_threads(), "loc": count_loc(T.SimpleCNN, T.train)}
+
+
+def main(argv=None) -> int:
+    spec = json.loads((argv or sys.argv[1:])[0])
+    if spec["framework"] == "keras":
+        from keraslab import backend
+
+        backend.select(spec["backend"])
+        result = run_keras(spec)
+    else:
+        result = run_torch(spec)
+    result.update(seed=spec["seed"], peak_rss_mb=peak_rss_mb())
+    print(RESULT_PREFIX + json.dumps(result), flush=True)
+    return 0
+
+
+def launch(spec: dict, timeout: float = 3600) -> dict:
+    """Run one worker in a child process; returns its result or raises RuntimeError."""
+    env = dict(os.environ)
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if spec["framework"] == "keras":
+        env["KERAS_BACKEND"] = spec["backend"]
+    proc = subprocess.run([sys.executable, "-m", "keraslab.workers", json.dumps(spec)], capture_output=True,
+                          text=True, env=env, timeout=timeout)
+    for line in proc.stdout.splitlines():
+        if line.startswith(RESULT_PREFIX):
+            return json.loads(line[len(RESULT_PREFIX):])
+    tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+    raise RuntimeError(f"{spec['framework']}/{spec.get('backend', '')} worker failed (exit {proc.returncode}): {tail}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

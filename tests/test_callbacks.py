@@ -1,0 +1,150 @@
+"""Callbacks, tested the way Keras tests its own: scripted logs where enough, tiny models otherwise."""
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+import keras
+
+from keraslab.callbacks import LearningRateLogger, TrainingTimeCallback, check_callbacks
+from keraslab.errors import KeraslabError
+from keraslab.experiments.callbacks import step_schedule
+from keraslab.resumable import EpochShuffled, KeepBestCheckpoint
+
+
+def tiny_model(lr=0.01):
+    model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.Adam(lr), loss="sparse_categorical_crossentropy")
+    return model
+
+
+def drive(callback, model, values, monitor="val_loss"):
+    """Feed scripted epoch logs; returns the epoch at which training was asked to stop, or None."""
+    callback.set_model(model)
+    callback.on_train_begin()
+    for epoch, v in enumerate(values):
+        callback.on_epoch_begin(epoch)
+        callback.on_epoch_end(epoch, {monitor: v})
+        if model.stop_training:
+            return epoch
+    callback.on_train_end()
+    return None
+
+
+@pytest.mark.parametrize("values, patience, stop_at", [
+    ([1.0, 0.9, 0.8, 0.85, 0.86, 0.87], 3, 5),     # best at epoch 2, three worse epochs
+    ([1.0, 0.9, 0.8, 0.7, 0.6], 2, None),           # always improving: never stops
+    ([0.5, 0.6, 0.7], 1, 1),
+])
+def test_early_stopping_stops_at_the_right_epoch(values, patience, stop_at):
+    cb = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience)
+    assert drive(cb, tiny_model(), values) == stop_at
+
+
+def test_early_stopping_restores_best_weights_also_at_max_epochs():
+    x = np.random.default_rng(0).normal(size=(32, 3)).astype("float32")
+    y = (x[:, 0] > 0).astype("int32")
+    model = tiny_model(lr=0.5)
+    seen = {}
+
+    class Snapshot(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen[epoch] = (logs["val_loss"], [w.copy() for w in self.model.get_weights()])
+
+    es = keras.callbacks.EarlyStopping(monitor="val_loss", patience=100, restore_best_weights=True)
+    # a large learning rate makes val_loss non-monotonic; patience 100 never triggers within 8 epochs
+    model.fit(x, y, validation_data=(x[::-1] * 3, 1 - y[::-1]), epochs=8, verbose=0, callbacks=[Snapshot(), es])
+    assert es.stopped_epoch == 0
+    best_epoch = min(seen, key=lambda e: seen[e][0])
+    for got, want in zip(model.get_weights(), seen[best_epoch][1]):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_reduce_lr_on_plateau_reaches_exact_rates():
+    model = tiny_model(lr=0.1)
+    cb = keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=2, min_lr=0.02, cooldown=0)
+    lrs = []
+    cb.set_model(model)
+    cb.on_train_begin()
+    for epoch, v in enumerate([1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]):
+        cb.on_epoch_end(epoch, {"val_loss": v})
+        lrs.append(float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)))
+    assert lrs == pytest.approx([0.1, 0.1, 0.05, 0.05, 0.025, 0.025, 0.02, 0.02])
+
+
+def test_learning_rate_scheduler_follows_its_schedule():
+    x = np.zeros((8, 3), "float32")
+    y = np.zeros(8, "int32")
+    model = tiny_model(lr=0.1)
+    schedule = step_schedule(0.1, 2)
+    h = model.fit(x, y, epochs=6, verbose=0,
+                  callbacks=[keras.callbacks.LearningRateScheduler(schedule), LearningRateLogger()])
+    assert h.history["lr"] == pytest.approx([0.1, 0.1, 0.05, 0.05, 0.025, 0.025])
+
+
+def test_training_time_callback_records_one_positive_time_per_epoch_and_resets():
+    x, y = np.zeros((8, 3), "float32"), np.zeros(8, "int32")
+    model = tiny_model()
+    timer = TrainingTimeCallback()
+    h = model.fit(x, y, epochs=3, verbose=0, callbacks=[timer])
+    assert len(timer.epoch_times) == 3 and all(t > 0 for t in timer.epoch_times)
+    assert h.history["epoch_time"] == pytest.approx(timer.epoch_times)
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[timer])
+    assert len(timer.epoch_times) == 2  # state reset in on_train_begin
+
+
+def test_training_time_callback_misuse_is_explained():
+    with pytest.raises(RuntimeError, match="before on_epoch_begin"):
+        TrainingTimeCallback().on_epoch_end(0, {})
+
+
+@pytest.mark.parametrize("make, has_val, optimizer, message", [
+    (lambda p: keras.callbacks.EarlyStopping(monitor="val_loss"), False, None, "no validation data"),
+    (lambda p: keras.callbacks.ReduceLROnPlateau(monitor="val_accuracy"), False, None, "validation_split"),
+    (lambda p: keras.callbacks.ReduceLROnPlateau(), True,
+     keras.optimizers.Adam(keras.optimizers.schedules.ExponentialDecay(0.01, 10, 0.9)), "schedule"),
+])
+def test_misuse_gives_a_clear_error(tmp_path, make, has_val, optimizer, message):
+    with pytest.raises(KeraslabError, match=message):
+        check_callbacks([make(tmp_path)], has_validation=has_val, optimizer=optimizer)
+
+
+def test_checkpoint_with_the_wrong_suffix_is_refused_naming_the_right_one(tmp_path):
+    with pytest.raises(KeraslabError, match=r"ending in \.keras"):
+        check_callbacks([keras.callbacks.ModelCheckpoint(str(tmp_path / "best.h5"))], has_validation=True)
+    with pytest.raises(ValueError, match=re.escape(".weights.h5")):  # Keras itself refuses this one
+        keras.callbacks.ModelCheckpoint(str(tmp_path / "w.keras"), save_weights_only=True)
+
+
+def test_correct_use_passes(tmp_path):
+    check_callbacks([keras.callbacks.EarlyStopping(monitor="loss"),
+                     keras.callbacks.ModelCheckpoint(str(tmp_path / "m.keras"), monitor="loss")],
+                    has_validation=False)
+
+
+def test_keep_best_checkpoint_survives_a_restart(tmp_path):
+    path = tmp_path / "best.keras"
+    model = tiny_model()
+    first = KeepBestCheckpoint(str(path), monitor="val_accuracy", mode="max")
+    drive(first, model, [0.5, 0.9, 0.7], monitor="val_accuracy")
+    stamp = path.stat().st_mtime_ns
+    assert json.loads((tmp_path / "best.keras.best.json").read_text())["epoch"] == 2
+    # a new process: a plain ModelCheckpoint would forget 0.9 and overwrite with 0.8
+    second = KeepBestCheckpoint(str(path), monitor="val_accuracy", mode="max")
+    drive(second, tiny_model(), [0.8, 0.85], monitor="val_accuracy")
+    assert path.stat().st_mtime_ns == stamp and second.best == pytest.approx(0.9)
+    plain = keras.callbacks.ModelCheckpoint(str(path), monitor="val_accuracy", mode="max", save_best_only=True)
+    drive(plain, tiny_model(), [0.8], monitor="val_accuracy")
+    assert path.stat().st_mtime_ns != stamp  # the pitfall KeepBestCheckpoint avoids
+
+
+def test_epoch_shuffled_order_depends_only_on_seed_and_epoch():
+    x = np.arange(10).reshape(10, 1)
+    a, b = EpochShuffled(x, x[:, 0], 4, seed=7), EpochShuffled(x, x[:, 0], 4, seed=7)
+    a.epoch = b.epoch = 3
+    assert [a[i][1].tolist() for i in range(len(a))] == [b[i][1].tolist() for i in range(len(b))]
+    b.epoch = 4
+    assert [a[i][1].tolist() for i in range(3)] != [b[i][1].tolist() for i in range(3)]
+    assert sorted(np.concatenate([a[i][1] for i in range(len(a))]).tolist()) == list(range(10))

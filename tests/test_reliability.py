@@ -1,0 +1,135 @@
+"""Fault injection with real child processes (in the style of PyTorch Lightning's interrupted-training
+tests): kill, interrupt and poison runs at chosen points; nothing finished may be lost or faked."""
+
+import errno
+import json
+import signal
+
+import pytest
+
+from conftest import run_cli
+from keraslab import cli, report, store as store_mod
+from keraslab.store import RunStore
+
+TINY_CALLBACKS = {"arms": ["no_callbacks"], "epochs": 2, "schedule_epochs": 6, "schedule_step": 2, "seeds": [0],
+                  "deterministic": True}
+TINY_SEQUENTIAL = {"moons_samples": 100, "epochs": 3, "optimizer_epochs": 2, "optimizers": ["adam", "sgd"],
+                   "grid_steps": 10, "seeds": [0], "deterministic": True}
+
+
+def write(tmp_path, name, obj):
+    f = tmp_path / name
+    f.write_text(json.dumps(obj))
+    return f
+
+
+def finished(root, exp):
+    d = root / exp
+    return sorted(p for p in d.iterdir() if not p.name.startswith(".")) if d.exists() else []
+
+
+def partials(root, exp):
+    d = root / exp
+    return sorted(d.glob(".partial-*")) if d.exists() else []
+
+
+def test_sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run(tmp_path):
+    cfg = write(tmp_path, "cb.json", TINY_CALLBACKS)
+    ref = run_cli("run", "callbacks", "--profile", "quick", "--config", cfg, "--out", tmp_path / "ref", "--no-plots")
+    assert ref.returncode == 0, ref.stderr[-2000:]
+    out = tmp_path / "runs"
+    killed = run_cli("run", "callbacks", "--profile", "quick", "--config", cfg, "--out", out, "--no-plots",
+                     env={"KERASLAB_FAULT": "kill@3.5:schedule"})
+    assert killed.returncode == -signal.SIGKILL
+    assert finished(out, "callbacks") == []
+    (partial,) = partials(out, "callbacks")
+    assert (partial / "schedule_run" / "best_model.keras").exists()
+    best_before = json.loads((partial / "schedule_run" / "best_model.keras.best.json").read_text())
+    resumed = run_cli("run", "callbacks", "--profile", "quick", "--config", cfg, "--out", out, "--no-plots")
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert "resuming the unfinished run" in resumed.stdout
+    (run_dir,) = finished(out, "callbacks")
+    got = json.loads((run_dir / "metrics.json").read_text())["schedule"]
+    want = json.loads((finished(tmp_path / "ref", "callbacks")[0] / "metrics.json").read_text())["schedule"]
+    assert got["epochs_run"] == want["epochs_run"] == 6
+    assert got["final_weights_sha"] == want["final_weights_sha"]  # bit-identical final weights
+    assert got["best_epoch"] == want["best_epoch"] and got["best_val_accuracy"] == want["best_val_accuracy"]
+    best_after = json.loads((run_dir / "schedule_run" / "best_model.keras.best.json").read_text())
+    assert best_after["best"] >= best_before["best"]  # the best checkpoint was never replaced by a worse one
+    hist = json.loads((run_dir / "history.json").read_text())["schedule"]
+    assert len(hist["loss"]) == 6 and hist["lr"] == pytest.approx([0.001, 0.001, 0.0005, 0.0005, 0.00025, 0.00025])
+
+
+def test_sigkill_while_writing_a_result_leaves_no_half_run(tmp_path):
+    cfg = write(tmp_path, "seq.json", TINY_SEQUENTIAL)
+    out = tmp_path / "runs"
+    first = run_cli("run", "sequential", "--profile", "quick", "--config", cfg, "--out", out, "--no-plots")
+    assert first.returncode == 0
+    killed = run_cli("run", "sequential", "--profile", "quick", "--config", cfg, "--out", out, "--no-plots",
+                     env={"KERASLAB_FAULT": "kill@commit"})
+    assert killed.returncode == -signal.SIGKILL
+    assert len(finished(out, "sequential")) == 1 and len(partials(out, "sequential")) == 1
+    store = RunStore(out)
+    assert store.latest("sequential").path == finished(out, "sequential")[0]
+    md = report.build(out)[0].read_text()
+    assert "did not finish (killed or crashed)" in md
+
+
+def test_nan_loss_stops_the_run_and_is_stored_as_failed(tmp_path):
+    cfg = write(tmp_path, "cb.json", TINY_CALLBACKS)
+    out = tmp_path / "runs"
+    proc = run_cli("run", "callbacks", "--profile", "quick", "--config", cfg, "--out", out, "--no-plots",
+                   env={"KERASLAB_FAULT": "nan@1:no_callbacks"})
+    assert proc.returncode == 1
+    lines = [l for l in proc.stderr.splitlines() if l.startswith("keraslab: error")]
+    assert len(lines) == 1 and "NaN" in lines[0] and "Traceback" not in proc.stderr
+    store = RunStore(out)
+    assert store.latest("callbacks") is None
+    (failed,) = store.runs("callbacks", include_failed=True)
+    assert failed.status == "failed" and "NaN" in failed.metrics["error"]
+    md = report.build(out)[0].read_text()
+    assert "## Callbacks" not in md and "run failed" in md
+
+
+def test_ctrl_c_keeps_earlier_runs_and_says_one_line(tmp_path):
+    cfg = write(tmp_path, "cb.json", TINY_CALLBACKS)
+    out = tmp_path / "runs"
+    assert run_cli("run", "callbacks", "--profile", "quick", "--config", cfg, "--out", out, "--no-plots").returncode == 0
+    before = finished(out, "callbacks")
+    proc = run_cli("run", "callbacks", "--profile", "quick", "--config", cfg, "--out", out, "--no-plots", "--fresh",
+                   env={"KERASLAB_FAULT": "int@1.2:no_callbacks"})
+    assert proc.returncode == 130, proc.stderr[-2000:]
+    assert "interrupted" in proc.stderr and "Traceback" not in proc.stderr
+    assert finished(out, "callbacks") == before
+    assert RunStore(out).latest("callbacks").path == before[0]
+
+
+def test_full_disk_while_writing_results(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "runs"
+    cfg = write(tmp_path, "seq.json", TINY_SEQUENTIAL)
+    args = ["run", "sequential", "--profile", "quick", "--config", str(cfg), "--out", str(out), "--no-plots"]
+    assert cli.main(args) == 0
+    before = finished(out, "sequential")
+    real = store_mod.atomic_write_bytes
+
+    def full_disk(path, data):
+        if str(path).endswith("metrics.json"):
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(path, data)
+    monkeypatch.setattr(store_mod, "atomic_write_bytes", full_disk)
+    capsys.readouterr()
+    assert cli.main(args) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "No space left on device" in err[0]
+    assert finished(out, "sequential") == before and partials(out, "sequential") == []
+
+
+def test_same_seed_repeats_exactly(tmp_path):
+    cfg = write(tmp_path, "seq.json", TINY_SEQUENTIAL)
+    for name in ("a", "b"):
+        proc = run_cli("run", "sequential", "--profile", "quick", "--config", cfg, "--out", tmp_path / name,
+                       "--no-plots")
+        assert proc.returncode == 0, proc.stderr[-1500:]
+    a, b = (RunStore(tmp_path / n).latest("sequential") for n in ("a", "b"))
+    assert a.metrics == b.metrics and a.history == b.history
+    assert a.config["deterministic"] is True
