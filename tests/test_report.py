@@ -65,7 +65,7 @@ def test_every_number_traces_back_to_the_store(quick_store, tmp_path):
     m = json.loads((seq_dir / "metrics.json").read_text())
     planted = {"sgd": 0.1234, "adam": 0.4321, "rmsprop": 0.5678, "adagrad": 0.8765}
     for opt, v in planted.items():
-        m["optimizers"][opt]["test_accuracy"].update(mean=v, std=0.0111)
+        m["optimizers"][opt]["test_accuracy"].update(mean=v, std=0.0111, n=3)
     m["moons"]["test_accuracy"] = 0.3141
     (seq_dir / "metrics.json").write_text(json.dumps(m))
     (cnn_dir,) = [p for p in (store / "cnn").iterdir() if not p.name.startswith(".")]
@@ -84,10 +84,10 @@ def test_every_number_traces_back_to_the_store(quick_store, tmp_path):
 def test_readme_results_section_is_rewritten(quick_store, tmp_path):
     store = copy_store(quick_store, tmp_path / "runs")
     readme = tmp_path / "README.md"
-    readme.write_text(f"intro\n{report.RESULTS_START}\nold\n{report.RESULTS_END}\noutro\n")
+    readme.write_text(f"intro\n{report.RESULTS_START}\nSTALE-TABLE\n{report.RESULTS_END}\noutro\n")
     report.build(store)
     text = readme.read_text()
-    assert text.startswith("intro\n") and text.endswith("outro\n") and "old" not in text
+    assert text.startswith("intro\n") and text.endswith("outro\n") and "STALE-TABLE" not in text
     assert "| the guide says |" in text
 
 

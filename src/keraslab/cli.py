@@ -56,6 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("report", help="redraw plots and build REPORT.md + report.html from the store")
     _add_out(rep)
 
+    bench = sub.add_parser("bench", help="measure training speed: native PyTorch vs plain fit vs keraslab's path")
+    bench.add_argument("--quick", action="store_true", help="a small smoke run (2,048 images, 2 epochs)")
+    bench.add_argument("--variants", action="store_true", help="also time the alternatives (docs/performance.md)")
+    _add_out(bench)
+
     pred = sub.add_parser("predict", help="classify a 28x28 digit image (.png or .npy) with a stored CNN")
     pred.add_argument("image")
     pred.add_argument("--model", default=None, help="a .keras file (default: the latest cnn run's simple_cnn)")
@@ -73,7 +78,7 @@ def cmd_list(args) -> int:
     from keraslab.config import PROFILE_HELP
 
     print("experiments:")
-    for name in experiments.names():
+    for name in experiments.names(include_standalone=True):
         print(f"  {name:12s} {experiments.module(name).DESCRIPTION}")
     print("profiles:")
     for name, text in PROFILE_HELP.items():
@@ -159,6 +164,30 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_bench(args) -> int:
+    from keraslab import backend
+
+    backend.select("tensorflow")
+    from keraslab import experiments, plots
+    from keraslab.store import RunStore
+
+    cls = experiments.module("bench").Config
+    config = cls.for_profile("quick" if args.quick else "standard", variants=True if args.variants else None)
+    store = RunStore(args.out)
+    store.ensure_writable()
+    experiments.execute("bench", config, store, resume=False)
+    run = store.latest("bench")
+    print(f"{'contestant':36s} {'images/s':>10s} {'vs PyTorch':>10s} {'first epoch':>12s} {'peak MB':>8s} "
+          f"{'of matmul peak':>15s} {'accuracy':>9s}")
+    for label, r in run.metrics["rows"].items():
+        ratio = r["ratio_vs_native_torch"]
+        print(f"{label:36s} {r['images_per_s']['mean']:10.0f} {(f'{ratio:.2f}x' if ratio else '-'):>10s} "
+              f"{r['first_epoch_s']['mean']:11.1f}s {r['peak_rss_mb']:8.0f} {r['fraction_of_matmul_peak'] * 100:14.1f}% "
+              f"{r['test_accuracy']['mean']:9.4f}")
+    plots.render(store, plots_dir_for(args.out), experiments=["bench"])
+    return 0
+
+
 def cmd_predict(args) -> int:
     from keraslab import backend
 
@@ -170,7 +199,8 @@ def cmd_predict(args) -> int:
     return 0
 
 
-COMMANDS = {"list": cmd_list, "data": cmd_data, "run": cmd_run, "report": cmd_report, "predict": cmd_predict}
+COMMANDS = {"list": cmd_list, "data": cmd_data, "run": cmd_run, "report": cmd_report, "bench": cmd_bench,
+            "predict": cmd_predict}
 
 
 def main(argv=None) -> int:

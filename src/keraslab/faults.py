@@ -5,7 +5,7 @@ Lightning's interrupted-training tests: a real child process is killed at a chos
 
 - ``kill@2.3``   SIGKILL this process at batch 3 of epoch 2 (0-based), mid-epoch
 - ``int@1.0``    SIGINT (Ctrl-C) at batch 0 of epoch 1
-- ``nan@1``      poison the first weight with NaN at the start of epoch 1 (a real NaN loss)
+- ``nan@1``      poison the weights with NaN at the start of epoch 1 (a real NaN loss)
 - ``kill@commit`` SIGKILL after a run's files are written, before the run is moved into place
 
 A ``:tag`` restricts the fault to the fit whose ``tag`` matches (one experiment trains many
@@ -43,9 +43,9 @@ class FaultInjector(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
         for kind, e, _, _ in self.faults:
-            if kind == "nan" and e == epoch:
-                w = self.model.trainable_variables[0]
-                w.assign(np.full(w.shape, np.nan, dtype="float32"))
+            if kind == "nan" and e == epoch:  # every weight: a ReLU alone would turn NaN inputs into 0
+                for w in self.model.trainable_variables:
+                    w.assign(np.full(w.shape, np.nan, dtype="float32"))
 
     def on_train_batch_end(self, batch, logs=None):
         for kind, e, b, _ in self.faults:

@@ -597,7 +597,7 @@ def results_summary(measures: Measures) -> str:
     keep = [r for r in rows if r[-1] != "not measured in this store"]
     counts = {v: sum(1 for r in rows if r[-1] == v) for v in ("holds", "does not hold", "not measured in this store")}
     return to_markdown([
-        ("p", f"Claims of the original module guide checked against the committed reference store: "
+        ("p", f"Claims of the original module guide checked against the measured runs: "
               f"**{counts['holds']} hold, {counts['does not hold']} do not hold, "
               f"{counts['not measured in this store']} not measured**. Full tables and plots: "
               f"[REPORT.md](REPORT.md)."),

@@ -50,14 +50,25 @@ class EpochShuffled(keras.utils.PyDataset):
 
 
 class _SetEpoch(keras.callbacks.Callback):
-    """Tells an :class:`EpochShuffled` which epoch is starting (also the first one after a restore)."""
+    """Tells an :class:`EpochShuffled` which epoch comes next.
+
+    Set at train begin (after ``BackupAndRestore`` has chosen the first epoch) and at each epoch's
+    end, not only at its beginning: the input pipeline may fetch the next epoch's first batches
+    before ``on_epoch_begin`` runs.
+    """
 
     def __init__(self, data: EpochShuffled):
         super().__init__()
         self.data = data
 
+    def on_train_begin(self, logs=None):
+        self.data.epoch = int(getattr(self.model, "_initial_epoch", None) or 0)
+
     def on_epoch_begin(self, epoch, logs=None):
         self.data.epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.data.epoch = epoch + 1
 
 
 class KeepBestCheckpoint(keras.callbacks.ModelCheckpoint):
@@ -136,8 +147,11 @@ def fit_resumable(model, x, y, *, epochs: int, batch_size: int, seed: int, folde
     log = EpochLog(folder / "epochs.jsonl")
     # the user's callbacks first (they may add to logs), then the epoch log, then the backup: a kill
     # between the two leaves a log row for an epoch that the resumed run simply redoes and rewrites
-    cbs = [_SetEpoch(data), *callbacks, log,
+    cbs = [*callbacks, log,
            keras.callbacks.BackupAndRestore(str(folder / "backup"), save_freq="epoch", delete_checkpoint=False,
-                                            double_checkpoint=True)]
-    model.fit(data, epochs=epochs, validation_data=validation_data, callbacks=cbs, verbose=verbose)
+                                            double_checkpoint=True),
+           _SetEpoch(data)]  # after BackupAndRestore: it reads the restored first epoch
+    # shuffle=False: the order is already fixed by (seed, epoch); Keras would otherwise also shuffle the
+    # batch indices with the process's RNG, which a restarted process does not share
+    model.fit(data, epochs=epochs, validation_data=validation_data, callbacks=cbs, verbose=verbose, shuffle=False)
     return log.history()

@@ -66,9 +66,10 @@ def run_keras(spec: dict) -> dict:
     else:
         from keraslab.fast import fit_fast
 
-        fit_fast(model, x, y, epochs=spec["epochs"], batch_size=spec["batch_size"], callbacks=[timer])
+        fit_fast(model, x, y, epochs=spec["epochs"], batch_size=spec["batch_size"], callbacks=[timer],
+                 **spec.get("options", {}))
     probs = model.predict(x_test, batch_size=1000, verbose=0)
-    return {"framework": "keras", "backend": keras.backend.backend(), "path": path,
+    return {"framework": "keras", "backend": keras.backend.backend(), "path": path, "options": spec.get("options", {}),
             "epoch_times": timer.epoch_times, "test_accuracy": float((probs.argmax(1) == y_test).mean()),
             "params": int(model.count_params()),
             "loc": count_loc(build_simple_cnn, keras_plain_fit)}

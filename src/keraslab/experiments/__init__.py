@@ -20,6 +20,11 @@ REGISTRY = {
     "cnn": "keraslab.experiments.cnn",
     "compare": "keraslab.experiments.compare",
 }
+#: run by name (or by `keraslab bench`), not by `all`: they measure speed, not the guide's results
+STANDALONE = {
+    "bench": "keraslab.experiments.bench",
+    "speedrun": "keraslab.experiments.speedrun",
+}
 
 
 @dataclass
@@ -29,14 +34,15 @@ class Result:
     provenance: dict = field(default_factory=dict)  # experiment-specific provenance extras
 
 
-def names() -> list[str]:
-    return list(REGISTRY)
+def names(include_standalone: bool = False) -> list[str]:
+    return list(REGISTRY) + (list(STANDALONE) if include_standalone else [])
 
 
 def module(name: str):
-    if name not in REGISTRY:
-        raise KeraslabError(f"unknown experiment {name!r}; choose from: {', '.join(REGISTRY)} (or 'all')")
-    return importlib.import_module(REGISTRY[name])
+    path = REGISTRY.get(name) or STANDALONE.get(name)
+    if path is None:
+        raise KeraslabError(f"unknown experiment {name!r}; choose from: {', '.join(names(True))} (or 'all')")
+    return importlib.import_module(path)
 
 
 def config_class(name: str):
@@ -77,7 +83,12 @@ def execute(name: str, config, store, log=print, resume: bool = True) -> Path:
     prov = provenance.collect(backend=active, wall_time_s=wall,
                               extra={"profile": config.profile, "seeds": list(config.seeds),
                                      "deterministic": config.deterministic, **result.provenance})
-    path = writer.commit(config=config.to_dict(), metrics=result.metrics, history=result.history,
-                         provenance=prov)
+    try:
+        path = writer.commit(config=config.to_dict(), metrics=result.metrics, history=result.history,
+                             provenance=prov)
+    except BaseException:  # e.g. a full disk while writing: earlier runs stay as they were
+        if not resumable:
+            writer.discard()
+        raise
     log(f"keraslab: {name} finished in {wall:.1f}s; results in {path}")
     return path
