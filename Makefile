@@ -36,9 +36,12 @@ install: venv
 data: venv
 	$(VENV)/bin/keraslab data
 
-# The main job: every experiment on the chosen profile, then plots and the report.
+# The main job: every experiment on the chosen profile, the speedrun and the speed benchmark,
+# then plots and the report. An interrupted `make run` picks up where it stopped.
 run: data
 	$(VENV)/bin/keraslab run all --profile $(PROFILE) --out $(OUT)
+	$(VENV)/bin/keraslab run speedrun --profile $(PROFILE) --out $(OUT)
+	$(VENV)/bin/keraslab bench $(if $(filter quick,$(PROFILE)),--quick,) --out $(OUT)
 	$(VENV)/bin/keraslab report --out $(OUT)
 
 report: venv

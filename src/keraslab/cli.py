@@ -49,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="exact repeats (on by default in quick)")
     det.add_argument("--no-deterministic", dest="deterministic", action="store_false")
     run.add_argument("--no-plots", action="store_true", help="store results only; draw nothing")
+    run.add_argument("--distribute", default=None, help="cnn only: mirrored (TensorFlow), data-parallel (JAX) or "
+                     "multi-worker (TensorFlow, with --workers)")
+    run.add_argument("--devices", type=int, default=0, help="simulate N CPU devices for --distribute (0: real devices)")
+    run.add_argument("--workers", type=int, default=0, help="with --distribute multi-worker: start N worker processes "
+                     "on 127.0.0.1")
     run.add_argument("--fresh", action="store_true", help="start over instead of resuming an unfinished run "
                      "of the same config (callbacks and cnn resume by default)")
     _add_out(run)
@@ -122,6 +127,8 @@ def _configs(args):
             overrides["seeds"] = seeds_for(args.seeds)
         if args.deterministic is not None:
             overrides["deterministic"] = args.deterministic
+        if args.distribute:
+            overrides.update(distribute=args.distribute, devices=args.devices)
         cls = experiments.module(n).Config
         preset = dict(getattr(cls, "PRESETS", {}).get(profile, {}))
         preset.update(overrides)
@@ -133,7 +140,20 @@ def cmd_run(args) -> int:
     from keraslab import backend
 
     name = backend.select(args.backend)
+    if args.distribute or args.workers or args.devices:
+        from keraslab import distribute
+
+        if args.experiments != ["cnn"]:
+            raise KeraslabError("--distribute, --devices and --workers apply to the cnn experiment: "
+                                "`keraslab run cnn --distribute ...`")
+        distribute.check(args.distribute or "none", name, args.devices, args.workers)
+        if args.distribute == "multi-worker" and "TF_CONFIG" not in os.environ:
+            return launch_workers(args)
     configs = _configs(args)  # validate everything before any training starts
+    if args.distribute:
+        from keraslab import distribute
+
+        distribute.prepare(args.distribute, args.devices)
     from keraslab import experiments
     from keraslab.store import RunStore
 
@@ -150,6 +170,45 @@ def cmd_run(args) -> int:
             if files:
                 print(f"keraslab: plots written: {', '.join(str(f) for f in files)}")
     return 0
+
+
+def launch_workers(args) -> int:
+    """Start ``--workers`` processes of this same command on 127.0.0.1, each with its TF_CONFIG.
+
+    Worker 0 is the chief and writes the run store; the others write to a scratch store (their
+    results are the same model's replicas). Returns the chief's exit code."""
+    import json
+    import socket
+    import subprocess
+    import tempfile
+
+    ports = []
+    for _ in range(args.workers):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            ports.append(sock.getsockname()[1])
+    cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
+    argv, skip = [], False
+    for a in sys.argv[1:]:  # this command without --workers (the workers must not launch workers)
+        if skip:
+            skip = False
+        elif a == "--workers":
+            skip = True
+        elif not a.startswith("--workers="):
+            argv.append(a)
+    scratch = tempfile.mkdtemp(prefix="keraslab-worker-")
+    procs = []
+    for index in range(args.workers):
+        env = dict(os.environ, TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}))
+        worker_argv = list(argv)
+        if index > 0:  # only the chief writes the real store
+            worker_argv += ["--out", os.path.join(scratch, f"worker{index}"), "--no-plots"]
+        procs.append(subprocess.Popen([sys.executable, "-m", "keraslab", *worker_argv], env=env))
+    print(f"keraslab: started {args.workers} workers on {', '.join(cluster['worker'])}")
+    codes = [p.wait() for p in procs]
+    if any(codes):
+        raise KeraslabError(f"multi-worker training failed: worker exit codes {codes}")
+    return codes[0]
 
 
 def cmd_report(args) -> int:
@@ -175,7 +234,7 @@ def cmd_bench(args) -> int:
     config = cls.for_profile("quick" if args.quick else "standard", variants=True if args.variants else None)
     store = RunStore(args.out)
     store.ensure_writable()
-    experiments.execute("bench", config, store, resume=False)
+    experiments.execute("bench", config, store)
     run = store.latest("bench")
     print(f"{'contestant':36s} {'images/s':>10s} {'vs PyTorch':>10s} {'first epoch':>12s} {'peak MB':>8s} "
           f"{'of matmul peak':>15s} {'accuracy':>9s}")

@@ -424,6 +424,28 @@ def keras_vs_pytorch(run: Run, path: Path) -> Path:
     return save(fig, path)
 
 
+def bench_throughput(run: Run, path: Path) -> Path:
+    rows = run.metrics["rows"]
+    names = list(rows)
+    means = [rows[n]["images_per_s"]["mean"] for n in names]
+    fig, ax = plt.subplots(figsize=(10, 0.45 * len(names) + 1.5))
+    colors = ["#7f7f7f" if n.startswith("native") else "#d62728" if n.startswith("keraslab") else "#1f77b4"
+              for n in names]
+    ax.barh(names, means, color=colors)
+    ref = next((rows[n]["images_per_s"]["mean"] for n in names if n.startswith("native")), None)
+    for i, m in enumerate(means):
+        ax.text(m, i, f" {m:,.0f}" + (f" ({m / ref:.2f}×)" if ref else ""), va="center", fontsize=8)
+    if ref:
+        ax.axvline(ref, color="k", linestyle=":", linewidth=1)
+    ax.invert_yaxis()
+    ax.set_xlabel("training images per second (after the warm-up epoch)")
+    s = run.metrics["settings"]
+    ax.set_title(f"Simple CNN, batch {s['batch_size']}, {s['n_train']:,} images/epoch (grey: native PyTorch, "
+                 f"red: keraslab's path)")
+    ax.grid(axis="x", alpha=0.3)
+    return save(fig, path)
+
+
 FIGURES = {
     "sequential": [("sequential_training_history.png", sequential_training_history),
                    ("sequential_decision_boundary.png", sequential_decision_boundary),
@@ -438,6 +460,7 @@ FIGURES = {
             ("model_comparison_summary.png", model_comparison_summary), ("cnn_predictions.png", cnn_predictions),
             ("confusion_matrix.png", confusion_matrix), ("per_class_accuracy.png", per_class_accuracy)],
     "compare": [("keras_vs_pytorch.png", keras_vs_pytorch)],
+    "bench": [("bench_throughput.png", bench_throughput)],
 }
 #: experiment -> function(run, plots_dir) -> [paths] for figures whose names depend on the run
 EXTRA = {"functional": architecture_diagrams}

@@ -21,6 +21,8 @@ from keraslab import plots
 from keraslab.store import Run, RunStore, atomic_write_bytes
 
 SECTIONS = ("sequential", "functional", "callbacks", "cnn", "compare")
+#: measured by `keraslab bench` / `keraslab run speedrun`; shown when present, never listed as missing
+OPTIONAL_SECTIONS = ("bench", "speedrun")
 RESULTS_START, RESULTS_END = "<!-- keraslab:results:start -->", "<!-- keraslab:results:end -->"
 
 
@@ -407,7 +409,8 @@ def section_cnn(run: Run, m: Measures) -> list:
         ("h2", "CNN on MNIST"),
         ("p", f"Real MNIST: {d['n_train']:,} training, {d['n_val']:,} validation and {d['n_test']:,} test images; "
               f"Adam (learning rate {met['settings']['learning_rate']}), batch {met['settings']['batch_size']}, "
-              f"{_seeds_text(run)}. Seconds per epoch exclude the first (compile/warm-up) epoch."),
+              f"precision policy `{met['settings'].get('precision', 'float32')}` (keraslab's training path; see "
+              f"Performance), {_seeds_text(run)}. Seconds per epoch exclude the first (compile/warm-up) epoch."),
         ("table", ["model", "test accuracy", "parameters", "epochs", "s / epoch", "training time (s)", ">97%",
                    "guide: accuracy / parameters"], rows),
         ("img", "mnist_samples.png", "MNIST test samples"),
@@ -485,8 +488,47 @@ def section_compare(run: Run, m: Measures) -> list:
     ]
 
 
+def section_bench(run: Run, m: Measures) -> list:
+    met = run.metrics
+    rows = []
+    for label, r in met["rows"].items():
+        ratio = r["ratio_vs_native_torch"]
+        rows.append([label, r.get("precision", "float32"), f"{r['images_per_s']['mean']:,.0f}", f"{ratio:.2f}×" if ratio else "—",
+                     f"{r['first_epoch_s']['mean']:.1f}", f"{r['peak_rss_mb']:.0f}",
+                     f"{r['fraction_of_matmul_peak'] * 100:.1f}%", f"{r['test_accuracy']['mean']:.4f}"])
+    mm = met["matmul_gflops"]
+    s = met["settings"]
+    return [
+        ("h2", "Performance"),
+        ("p", f"`keraslab bench`: the Simple CNN, batch {s['batch_size']}, {s['n_train']:,} images per epoch, "
+              f"{s['epochs']} epochs (the first is warm-up), each contestant in its own process, all in one run. "
+              f"Machine: float32 2048² matmul at " + ", ".join(f"{k} {v:.0f} GFLOP/s" for k, v in mm.items())
+              + f"; one training image costs {met['train_flops_per_image'] / 1e6:.1f} MFLOP."),
+        ("table", ["contestant", "precision", "images / s", "vs native PyTorch", "first epoch (s)", "peak MB",
+                   "of matmul peak", "test accuracy"], rows),
+        ("img", "bench_throughput.png", "Training throughput"),
+    ]
+
+
+def section_speedrun(run: Run, m: Measures) -> list:
+    met = run.metrics
+    rows = [[str(s), f"{r['train_time_s']:.1f}", f"{r['test_accuracy']:.4f}"]
+            for s, r in zip(run.config["seeds"], met["per_seed"])]
+    c = run.config
+    return [
+        ("h2", "Time to 99%"),
+        ("p", f"`keraslab run speedrun`: a slim {met['params']:,}-parameter CNN with BatchNorm, {c['epochs']} "
+              f"epoch(s), batch {c['batch_size']}, one-cycle learning rate (peak {c['peak_learning_rate']}), "
+              f"label smoothing {c['label_smoothing']}. Median over {len(rows)} seeds: **{met['median_train_time_s']:.1f}s** "
+              f"of training to **{met['median_test_accuracy']:.4f}** test accuracy — target {met['target']} "
+              + ("reached." if met["reached_target"] else "**not reached**.")),
+        ("table", ["seed", "training time (s)", "test accuracy"], rows),
+    ]
+
+
 SECTION_BUILDERS = {"sequential": section_sequential, "functional": section_functional,
-                    "callbacks": section_callbacks, "cnn": section_cnn, "compare": section_compare}
+                    "callbacks": section_callbacks, "cnn": section_cnn, "compare": section_compare,
+                    "bench": section_bench, "speedrun": section_speedrun}
 
 
 def provenance_block(runs: dict[str, Run], out: Path, build_s: float) -> list:
@@ -596,13 +638,28 @@ def results_summary(measures: Measures) -> str:
     header, rows = claims_table(measures)
     keep = [r for r in rows if r[-1] != "not measured in this store"]
     counts = {v: sum(1 for r in rows if r[-1] == v) for v in ("holds", "does not hold", "not measured in this store")}
+    extra = []
+    bench = measures.runs.get("bench")
+    if bench is not None:
+        rows = bench.metrics["rows"]
+        ref = rows.get("native PyTorch (eager loop)")
+        if ref:
+            extra.append("Training speed (Simple CNN, images/s, `keraslab bench`): " + ", ".join(
+                f"{k} {r['images_per_s']['mean']:,.0f} ({r['ratio_vs_native_torch']:.2f}×)" for k, r in rows.items()
+                if not k.startswith("variant")) + ".")
+    speed = measures.runs.get("speedrun")
+    if speed is not None:
+        sm = speed.metrics
+        extra.append(f"Time to {sm['target']:.0%} MNIST test accuracy (`keraslab run speedrun`, median of "
+                     f"{len(sm['per_seed'])} seeds): {sm['median_train_time_s']:.1f}s of training, "
+                     f"{sm['median_test_accuracy']:.4f} accuracy.")
     return to_markdown([
         ("p", f"Claims of the original module guide checked against the measured runs: "
               f"**{counts['holds']} hold, {counts['does not hold']} do not hold, "
               f"{counts['not measured in this store']} not measured**. Full tables and plots: "
               f"[REPORT.md](REPORT.md)."),
         ("table", ["the guide says", "guide's value", "measured", "verdict"], [[r[1], r[2], r[3], r[6]] for r in keep]),
-    ])
+    ] + ([("ul", extra)] if extra else []))
 
 
 def build(out: str | Path, readme: Path | None = None) -> list[Path]:
@@ -612,7 +669,7 @@ def build(out: str | Path, readme: Path | None = None) -> list[Path]:
     store = RunStore(out)
     base = out.resolve().parent
     plots_dir = base / "plots"
-    runs = {exp: r for exp in SECTIONS if (r := store.latest(exp)) is not None}
+    runs = {exp: r for exp in SECTIONS + OPTIONAL_SECTIONS if (r := store.latest(exp)) is not None}
     plots.render(store, plots_dir)
     measures = Measures(runs)
     blocks: list = [("h1", "keraslab report"),

@@ -58,18 +58,24 @@ def run_keras(spec: dict) -> dict:
 
     (x, y), (x_test, y_test) = mnist_for_training(spec["n_train"] or None, spec["n_test"] or None, seed=0)
     seed_everything(spec["seed"])
+    path = spec.get("path", "plain")
+    options = dict(spec.get("options", {}))
+    policy = "float32"
+    if path != "plain":
+        from keraslab.fast import configure
+
+        policy = configure(options.pop("precision", "auto"))  # before the model is built
     model = build_simple_cnn()
     timer = TrainingTimeCallback()
-    path = spec.get("path", "plain")
     if path == "plain":
         keras_plain_fit(model, x, y, spec["epochs"], spec["batch_size"], timer)
     else:
         from keraslab.fast import fit_fast
 
-        fit_fast(model, x, y, epochs=spec["epochs"], batch_size=spec["batch_size"], callbacks=[timer],
-                 **spec.get("options", {}))
+        fit_fast(model, x, y, epochs=spec["epochs"], batch_size=spec["batch_size"], callbacks=[timer], **options)
     probs = model.predict(x_test, batch_size=1000, verbose=0)
     return {"framework": "keras", "backend": keras.backend.backend(), "path": path, "options": spec.get("options", {}),
+            "precision": policy,
             "epoch_times": timer.epoch_times, "test_accuracy": float((probs.argmax(1) == y_test).mean()),
             "params": int(model.count_params()),
             "loc": count_loc(build_simple_cnn, keras_plain_fit)}

@@ -15,15 +15,19 @@ from keraslab.config import BaseConfig, param
 from keraslab.experiments import Result
 
 DESCRIPTION = "throughput of native PyTorch vs plain fit per backend vs keraslab's fast path"
+RESUMABLE = True  # a long measurement keeps every finished contestant when interrupted
 
 #: variants of keraslab's path tried with --variants (each documented in docs/performance.md)
 VARIANTS = {
-    "spe1": {"backend": "tensorflow", "options": {"steps_per_execution": 1}},
-    "spe64": {"backend": "tensorflow", "options": {"steps_per_execution": 64}},
-    "xla": {"backend": "tensorflow", "options": {"jit_compile": True}},
-    "tf_data": {"backend": "tensorflow", "options": {"tf_data": True}},
-    "jax_spe16": {"backend": "jax", "options": {}},
-    "torch_spe16": {"backend": "torch", "options": {}},
+    "float32": {"backend": "tensorflow", "options": {"precision": "float32"}},
+    "float32, steps_per_execution 16": {"backend": "tensorflow", "options": {"precision": "float32",
+                                                                              "steps_per_execution": 16}},
+    "float32, XLA": {"backend": "tensorflow", "options": {"precision": "float32", "jit_compile": True}},
+    "float32, tf.data + prefetch": {"backend": "tensorflow", "options": {"precision": "float32", "tf_data": True}},
+    "bf16, steps_per_execution 16": {"backend": "tensorflow", "options": {"steps_per_execution": 16}},
+    "bf16, XLA": {"backend": "tensorflow", "options": {"precision": "mixed_bfloat16", "jit_compile": True}},
+    "jax, bf16": {"backend": "jax", "options": {"precision": "mixed_bfloat16"}},
+    "torch backend, bf16": {"backend": "torch", "options": {"precision": "mixed_bfloat16"}},
 }
 
 
@@ -111,6 +115,7 @@ def run(config: Config, out) -> Result:
         rows[label] = {"spec": spec, "images_per_s": mean_std(ips), "first_epoch_s": mean_std([r["epoch_times"][0] for r in runs]),
                        "epoch_s": mean_std(steady), "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
                        "test_accuracy": mean_std([r["test_accuracy"] for r in runs]), "ran_on": runs[0]["backend"],
+                       "precision": runs[0].get("precision", "float32"),
                        "fraction_of_matmul_peak": float(np.mean(ips)) * flops_per_image / (peak * 1e9)}
         print(f"  {label:34s} {rows[label]['images_per_s']['mean']:8.0f} images/s, first epoch "
               f"{rows[label]['first_epoch_s']['mean']:.1f}s, accuracy {rows[label]['test_accuracy']['mean']:.4f}")

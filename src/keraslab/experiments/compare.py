@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from keraslab.config import BaseConfig, param
 from keraslab.experiments import Result
 
+RESUMABLE = True  # finished contestants/seeds are kept when interrupted
 DESCRIPTION = "Simple CNN on every Keras backend (plain fit) vs native PyTorch: accuracy, s/epoch, memory, LOC"
 CONTESTANTS = ("tensorflow", "jax", "torch", "native-torch")
 
