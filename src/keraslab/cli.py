@@ -146,7 +146,8 @@ def cmd_run(args) -> int:
         if args.experiments != ["cnn"]:
             raise KeraslabError("--distribute, --devices and --workers apply to the cnn experiment: "
                                 "`keraslab run cnn --distribute ...`")
-        distribute.check(args.distribute or "none", name, args.devices, args.workers)
+        distribute.check(args.distribute or "none", name, args.devices, args.workers,
+                         in_cluster="TF_CONFIG" in os.environ)
         if args.distribute == "multi-worker" and "TF_CONFIG" not in os.environ:
             return launch_workers(args)
     configs = _configs(args)  # validate everything before any training starts
@@ -207,7 +208,9 @@ def launch_workers(args) -> int:
     print(f"keraslab: started {args.workers} workers on {', '.join(cluster['worker'])}")
     codes = [p.wait() for p in procs]
     if any(codes):
-        raise KeraslabError(f"multi-worker training failed: worker exit codes {codes}")
+        raise KeraslabError(f"multi-worker training failed: worker exit codes {codes} (Keras 3 fit() under "
+                            "MultiWorkerMirroredStrategy is a known upstream failure, keras-team/keras#20585; "
+                            "on one machine use --distribute mirrored)")
     return codes[0]
 
 

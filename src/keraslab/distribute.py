@@ -25,7 +25,8 @@ BACKEND_OF = {"mirrored": "tensorflow", "multi-worker": "tensorflow", "data-para
 MAX_WORKERS = 8
 
 
-def check(mode: str, backend: str, devices: int = 0, workers: int = 0) -> None:
+def check(mode: str, backend: str, devices: int = 0, workers: int = 0, in_cluster: bool = False) -> None:
+    """Reject a wrong combination with one line. ``in_cluster``: TF_CONFIG already names the workers."""
     if mode not in MODES:
         raise KeraslabError(f"unknown --distribute {mode!r}; choose one of: {', '.join(MODES)}")
     if mode != "none" and BACKEND_OF[mode] != backend:
@@ -34,7 +35,7 @@ def check(mode: str, backend: str, devices: int = 0, workers: int = 0) -> None:
                                                                 if backend == "jax" else ""))
     if devices < 0 or devices > 64:
         raise KeraslabError(f"--devices must be between 0 (all real devices) and 64, got {devices}")
-    if mode == "multi-worker" and not 2 <= workers <= MAX_WORKERS:
+    if mode == "multi-worker" and not in_cluster and not 2 <= workers <= MAX_WORKERS:
         raise KeraslabError(f"--workers must be between 2 and {MAX_WORKERS} for multi-worker training, got {workers}")
     if mode != "multi-worker" and workers:
         raise KeraslabError("--workers needs --distribute multi-worker")

@@ -135,22 +135,28 @@ class EpochLog(keras.callbacks.Callback):
 
 
 def fit_resumable(model, x, y, *, epochs: int, batch_size: int, seed: int, folder: Path,
-                  validation_data=None, callbacks=(), verbose=0) -> dict[str, list[float]]:
+                  validation_data=None, callbacks=(), verbose=0, exact_order: bool = True) -> dict[str, list[float]]:
     """``model.fit`` that can be killed and rerun: same epochs, same batches, same result.
 
     ``folder`` holds the backup (``backup/``) and the epoch log (``epochs.jsonl``); returns the
-    history of the whole run, across restarts.
+    history of the whole run, across restarts. ``exact_order=False`` feeds arrays to Keras'
+    own shuffling instead (needed by ``MultiWorkerMirroredStrategy``, which shards a dataset
+    built from arrays but cannot distribute a ``PyDataset``); a resume then continues from the
+    last epoch but with a different batch order.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    data = EpochShuffled(x, y, batch_size, seed)
     log = EpochLog(folder / "epochs.jsonl")
+    backup = keras.callbacks.BackupAndRestore(str(folder / "backup"), save_freq="epoch", delete_checkpoint=False,
+                                              double_checkpoint=True)
+    if not exact_order:
+        model.fit(x, y, batch_size=batch_size, epochs=epochs, validation_data=validation_data,
+                  callbacks=[*callbacks, log, backup], verbose=verbose)
+        return log.history()
+    data = EpochShuffled(x, y, batch_size, seed)
     # the user's callbacks first (they may add to logs), then the epoch log, then the backup: a kill
     # between the two leaves a log row for an epoch that the resumed run simply redoes and rewrites
-    cbs = [*callbacks, log,
-           keras.callbacks.BackupAndRestore(str(folder / "backup"), save_freq="epoch", delete_checkpoint=False,
-                                            double_checkpoint=True),
-           _SetEpoch(data)]  # after BackupAndRestore: it reads the restored first epoch
+    cbs = [*callbacks, log, backup, _SetEpoch(data)]  # _SetEpoch after BackupAndRestore: it reads the restored epoch
     # shuffle=False: the order is already fixed by (seed, epoch); Keras would otherwise also shuffle the
     # batch indices with the process's RNG, which a restarted process does not share
     model.fit(data, epochs=epochs, validation_data=validation_data, callbacks=cbs, verbose=verbose, shuffle=False)
