@@ -9,18 +9,12 @@
 # Run it: `python keras_callbacks_demo.py [--profile quick|standard|full] [--backend ...]`.
 
 # %% Setup
-import argparse
 import tempfile
 from pathlib import Path
 
-from keraslab import backend
+from keraslab.demo import setup
 
-parser = argparse.ArgumentParser(description=__doc__)
-parser.add_argument("--profile", default="quick", choices=["quick", "standard", "full"])
-parser.add_argument("--backend", default=None)
-parser.add_argument("--out", default="runs")
-args, _ = parser.parse_known_args()
-backend.select(args.backend)
+args = setup("Keras callbacks demo")  # --profile, --backend, --out; picks the backend before Keras loads
 
 import keras  # noqa: E402
 

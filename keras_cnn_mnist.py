@@ -10,16 +10,9 @@
 # MNIST is fetched once and verified (see `keraslab data`).
 
 # %% Setup
-import argparse
+from keraslab.demo import setup
 
-from keraslab import backend
-
-parser = argparse.ArgumentParser(description=__doc__)
-parser.add_argument("--profile", default="quick", choices=["quick", "standard", "full"])
-parser.add_argument("--backend", default=None)
-parser.add_argument("--out", default="runs")
-args, _ = parser.parse_known_args()
-backend.select(args.backend)
+args = setup("CNNs on MNIST above 97%")  # --profile, --backend, --out; picks the backend before Keras loads
 
 import keras  # noqa: E402
 

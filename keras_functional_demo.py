@@ -9,16 +9,9 @@
 # Run it: `python keras_functional_demo.py [--profile quick|standard|full] [--backend ...]`.
 
 # %% Setup
-import argparse
+from keraslab.demo import setup
 
-from keraslab import backend
-
-parser = argparse.ArgumentParser(description=__doc__)
-parser.add_argument("--profile", default="quick", choices=["quick", "standard", "full"])
-parser.add_argument("--backend", default=None)
-parser.add_argument("--out", default="runs")
-args, _ = parser.parse_known_args()
-backend.select(args.backend)
+args = setup("Keras Functional API and subclassing")  # --profile, --backend, --out; picks the backend before Keras loads
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402

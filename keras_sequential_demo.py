@@ -10,16 +10,9 @@
 # `keraslab` package; this script is the readable tour.
 
 # %% Setup
-import argparse
+from keraslab.demo import setup
 
-from keraslab import backend
-
-parser = argparse.ArgumentParser(description=__doc__)
-parser.add_argument("--profile", default="quick", choices=["quick", "standard", "full"])
-parser.add_argument("--backend", default=None, help="tensorflow (default), jax or torch")
-parser.add_argument("--out", default="runs")
-args, _ = parser.parse_known_args()
-backend.select(args.backend)  # must happen before `import keras`
+args = setup("Keras Sequential API: moons, Iris and four optimizers")  # --profile, --backend, --out; picks the backend before Keras loads
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
