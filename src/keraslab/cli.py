@@ -107,14 +107,12 @@ def cmd_data(args) -> int:
 
 def _configs(args):
     from keraslab import experiments
-    from keraslab.config import DEFAULT_PROFILE, PROFILES, load_config_file, seeds_for
+    from keraslab.config import DEFAULT_PROFILE, load_config_file, seeds_for
 
     names = experiments.names() if args.experiments in (["all"], []) else list(dict.fromkeys(args.experiments))
     for n in names:
         experiments.module(n)  # unknown names fail here, before anything runs
     profile = args.profile or DEFAULT_PROFILE
-    if profile not in PROFILES:
-        raise KeraslabError(f"unknown profile {profile!r}; choose one of: {', '.join(PROFILES)}")
     file_data = load_config_file(args.config) if args.config else {}
     per_experiment = bool(file_data) and set(file_data) <= set(experiments.names())
     if file_data and not per_experiment and len(names) != 1:
@@ -129,10 +127,7 @@ def _configs(args):
             overrides["deterministic"] = args.deterministic
         if args.distribute:
             overrides.update(distribute=args.distribute, devices=args.devices)
-        cls = experiments.module(n).Config
-        preset = dict(getattr(cls, "PRESETS", {}).get(profile, {}))
-        preset.update(overrides)
-        configs.append((n, cls.from_dict(preset, profile=profile)))
+        configs.append((n, experiments.module(n).Config.for_profile(profile, **overrides)))
     return configs
 
 
@@ -160,8 +155,9 @@ def cmd_run(args) -> int:
 
     store = RunStore(args.out)
     store.ensure_writable()
-    print(f"keraslab: Keras backend: {backend.active()}")
-    assert backend.active() == name
+    if backend.active() != name:  # cannot happen unless Keras was imported before select()
+        raise KeraslabError(f"Keras runs on {backend.active()!r}, not the requested {name!r}")
+    print(f"keraslab: Keras backend: {name}")
     for exp, config in configs:
         experiments.execute(exp, config, store, resume=not args.fresh)
         if not args.no_plots:
@@ -234,7 +230,7 @@ def cmd_bench(args) -> int:
     from keraslab.store import RunStore
 
     cls = experiments.module("bench").Config
-    config = cls.for_profile("quick" if args.quick else "standard", variants=True if args.variants else None)
+    config = cls.for_profile("quick" if args.quick else "standard", **({"variants": True} if args.variants else {}))
     store = RunStore(args.out)
     store.ensure_writable()
     experiments.execute("bench", config, store)

@@ -117,11 +117,10 @@ class BaseConfig:
 
     @classmethod
     def for_profile(cls, profile: str, **overrides):
-        """The config of ``profile``: the class's ``PROFILES`` presets over the defaults."""
+        """The config of ``profile``: ``overrides`` over the class's ``PRESETS[profile]`` over the defaults."""
         if profile not in PROFILES:
             raise ConfigError(f"unknown profile {profile!r}; choose one of: {', '.join(PROFILES)}")
-        preset = dict(getattr(cls, "PRESETS", {}).get(profile, {}))
-        preset.update({k: v for k, v in overrides.items() if v is not None})
+        preset = {**getattr(cls, "PRESETS", {}).get(profile, {}), **overrides}
         return cls.from_dict(preset, profile=profile)
 
     @classmethod
