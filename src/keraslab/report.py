@@ -206,6 +206,8 @@ def verdict(claim: dict, measured) -> tuple[str, str]:
         ok, tol_text = abs(value - expected) <= tol, f"± {tol}"
     elif check == "at_least":
         ok, tol_text = value >= expected, f"≥ {expected}"
+    elif check == "above":
+        ok, tol_text = value > expected, f"> {expected}"
     elif check == "range":
         ok, tol_text = expected[0] <= value <= expected[1], f"in [{expected[0]}, {expected[1]}]"
     elif check == "includes":

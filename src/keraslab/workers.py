@@ -21,7 +21,16 @@ RESULT_PREFIX = "KERASLAB_RESULT "
 
 
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux reports KiB
+    """This process's peak resident memory. ``VmHWM`` belongs to the process's own address space;
+    ``getrusage``'s ``ru_maxrss`` would carry over the parent's peak across ``exec``."""
+    try:
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0  # kB -> MB
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
+    return peak / (1024.0 * 1024.0 if sys.platform == "darwin" else 1024.0)
 
 
 def count_loc(*objects) -> int:
