@@ -43,6 +43,6 @@ print("test accuracy after one epoch:", round(model.evaluate(x_test, y_test, ver
 store = RunStore(args.out)
 execute("cnn", Config.for_profile(args.profile), store)
 
-# %% The six analysis plots, drawn from the stored predictions
+# %% Plots: the six analysis plots, drawn from the stored predictions
 for path in plots.render(store, plots_dir_for(args.out), experiments=["cnn"]):
     print("wrote", path)

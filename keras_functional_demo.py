@@ -32,9 +32,11 @@ keras.utils.set_random_seed(0)
 model = functional.build_branching()
 model.summary()
 
-# %% Train and evaluate
+# %% Train
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=50, batch_size=16, verbose=0)
+
+# %% Evaluate on the held-out flowers
 print("branching model test accuracy:", round(model.evaluate(x_test, y_test, verbose=0)[1], 4))
 
 # %% Same architecture, two APIs, same weights -> same outputs

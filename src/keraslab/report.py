@@ -533,6 +533,11 @@ SECTION_BUILDERS = {"sequential": section_sequential, "functional": section_func
                     "bench": section_bench, "speedrun": section_speedrun}
 
 
+def short_commit(sha: str) -> str:
+    """12 hex digits, keeping the ``-dirty`` mark of a run made with uncommitted changes."""
+    return sha[:12] + ("-dirty" if sha.endswith("-dirty") else "")
+
+
 def provenance_block(runs: dict[str, Run], out: Path, build_s: float) -> list:
     rows = []
     for exp, run in runs.items():
@@ -540,7 +545,7 @@ def provenance_block(runs: dict[str, Run], out: Path, build_s: float) -> list:
         v = p.get("versions", {})
         rows.append([exp, run.run_id, p.get("backend", "?"), run.config.get("profile", "?"),
                      ", ".join(map(str, run.config.get("seeds", []))), fmt(p.get("wall_time_s"), 1),
-                     p.get("git_commit", "?")[:12], f"`{p.get('command', '')}`"])
+                     short_commit(p.get("git_commit", "?")), f"`{p.get('command', '')}`"])
     first = next(iter(runs.values()), None)
     lines = []
     if first is not None:
@@ -677,7 +682,7 @@ def build(out: str | Path, readme: Path | None = None) -> list[Path]:
     blocks: list = [("h1", "keraslab report"),
                     ("p", "Every number below was measured by keraslab and read from the run store at "
                           f"`{out}`; the plots were redrawn from the same store. The original module guide's "
-                          "claims are checked in the last table but one.")]
+                          "claims are checked in the section \"The guide's claims, checked\".")]
     missing = [exp for exp in SECTIONS if exp not in runs]
     if missing:
         blocks.append(("p", "**Not in this store:** " + ", ".join(missing) + ". Run `keraslab run "
