@@ -1,6 +1,5 @@
 """The Sequential experiment: a well-formed stored run, plots from the store, fresh models per arm."""
 
-import json
 
 import numpy as np
 

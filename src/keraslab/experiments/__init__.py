@@ -45,11 +45,6 @@ def module(name: str):
     return importlib.import_module(path)
 
 
-def config_class(name: str):
-    """The experiment's Config class."""
-    return module(name).Config
-
-
 def execute(name: str, config, store, log=print, resume: bool = True) -> Path:
     """Run experiment ``name`` with ``config`` and commit it to ``store``; returns the run folder.
 
