@@ -58,3 +58,17 @@ def test_each_contestant_records_what_it_ran_on(quick_store):
         assert len(r["per_seed"][0]["epoch_times"]) == run.config["epochs"]
         assert r["params"] == 93_322
     assert "native-torch" in run.metrics["contestants"]
+
+
+def test_compare_with_only_tensorflow_installed(tmp_path, monkeypatch):
+    """Missing backends are skipped with a notice and named in the results, not an error."""
+    from keraslab import backend
+    from keraslab.experiments import compare
+
+    monkeypatch.setattr(backend, "is_installed", lambda name: name == "tensorflow")
+    cfg = compare.Config.for_profile("quick", n_train=512, n_test=200)
+    writer = RunStore(tmp_path).writer("compare", "tensorflow")
+    result = compare.run(cfg, writer)
+    assert set(result.metrics["contestants"]) == {"tensorflow"}
+    assert result.metrics["skipped"] == ["jax", "torch", "native-torch"]
+    assert result.metrics["contestants"]["tensorflow"]["ran_on"] == ["tensorflow"]
