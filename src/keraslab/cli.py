@@ -135,9 +135,9 @@ def cmd_run(args) -> int:
     from keraslab import backend
 
     name = backend.select(args.backend)
-    if args.distribute or args.workers or args.devices:
-        from keraslab import distribute
+    from keraslab import distribute
 
+    if args.distribute or args.workers or args.devices:
         if args.experiments != ["cnn"]:
             raise KeraslabError("--distribute, --devices and --workers apply to the cnn experiment: "
                                 "`keraslab run cnn --distribute ...`")
@@ -147,8 +147,6 @@ def cmd_run(args) -> int:
             return launch_workers(args)
     configs = _configs(args)  # validate everything before any training starts
     if args.distribute:
-        from keraslab import distribute
-
         distribute.prepare(args.distribute, args.devices)
     from keraslab import experiments
     from keraslab.store import RunStore

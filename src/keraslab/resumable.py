@@ -135,24 +135,17 @@ class EpochLog(keras.callbacks.Callback):
 
 
 def fit_resumable(model, x, y, *, epochs: int, batch_size: int, seed: int, folder: Path,
-                  validation_data=None, callbacks=(), verbose=0, exact_order: bool = True) -> dict[str, list[float]]:
+                  validation_data=None, callbacks=(), verbose=0) -> dict[str, list[float]]:
     """``model.fit`` that can be killed and rerun: same epochs, same batches, same result.
 
     ``folder`` holds the backup (``backup/``) and the epoch log (``epochs.jsonl``); returns the
-    history of the whole run, across restarts. ``exact_order=False`` feeds arrays to Keras'
-    own shuffling instead (needed by ``MultiWorkerMirroredStrategy``, which shards a dataset
-    built from arrays but cannot distribute a ``PyDataset``); a resume then continues from the
-    last epoch but with a different batch order.
+    history of the whole run, across restarts.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     log = EpochLog(folder / "epochs.jsonl")
     backup = keras.callbacks.BackupAndRestore(str(folder / "backup"), save_freq="epoch", delete_checkpoint=False,
                                               double_checkpoint=True)
-    if not exact_order:
-        model.fit(x, y, batch_size=batch_size, epochs=epochs, validation_data=validation_data,
-                  callbacks=[*callbacks, log, backup], verbose=verbose)
-        return log.history()
     data = EpochShuffled(x, y, batch_size, seed)
     # the user's callbacks first (they may add to logs), then the epoch log, then the backup: a kill
     # between the two leaves a log row for an epoch that the resumed run simply redoes and rewrites

@@ -62,28 +62,25 @@ def execute(name: str, config, store, log=print, resume: bool = True) -> Path:
         log(f"keraslab: resuming the unfinished run {writer.run_id} (same config); pass --fresh to start over")
     log(f"keraslab: running {name} (profile {config.profile}, backend {active}, seeds {list(config.seeds)})")
     try:
-        result: Result = mod.run(config, writer)
-    except RunFailed as exc:
-        prov = provenance.collect(backend=active, wall_time_s=time.perf_counter() - start)
-        writer.commit(config=config.to_dict(), metrics={"error": str(exc)}, history={}, provenance=prov,
-                      status="failed")
-        raise
-    except BaseException:
-        if resumable:  # keep finished steps and backups: the same command continues from them
-            log(f"keraslab: {name} stopped; rerun the same command to resume from {writer.path}")
-        else:
-            writer.discard()  # nothing half-written: an unfinished run leaves no folder
-        raise
-    wall = time.perf_counter() - start
-    prov = provenance.collect(backend=active, wall_time_s=wall,
-                              extra={"profile": config.profile, "seeds": list(config.seeds),
-                                     "deterministic": config.deterministic, **result.provenance})
-    try:
+        try:
+            result: Result = mod.run(config, writer)
+        except RunFailed as exc:  # stored as failed, never shown as a result
+            prov = provenance.collect(backend=active, wall_time_s=time.perf_counter() - start)
+            writer.commit(config=config.to_dict(), metrics={"error": str(exc)}, history={}, provenance=prov,
+                          status="failed")
+            raise
+        wall = time.perf_counter() - start
+        prov = provenance.collect(backend=active, wall_time_s=wall,
+                                  extra={"profile": config.profile, "seeds": list(config.seeds),
+                                         "deterministic": config.deterministic, **result.provenance})
         path = writer.commit(config=config.to_dict(), metrics=result.metrics, history=result.history,
                              provenance=prov)
-    except BaseException:  # e.g. a full disk while writing: earlier runs stay as they were
-        if not resumable:
-            writer.discard()
+    except BaseException:  # interrupted, crashed, or the disk filled while committing
+        if not writer.committed:
+            if resumable:  # keep finished steps and backups: the same command continues from them
+                log(f"keraslab: {name} stopped; rerun the same command to resume from {writer.path}")
+            else:
+                writer.discard()  # nothing half-written: an unfinished run leaves no folder
         raise
     log(f"keraslab: {name} finished in {wall:.1f}s; results in {path}")
     return path

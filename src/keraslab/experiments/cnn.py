@@ -106,7 +106,6 @@ def train_one(name: str, seed: int, config: Config, folder, data, dist=None) -> 
     start = time.perf_counter()
     hist = fit_resumable(model, x_train, y_fit, epochs=epochs, batch_size=config.batch_size * replicas, seed=seed,
                          folder=folder, validation_data=val,
-                         exact_order=dist is None or dist.mode != "multi-worker",
                          callbacks=[timer, keras.callbacks.TerminateOnNaN(), *injectors(name)])
     wall = time.perf_counter() - start
     if any(v is None or v != v for v in hist.get("loss", [])):
