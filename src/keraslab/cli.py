@@ -170,12 +170,15 @@ def cmd_run(args) -> int:
 def launch_workers(args) -> int:
     """Start ``--workers`` processes of this same command on 127.0.0.1, each with its TF_CONFIG.
 
-    Worker 0 is the chief and writes the run store; the others write to a scratch store (their
-    results are the same model's replicas). Returns the chief's exit code."""
+    Worker 0 is the chief and writes the run store at ``--out``; worker i writes its own store at
+    ``<out>/.workers/worker<i>`` (its results are the same model's replicas), kept so that a
+    killed run resumes on every worker. If one worker fails, the others — which would wait for it
+    forever in the next collective — are stopped. Returns the chief's exit code."""
     import json
+    import signal
     import socket
     import subprocess
-    import tempfile
+    import time
 
     ports = []
     for _ in range(args.workers):
@@ -191,21 +194,46 @@ def launch_workers(args) -> int:
             skip = True
         elif not a.startswith("--workers="):
             argv.append(a)
-    scratch = tempfile.mkdtemp(prefix="keraslab-worker-")
     procs = []
     for index in range(args.workers):
         env = dict(os.environ, TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}))
         worker_argv = list(argv)
         if index > 0:  # only the chief writes the real store
-            worker_argv += ["--out", os.path.join(scratch, f"worker{index}"), "--no-plots"]
+            worker_argv += ["--out", str(Path(args.out) / ".workers" / f"worker{index}"), "--no-plots"]
         procs.append(subprocess.Popen([sys.executable, "-m", "keraslab", *worker_argv], env=env))
-    print(f"keraslab: started {args.workers} workers on {', '.join(cluster['worker'])}")
+    print(f"keraslab: started {args.workers} workers on {', '.join(cluster['worker'])}", flush=True)
+    try:
+        while any(p.poll() is None for p in procs):
+            failed = [i for i, p in enumerate(procs) if p.returncode not in (None, 0)]
+            if failed:
+                print(f"keraslab: worker {failed[0]} failed (exit code {procs[failed[0]].returncode}); "
+                      "stopping the others", file=sys.stderr, flush=True)
+                _stop(procs, signal.SIGINT)
+                break
+            time.sleep(0.5)
+    except KeyboardInterrupt:  # the workers keep their unfinished runs: the same command resumes
+        _stop(procs, signal.SIGINT)
+        raise
     codes = [p.wait() for p in procs]
     if any(codes):
-        raise KeraslabError(f"multi-worker training failed: worker exit codes {codes} (Keras 3 fit() under "
-                            "MultiWorkerMirroredStrategy is a known upstream failure, keras-team/keras#20585; "
-                            "on one machine use --distribute mirrored)")
+        raise KeraslabError(f"multi-worker training failed: worker exit codes {codes}; each worker's own "
+                            "message is above. Rerun the same command to resume.")
     return codes[0]
+
+
+def _stop(procs, sig, grace_s: float = 30.0) -> None:
+    """Signal every running process, then kill those still running after ``grace_s``."""
+    import subprocess
+
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(sig)
+    for p in procs:
+        try:
+            p.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
 
 
 def cmd_report(args) -> int:

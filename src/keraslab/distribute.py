@@ -6,6 +6,9 @@
   batch × replicas.
 - ``data-parallel``: Keras' own ``keras.distribution.DataParallel`` on the JAX backend.
 - ``multi-worker``: ``tf.distribute.MultiWorkerMirroredStrategy`` across processes (``TF_CONFIG``).
+  Keras 3.15's TensorFlow trainer fails on this path (keras-team/keras#20585); keraslab works
+  around it narrowly (:func:`fix_keras_multi_worker`, :func:`_build_from_local_batch`) and lists
+  the workarounds in the run's provenance.
 
 On a CPU-only machine, ``devices=N`` splits the CPU into N simulated devices — TensorFlow logical
 CPU devices, or JAX's ``--xla_force_host_platform_device_count`` — so the same code paths run
@@ -75,6 +78,7 @@ class Distribution:
 
             self.strategy = tf.distribute.MultiWorkerMirroredStrategy()
             self.device_names = [d.name for d in tf.config.list_logical_devices("CPU")]
+            fix_keras_multi_worker()
         elif mode == "data-parallel":
             import jax
             import keras
@@ -92,10 +96,111 @@ class Distribution:
     def scope(self):
         return self.strategy.scope() if self.strategy is not None else contextlib.nullcontext()
 
+    def prepare_model(self, model) -> None:
+        """After ``compile`` in :meth:`scope`: what the model needs to ``fit`` under this strategy."""
+        if self.mode == "multi-worker":
+            _build_from_local_batch(model, self.strategy)
+
+    @property
+    def collective(self) -> bool:
+        """Several processes train together: they must agree before reusing saved work."""
+        return self.mode == "multi-worker"
+
+    def gather(self, value: int) -> list[int]:
+        """``value`` as every replica of every worker holds it (one process: ``[value]``). A
+        collective: every worker must call it at the same point of the program."""
+        if self.mode != "multi-worker":
+            return [int(value)]
+        import tensorflow as tf
+
+        per_replica = self.strategy.run(lambda: tf.constant([int(value)], dtype=tf.int64))
+        return self.strategy.gather(per_replica, axis=0).numpy().tolist()
+
+    def all_true(self, flag: bool) -> bool:
+        """True only when ``flag`` holds on every worker: how workers agree to reuse saved work."""
+        return all(self.gather(int(bool(flag))))
+
+    def all_equal(self, value: int) -> bool:
+        """True when every worker holds the same ``value``."""
+        return len(set(self.gather(value))) == 1
+
     def provenance(self) -> dict:
         info = {"distribute": self.mode, "replicas": self.replicas, "devices": self.device_names}
         if self.mode == "multi-worker":
             cfg = json.loads(os.environ.get("TF_CONFIG", "{}"))
             info["workers"] = len(cfg.get("cluster", {}).get("worker", []))
             info["task"] = cfg.get("task")
+            info["keras_workarounds"] = list(WORKAROUNDS)
         return info
+
+
+WORKAROUNDS = (
+    "keras.src.backend.tensorflow.trainer.reduce_per_replica: under MultiWorkerMirroredStrategy, "
+    "scalar metrics are averaged across replicas with axis=None (Keras passes axis=0, which fails "
+    "on 0-d values)",
+    "keras.src.backend.tensorflow.trainer.reduce_per_replica: bfloat16 predictions (mixed precision) "
+    "are gathered across workers in float32 (the collective gather has no bfloat16 kernel)",
+    "Model._maybe_symbolic_build: the model is built from one replica's batch instead of an eager "
+    "cross-worker mean of a PerReplica batch, which fails",
+)
+
+
+def fix_keras_multi_worker() -> None:
+    """Make Keras 3's TensorFlow ``fit``/``evaluate``/``predict`` run under MultiWorkerMirroredStrategy.
+
+    Keras reduces each step's scalar metrics with ``strategy.reduce("MEAN", v, axis=0)`` on this
+    strategy only, and 0-d values have no axis 0 ("Invalid reduction dimension 0 for input with 0
+    dimensions", tensorflow/tensorflow#72388). The replacement averages them across replicas
+    (``axis=None``) — what the single-machine ``MirroredStrategy`` path computes — and leaves every
+    other strategy and reduction to Keras. Idempotent.
+    """
+    from keras.src import tree
+    from keras.src.backend.tensorflow import trainer
+
+    original = trainer.reduce_per_replica
+    if getattr(original, "_keraslab_fixed", False):
+        return
+
+    import tensorflow as tf
+
+    def reduce_per_replica(values, strategy, reduction):
+        if not trainer._collective_all_reduce_multi_worker(strategy):
+            return original(values, strategy, reduction)
+        if reduction in ("auto", "mean"):
+            return tree.map_structure(
+                lambda v: strategy.reduce("MEAN", v, axis=None if v.shape.rank == 0 else 0), values)
+        if reduction == "concat":  # the collective gather has no bfloat16 kernel: gather in float32
+
+            def concat(v):
+                if v.dtype != tf.bfloat16:
+                    return original(v, strategy, reduction)
+                v32 = tf.nest.map_structure(lambda t: tf.cast(t, tf.float32), v)
+                return tf.cast(original(v32, strategy, reduction), tf.bfloat16)
+
+            return tree.map_structure(concat, values)
+        return original(values, strategy, reduction)
+
+    reduce_per_replica._keraslab_fixed = True
+    trainer.reduce_per_replica = reduce_per_replica
+
+
+def _build_from_local_batch(model, strategy) -> None:
+    """Replace ``model._maybe_symbolic_build`` for this model only: Keras builds the compiled
+    metrics from a batch that it first reduces across workers eagerly, which fails on a
+    ``PerReplica`` batch ("Attempt to convert a value (PerReplica...)"). Shapes and dtypes are all
+    the build needs, and one replica's batch has them."""
+    import tensorflow as tf
+    from keras.src import tree
+
+    def local(v):
+        return strategy.experimental_local_results(v)[0] if isinstance(v, tf.distribute.DistributedValues) else v
+
+    def maybe_symbolic_build(iterator=None, data_batch=None):
+        if iterator is not None:
+            for _, _, it in iterator:
+                data_batch = tree.map_structure(local, next(it))
+                break
+        with strategy.scope():
+            model._symbolic_build(data_batch=data_batch)
+
+    model._maybe_symbolic_build = maybe_symbolic_build

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 
 import keras
@@ -135,14 +136,24 @@ class EpochLog(keras.callbacks.Callback):
 
 
 def fit_resumable(model, x, y, *, epochs: int, batch_size: int, seed: int, folder: Path,
-                  validation_data=None, callbacks=(), verbose=0) -> dict[str, list[float]]:
+                  validation_data=None, callbacks=(), verbose=0, agree=None) -> dict[str, list[float]]:
     """``model.fit`` that can be killed and rerun: same epochs, same batches, same result.
 
     ``folder`` holds the backup (``backup/``) and the epoch log (``epochs.jsonl``); returns the
-    history of the whole run, across restarts.
+    history of the whole run, across restarts. ``agree(epoch) -> bool``: when several processes
+    train together, the backup is used only if every process stopped after the same epoch;
+    otherwise all of them start this training over.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    done = backup_epoch(folder / "backup")
+    if agree is not None and not agree(done):
+        print(f"  {folder.name}: the workers stopped after different epochs; all of them train it again "
+              "from its first epoch", flush=True)
+        shutil.rmtree(folder / "backup", ignore_errors=True)
+        (folder / "epochs.jsonl").unlink(missing_ok=True)
+    elif done > 0:
+        print(f"  {folder.name}: resuming after {done} completed epoch{'s' * (done != 1)}", flush=True)
     log = EpochLog(folder / "epochs.jsonl")
     backup = keras.callbacks.BackupAndRestore(str(folder / "backup"), save_freq="epoch", delete_checkpoint=False,
                                               double_checkpoint=True)
@@ -154,3 +165,12 @@ def fit_resumable(model, x, y, *, epochs: int, batch_size: int, seed: int, folde
     # batch indices with the process's RNG, which a restarted process does not share
     model.fit(data, epochs=epochs, validation_data=validation_data, callbacks=cbs, verbose=verbose, shuffle=False)
     return log.history()
+
+
+def backup_epoch(backup_dir: Path) -> int:
+    """How many epochs a ``BackupAndRestore`` folder holds (-1: no backup)."""
+    meta, weights = Path(backup_dir) / "training_metadata.json", Path(backup_dir) / "latest.weights.h5"
+    try:
+        return int(json.loads(meta.read_text())["epoch"]) if weights.exists() else -1
+    except (OSError, ValueError, KeyError, TypeError):
+        return -1

@@ -108,14 +108,23 @@ class RunWriter:
         self.resumed = reopen
         self.committed = False
 
-    def step(self, key: str, fn):
-        """Run ``fn()`` once per run: its JSON result is kept in ``steps/`` and reused on resume."""
+    def step(self, key: str, fn, agree=None):
+        """Run ``fn()`` once per run: its JSON result is kept in ``steps/`` and reused on resume.
+
+        ``agree(have_it) -> bool``: when several processes train together (multi-worker), each
+        with its own store, a saved result is reused only if every process has it — otherwise
+        they would resume at different steps."""
         path = self.path / "steps" / f"{key.replace('/', '__')}.json"
+        saved = None
         if path.exists():
             try:
-                return json.loads(path.read_text())
+                saved = json.loads(path.read_text())
             except json.JSONDecodeError:
                 pass  # cannot happen with atomic writes; recompute if it somehow did
+        if agree is not None:
+            saved = saved if agree(saved is not None) else None
+        if saved is not None:
+            return saved
         result = fn()
         path.parent.mkdir(exist_ok=True)
         atomic_write_json(path, result)

@@ -98,6 +98,8 @@ def train_one(name: str, seed: int, config: Config, folder, data, dist=None) -> 
     replicas = dist.replicas if dist is not None else 1
     with dist.scope() if dist is not None else contextlib.nullcontext():  # build and compile in the strategy
         model = compile_model(name, BUILDERS[name](), config)
+        if dist is not None:
+            dist.prepare_model(model)
     timer = TrainingTimeCallback()
     epochs = config.improved_epochs if name == "improved_cnn" else config.epochs
     two = name == "functional_cnn"
@@ -106,7 +108,8 @@ def train_one(name: str, seed: int, config: Config, folder, data, dist=None) -> 
     start = time.perf_counter()
     hist = fit_resumable(model, x_train, y_fit, epochs=epochs, batch_size=config.batch_size * replicas, seed=seed,
                          folder=folder, validation_data=val,
-                         callbacks=[timer, keras.callbacks.TerminateOnNaN(), *injectors(name)])
+                         callbacks=[timer, keras.callbacks.TerminateOnNaN(), *injectors(name)],
+                         agree=dist.all_equal if dist is not None and dist.collective else None)
     wall = time.perf_counter() - start
     if any(v is None or v != v for v in hist.get("loss", [])):
         raise RunFailed(f"{name} seed {seed}: the loss became NaN; TerminateOnNaN stopped training")
@@ -143,7 +146,8 @@ def run(config: Config, out) -> Result:
         results = []
         for seed in config.seeds:
             folder = out.path / f"{name}-seed{seed}"
-            r = out.step(f"{name}-seed{seed}", lambda: train_one(name, seed, config, folder, splits, dist))
+            r = out.step(f"{name}-seed{seed}", lambda: train_one(name, seed, config, folder, splits, dist),
+                         agree=dist.all_true if dist.collective else None)
             histories[f"cnn/{name}/seed{seed}"] = r.pop("history")
             results.append(r)
             print(f"  {name:15s} seed {seed}: test accuracy {r['test_accuracy']:.4f}, {r['epochs']} epochs, "
