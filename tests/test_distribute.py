@@ -66,6 +66,10 @@ def test_multi_worker_on_loopback(tmp_path, single):
     assert accuracy(other) == accuracy(run)
     learned = lambda h: {s: {k: v for k, v in h[s].items() if "time" not in k} for s in h}  # noqa: E731
     assert learned(other.history) == learned(run.history)
+    report = run_cli("report", "--out", tmp_path / "runs")
+    assert report.returncode == 0, report.stderr[-2000:]
+    text = (tmp_path / "REPORT.md").read_text()  # written beside the store
+    assert "Trained with `--distribute multi-worker`: 2 replicas on 2 worker processes" in text
 
 
 def test_multi_worker_resumes_only_what_every_worker_saved(tmp_path):

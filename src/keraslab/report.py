@@ -412,7 +412,8 @@ def section_cnn(run: Run, m: Measures) -> list:
         ("p", f"Real MNIST: {d['n_train']:,} training, {d['n_val']:,} validation and {d['n_test']:,} test images; "
               f"Adam (learning rate {met['settings']['learning_rate']}), batch {met['settings']['batch_size']}, "
               f"precision policy `{met['settings'].get('precision', 'float32')}` (keraslab's training path; see "
-              f"Performance), {_seeds_text(run)}. Seconds per epoch exclude the first (compile/warm-up) epoch."),
+              f"Performance), {_seeds_text(run)}. Seconds per epoch exclude the first (compile/warm-up) epoch."
+              + _distribution_text(met.get("distribution") or {})),
         ("table", ["model", "test accuracy", "parameters", "epochs", "s / epoch", "training time (s)", ">97%",
                    "guide: accuracy / parameters"], rows),
         ("img", "mnist_samples.png", "MNIST test samples"),
@@ -423,6 +424,16 @@ def section_cnn(run: Run, m: Measures) -> list:
         ("img", "per_class_accuracy.png", "Per-class accuracy"),
         ("ul", insights),
     ]
+
+
+def _distribution_text(dist: dict) -> str:
+    mode = dist.get("distribute", "none")
+    if mode == "none":
+        return ""
+    where = (f"{dist.get('workers')} worker processes" if mode == "multi-worker"
+             else f"{len(dist.get('devices') or [])} devices")
+    return (f" Trained with `--distribute {mode}`: {dist.get('replicas')} replicas on {where}; the batch above "
+            "is the global batch (all replicas together).")
 
 
 KERAS_SNIPPET = """model = keras.Sequential([...])          # or the Functional API
