@@ -104,6 +104,8 @@ def test_multi_worker_resumes_only_what_every_worker_saved(tmp_path):
     (["--distribute", "multi-worker", "--workers", "99"], "--workers must be between 2 and 8"),
     (["--distribute", "sideways"], "unknown --distribute 'sideways'"),
     (["--workers", "2"], "--workers needs --distribute multi-worker"),
+    (["--devices", "2"], "--devices needs --distribute mirrored (TensorFlow) or data-parallel (JAX)"),
+    (["--distribute", "multi-worker", "--workers", "2", "--devices", "2"], "--devices does not apply to multi-worker"),
 ])
 def test_wrong_combinations_are_one_clear_error(args, message):
     if "jax" in args and not backend.is_installed("jax"):

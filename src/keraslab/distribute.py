@@ -42,6 +42,11 @@ def check(mode: str, backend: str, devices: int = 0, workers: int = 0, in_cluste
         raise KeraslabError(f"--workers must be between 2 and {MAX_WORKERS} for multi-worker training, got {workers}")
     if mode != "multi-worker" and workers:
         raise KeraslabError("--workers needs --distribute multi-worker")
+    if mode == "none" and devices:
+        raise KeraslabError("--devices needs --distribute mirrored (TensorFlow) or data-parallel (JAX)")
+    if mode == "multi-worker" and devices:
+        raise KeraslabError("--devices does not apply to multi-worker: TensorFlow gives each worker its GPUs, or one "
+                            "CPU device; use --workers N to train N replicas here")
 
 
 def prepare(mode: str, devices: int) -> None:
@@ -49,7 +54,7 @@ def prepare(mode: str, devices: int) -> None:
     if mode == "data-parallel" and devices:
         flags = os.environ.get("XLA_FLAGS", "")
         os.environ["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={devices}".strip()
-    if mode in ("mirrored", "multi-worker") and devices:
+    if mode == "mirrored" and devices:
         import tensorflow as tf
 
         cpu = tf.config.list_physical_devices("CPU")[0]
