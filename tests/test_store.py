@@ -91,3 +91,29 @@ def test_any_run_round_trips(tmp_path_factory, metrics, history):
     run = store.latest("exp")
     assert {k: v for k, v in run.metrics.items() if k not in ("schema", "status")} == metrics
     assert run.history == history
+
+
+def test_commit_is_dirty_only_for_changes_that_can_change_a_result(tmp_path):
+    import subprocess
+
+    from keraslab.provenance import git_commit
+
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path, check=True,
+                       capture_output=True)
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "plots").mkdir()
+    (tmp_path / "src" / "model.py").write_text("units = 32\n")
+    (tmp_path / "plots" / "curve.png").write_bytes(b"png")
+    (tmp_path / "REPORT.md").write_text("# report\n")
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-qm", "init")
+    sha = git_commit(tmp_path)
+    assert len(sha) == 40
+    (tmp_path / "plots" / "curve.png").write_bytes(b"redrawn")  # what `keraslab run` and `report` write
+    (tmp_path / "REPORT.md").write_text("# rebuilt\n")
+    assert git_commit(tmp_path) == sha
+    (tmp_path / "src" / "model.py").write_text("units = 64\n")  # code that changes results
+    assert git_commit(tmp_path) == sha + "-dirty"

@@ -37,14 +37,22 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def git_commit() -> str:
-    root = Path(__file__).resolve().parents[2]
+# What keraslab itself writes into the checkout (figures, the report, README's results section)
+# and prose: changing these does not change a result, so they do not make the commit "-dirty" —
+# otherwise every run after the first plot of `make run` would be marked dirty.
+NOT_CODE = ("plots", "REPORT.md", "report.html", "README.md", "docs")
+
+
+def git_commit(root: Path | None = None) -> str:
+    """HEAD's sha, with ``-dirty`` when tracked files other than :data:`NOT_CODE` have changes."""
+    root = root or Path(__file__).resolve().parents[2]
     try:
         sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
                              text=True, timeout=5).stdout.strip()
         if not sha:
             return "unknown"
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+                                *(f":(exclude){p}" for p in NOT_CODE)], cwd=root,
                                capture_output=True, text=True, timeout=5).stdout.strip()
         return sha + ("-dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
