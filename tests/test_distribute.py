@@ -30,6 +30,11 @@ def single(tmp_path_factory):
     return cnn_run(tmp_path_factory.mktemp("single"), "runs")
 
 
+def learned(history):
+    """The per-epoch losses and metrics of every series, without the timings."""
+    return {s: {k: v for k, v in history[s].items() if "time" not in k} for s in history}
+
+
 def accuracy(run):
     return run.metrics["models"]["simple_cnn"]["test_accuracy"]["mean"]
 
@@ -64,12 +69,27 @@ def test_multi_worker_on_loopback(tmp_path, single):
     other = RunStore(tmp_path / "runs" / ".workers" / "worker1").latest("cnn")
     assert other.provenance["task"] == {"type": "worker", "index": 1}
     assert accuracy(other) == accuracy(run)
-    learned = lambda h: {s: {k: v for k, v in h[s].items() if "time" not in k} for s in h}  # noqa: E731
     assert learned(other.history) == learned(run.history)
     report = run_cli("report", "--out", tmp_path / "runs")
     assert report.returncode == 0, report.stderr[-2000:]
     text = (tmp_path / "REPORT.md").read_text()  # written beside the store
     assert "Trained with `--distribute multi-worker`: 2 replicas on 2 worker processes" in text
+
+
+@pytest.mark.skipif(not backend.is_installed("jax"), reason="jax not installed")
+def test_jax_data_parallel_across_two_processes_on_loopback(tmp_path, single):
+    """Keras' DataParallel across processes (keras.distribution.initialize; Gloo on CPU): each
+    process feeds half of every global batch and predicts on its own copy of the weights."""
+    run = cnn_run(tmp_path, "runs", "--backend", "jax", "--distribute", "data-parallel", "--workers", "2",
+                  env={"KERAS_BACKEND": ""}, replicas=2)
+    d = run.provenance
+    assert d["backend"] == "jax" and d["distribute"] == "data-parallel" and d["replicas"] == 2
+    assert d["workers"] == 2 and d["task"] == {"type": "process", "index": 0}
+    assert accuracy(single) > 0.85 and abs(accuracy(run) - accuracy(single)) < 0.03, (accuracy(run), accuracy(single))
+    other = RunStore(tmp_path / "runs" / ".workers" / "worker1").latest("cnn")
+    assert other.provenance["task"] == {"type": "process", "index": 1}
+    assert accuracy(other) == accuracy(run)
+    assert learned(other.history) == learned(run.history)
 
 
 def test_multi_worker_resumes_only_what_every_worker_saved(tmp_path):
@@ -103,7 +123,10 @@ def test_multi_worker_resumes_only_what_every_worker_saved(tmp_path):
     (["--backend", "tensorflow", "--distribute", "data-parallel"], "runs on the jax backend"),
     (["--distribute", "multi-worker", "--workers", "99"], "--workers must be between 2 and 8"),
     (["--distribute", "sideways"], "unknown --distribute 'sideways'"),
-    (["--workers", "2"], "--workers needs --distribute multi-worker"),
+    (["--workers", "2"], "--workers needs --distribute multi-worker (TensorFlow) or data-parallel (JAX)"),
+    (["--backend", "jax", "--distribute", "data-parallel", "--workers", "2", "--devices", "2"],
+     "--devices and --workers do not combine"),
+    (["--backend", "jax", "--distribute", "data-parallel", "--workers", "1"], "--workers must be between 2 and 8"),
     (["--devices", "2"], "--devices needs --distribute mirrored (TensorFlow) or data-parallel (JAX)"),
     (["--distribute", "multi-worker", "--workers", "2", "--devices", "2"], "--devices does not apply to multi-worker"),
 ])

@@ -52,8 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--distribute", default=None, help="cnn only: mirrored (TensorFlow), data-parallel (JAX) or "
                      "multi-worker (TensorFlow, with --workers)")
     run.add_argument("--devices", type=int, default=0, help="simulate N CPU devices for --distribute (0: real devices)")
-    run.add_argument("--workers", type=int, default=0, help="with --distribute multi-worker: start N worker processes "
-                     "on 127.0.0.1")
+    run.add_argument("--workers", type=int, default=0, help="with --distribute multi-worker or data-parallel: start N "
+                     "worker processes on 127.0.0.1")
     run.add_argument("--fresh", action="store_true", help="start over instead of resuming an unfinished run "
                      "of the same config (callbacks and cnn resume by default)")
     _add_out(run)
@@ -142,8 +142,8 @@ def cmd_run(args) -> int:
             raise KeraslabError("--distribute, --devices and --workers apply to the cnn experiment: "
                                 "`keraslab run cnn --distribute ...`")
         distribute.check(args.distribute or "none", name, args.devices, args.workers,
-                         in_cluster="TF_CONFIG" in os.environ)
-        if args.distribute == "multi-worker" and "TF_CONFIG" not in os.environ:
+                         in_cluster=distribute.in_cluster(args.distribute or "none"))
+        if args.workers and not distribute.in_cluster(args.distribute):
             return launch_workers(args)
     configs = _configs(args)  # validate everything before any training starts
     if args.distribute:
@@ -168,7 +168,8 @@ def cmd_run(args) -> int:
 
 
 def launch_workers(args) -> int:
-    """Start ``--workers`` processes of this same command on 127.0.0.1, each with its TF_CONFIG.
+    """Start ``--workers`` processes of this same command on 127.0.0.1: each with its TF_CONFIG
+    (multi-worker), or with Keras' ``KERAS_DISTRIBUTION_*`` variables (JAX data-parallel).
 
     Worker 0 is the chief and writes the run store at ``--out``; worker i writes its own store at
     ``<out>/.workers/worker<i>`` (its results are the same model's replicas), kept so that a
@@ -196,7 +197,11 @@ def launch_workers(args) -> int:
             argv.append(a)
     procs = []
     for index in range(args.workers):
-        env = dict(os.environ, TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}))
+        if args.distribute == "multi-worker":
+            env = dict(os.environ, TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}))
+        else:  # JAX: process 0's address is the coordinator's
+            env = dict(os.environ, KERAS_DISTRIBUTION_JOB_ADDRESSES=",".join(cluster["worker"]),
+                       KERAS_DISTRIBUTION_NUM_PROCESSES=str(args.workers), KERAS_DISTRIBUTION_PROCESS_ID=str(index))
         worker_argv = list(argv)
         if index > 0:  # only the chief writes the real store
             worker_argv += ["--out", str(Path(args.out) / ".workers" / f"worker{index}"), "--no-plots"]

@@ -4,7 +4,9 @@
 - ``mirrored``: TensorFlow's ``tf.distribute.MirroredStrategy`` (one machine, several devices); the
   model is built and compiled inside ``strategy.scope()`` and the global batch is the per-replica
   batch × replicas.
-- ``data-parallel``: Keras' own ``keras.distribution.DataParallel`` on the JAX backend.
+- ``data-parallel``: Keras' own ``keras.distribution.DataParallel`` on the JAX backend, in one
+  process or across processes (``keras.distribution.initialize``, JAX's coordinator; on CPU the
+  processes exchange gradients with Gloo).
 - ``multi-worker``: ``tf.distribute.MultiWorkerMirroredStrategy`` across processes (``TF_CONFIG``).
   Keras 3.15's TensorFlow trainer fails on this path (keras-team/keras#20585); keraslab works
   around it narrowly (:func:`fix_keras_multi_worker`, :func:`_build_from_local_batch`) and lists
@@ -28,8 +30,21 @@ BACKEND_OF = {"mirrored": "tensorflow", "multi-worker": "tensorflow", "data-para
 MAX_WORKERS = 8
 
 
+JAX_CLUSTER = ("KERAS_DISTRIBUTION_JOB_ADDRESSES", "KERAS_DISTRIBUTION_NUM_PROCESSES", "KERAS_DISTRIBUTION_PROCESS_ID")
+
+
+def in_cluster(mode: str) -> bool:
+    """This process was started as one worker of several (by ``--workers`` or by hand)."""
+    if mode == "multi-worker":
+        return "TF_CONFIG" in os.environ
+    if mode == "data-parallel":
+        return int(os.environ.get("KERAS_DISTRIBUTION_NUM_PROCESSES") or 1) > 1
+    return False
+
+
 def check(mode: str, backend: str, devices: int = 0, workers: int = 0, in_cluster: bool = False) -> None:
-    """Reject a wrong combination with one line. ``in_cluster``: TF_CONFIG already names the workers."""
+    """Reject a wrong combination with one line. ``in_cluster``: the environment already names the
+    workers (``TF_CONFIG``, or Keras' ``KERAS_DISTRIBUTION_*`` variables)."""
     if mode not in MODES:
         raise KeraslabError(f"unknown --distribute {mode!r}; choose one of: {', '.join(MODES)}")
     if mode != "none" and BACKEND_OF[mode] != backend:
@@ -40,8 +55,13 @@ def check(mode: str, backend: str, devices: int = 0, workers: int = 0, in_cluste
         raise KeraslabError(f"--devices must be between 0 (all real devices) and 64, got {devices}")
     if mode == "multi-worker" and not in_cluster and not 2 <= workers <= MAX_WORKERS:
         raise KeraslabError(f"--workers must be between 2 and {MAX_WORKERS} for multi-worker training, got {workers}")
-    if mode != "multi-worker" and workers:
-        raise KeraslabError("--workers needs --distribute multi-worker")
+    if mode == "data-parallel" and workers and not 2 <= workers <= MAX_WORKERS:
+        raise KeraslabError(f"--workers must be between 2 and {MAX_WORKERS}, got {workers}")
+    if mode not in ("multi-worker", "data-parallel") and workers:
+        raise KeraslabError("--workers needs --distribute multi-worker (TensorFlow) or data-parallel (JAX)")
+    if mode == "data-parallel" and devices and (workers or in_cluster):
+        raise KeraslabError("--devices and --workers do not combine: each JAX worker process trains on its own "
+                            "devices; use one or the other")
     if mode == "none" and devices:
         raise KeraslabError("--devices needs --distribute mirrored (TensorFlow) or data-parallel (JAX)")
     if mode == "multi-worker" and devices:
@@ -71,6 +91,7 @@ class Distribution:
         self.mode = mode
         self.strategy = None
         self.device_names: list[str] = []
+        self.process_index, self.process_count = 0, 1
         if mode == "mirrored":
             import tensorflow as tf
 
@@ -88,9 +109,16 @@ class Distribution:
             import jax
             import keras
 
+            if in_cluster(mode):  # one of several processes: join them before JAX computes anything
+                jax.config.update("jax_cpu_collectives_implementation", "gloo")  # CPU collectives across processes
+                keras.distribution.initialize()  # reads KERAS_DISTRIBUTION_{JOB_ADDRESSES,NUM_PROCESSES,PROCESS_ID}
             devs = jax.devices()
-            keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devs))
+            parallel = keras.distribution.DataParallel(devices=devs)
+            if jax.process_count() > 1:
+                parallel.auto_shard_dataset = False  # each process feeds its own rows: see data_shard
+            keras.distribution.set_distribution(parallel)
             self.device_names = [str(d) for d in devs]
+            self.process_index, self.process_count = jax.process_index(), jax.process_count()
 
     @property
     def replicas(self) -> int:
@@ -109,11 +137,42 @@ class Distribution:
     @property
     def collective(self) -> bool:
         """Several processes train together: they must agree before reusing saved work."""
-        return self.mode == "multi-worker"
+        return self.mode == "multi-worker" or self.process_count > 1
+
+    @property
+    def data_shard(self) -> tuple[int, int] | None:
+        """``(index, count)``: this process feeds rows ``index::count`` of each global batch (JAX
+        across processes; TensorFlow's strategies shard the input themselves)."""
+        return (self.process_index, self.process_count) if self.process_count > 1 else None
+
+    @contextlib.contextmanager
+    def local_copy(self, model, build):
+        """Within: ``build()``'s model with ``model``'s weights, and no distribution. JAX cannot hand
+        NumPy a prediction that spans other processes' devices, but every process holds all the
+        weights (data parallelism replicates them), so each predicts on its own. Otherwise: ``model``."""
+        if self.process_count == 1:
+            yield model
+            return
+        import keras
+
+        weights = model.get_weights()
+        current = keras.distribution.distribution()
+        keras.distribution.set_distribution(None)
+        try:
+            local = build()
+            local.set_weights(weights)
+            yield local
+        finally:
+            keras.distribution.set_distribution(current)
 
     def gather(self, value: int) -> list[int]:
         """``value`` as every replica of every worker holds it (one process: ``[value]``). A
         collective: every worker must call it at the same point of the program."""
+        if self.process_count > 1:
+            import numpy as np
+            from jax.experimental import multihost_utils
+
+            return np.asarray(multihost_utils.process_allgather(np.array([int(value)]))).ravel().tolist()
         if self.mode != "multi-worker":
             return [int(value)]
         import tensorflow as tf
@@ -136,6 +195,9 @@ class Distribution:
             info["workers"] = len(cfg.get("cluster", {}).get("worker", []))
             info["task"] = cfg.get("task")
             info["keras_workarounds"] = list(WORKAROUNDS)
+        if self.process_count > 1:
+            info["workers"] = self.process_count
+            info["task"] = {"type": "process", "index": self.process_index}
         return info
 
 

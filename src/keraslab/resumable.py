@@ -26,11 +26,12 @@ from keraslab.store import atomic_write_json
 class EpochShuffled(keras.utils.PyDataset):
     """``(x, y)`` in mini-batches, reshuffled each epoch by ``(seed, epoch)`` only."""
 
-    def __init__(self, x, y, batch_size: int, seed: int, **kwargs):
+    def __init__(self, x, y, batch_size: int, seed: int, shard: tuple[int, int] | None = None, **kwargs):
         super().__init__(**kwargs)
         self.x, self.y = x, y
         self.batch_size = batch_size
         self.seed = seed
+        self.shard = shard  # (index, count): this process's rows of each global batch
         self.epoch = 0
         self._order = None
         self._order_epoch = None
@@ -46,6 +47,9 @@ class EpochShuffled(keras.utils.PyDataset):
 
     def __getitem__(self, i):
         idx = self.order()[i * self.batch_size:(i + 1) * self.batch_size]
+        if self.shard is not None:  # equal shares (the last batch drops its remainder of < count rows)
+            index, count = self.shard
+            idx = idx[:len(idx) - len(idx) % count][index::count]
         take = lambda a: {k: v[idx] for k, v in a.items()} if isinstance(a, dict) else a[idx]  # noqa: E731
         return take(self.x), take(self.y)
 
@@ -136,13 +140,15 @@ class EpochLog(keras.callbacks.Callback):
 
 
 def fit_resumable(model, x, y, *, epochs: int, batch_size: int, seed: int, folder: Path,
-                  validation_data=None, callbacks=(), verbose=0, agree=None) -> dict[str, list[float]]:
+                  validation_data=None, callbacks=(), verbose=0, agree=None,
+                  shard: tuple[int, int] | None = None) -> dict[str, list[float]]:
     """``model.fit`` that can be killed and rerun: same epochs, same batches, same result.
 
     ``folder`` holds the backup (``backup/``) and the epoch log (``epochs.jsonl``); returns the
     history of the whole run, across restarts. ``agree(epoch) -> bool``: when several processes
     train together, the backup is used only if every process stopped after the same epoch;
-    otherwise all of them start this training over.
+    otherwise all of them start this training over. ``shard=(index, count)``: this process feeds
+    only its share of each global batch of ``batch_size`` (validation data likewise).
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -157,7 +163,9 @@ def fit_resumable(model, x, y, *, epochs: int, batch_size: int, seed: int, folde
     log = EpochLog(folder / "epochs.jsonl")
     backup = keras.callbacks.BackupAndRestore(str(folder / "backup"), save_freq="epoch", delete_checkpoint=False,
                                               double_checkpoint=True)
-    data = EpochShuffled(x, y, batch_size, seed)
+    data = EpochShuffled(x, y, batch_size, seed, shard=shard)
+    if shard is not None and validation_data is not None:
+        validation_data = EpochShuffled(*validation_data, batch_size, seed, shard=shard)
     # the user's callbacks first (they may add to logs), then the epoch log, then the backup: a kill
     # between the two leaves a log row for an epoch that the resumed run simply redoes and rewrites
     cbs = [*callbacks, log, backup, _SetEpoch(data)]  # _SetEpoch after BackupAndRestore: it reads the restored epoch

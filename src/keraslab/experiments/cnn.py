@@ -109,11 +109,13 @@ def train_one(name: str, seed: int, config: Config, folder, data, dist=None) -> 
     hist = fit_resumable(model, x_train, y_fit, epochs=epochs, batch_size=config.batch_size * replicas, seed=seed,
                          folder=folder, validation_data=val,
                          callbacks=[timer, keras.callbacks.TerminateOnNaN(), *injectors(name)],
-                         agree=dist.all_equal if dist is not None and dist.collective else None)
+                         agree=dist.all_equal if dist is not None and dist.collective else None,
+                         shard=dist.data_shard if dist is not None else None)
     wall = time.perf_counter() - start
     if any(v is None or v != v for v in hist.get("loss", [])):
         raise RunFailed(f"{name} seed {seed}: the loss became NaN; TerminateOnNaN stopped training")
-    probs = main_probs(model, x_test)
+    with dist.local_copy(model, BUILDERS[name]) if dist is not None else contextlib.nullcontext(model) as local:
+        probs = main_probs(local, x_test)
     model.save(folder / f"{name}.keras")
     np.save(folder / "test_probs.npy", probs.astype("float32"))
     epoch_times = hist.get("epoch_time", [])
