@@ -92,17 +92,21 @@ def test_jax_data_parallel_across_two_processes_on_loopback(tmp_path, single):
     assert learned(other.history) == learned(run.history)
 
 
-def test_multi_worker_resumes_only_what_every_worker_saved(tmp_path):
+@pytest.mark.parametrize("engine", [("tensorflow", "multi-worker"), ("jax", "data-parallel")], ids=["tf", "jax"])
+def test_workers_resume_only_what_every_worker_saved(tmp_path, engine):
     """Killed in epoch 1 → both workers resume after epoch 1; killed in epoch 2 and worker 1's backup
     lost → they disagree, so both train that model again from its first epoch."""
+    name, mode = engine
+    if not backend.is_installed(name):
+        pytest.skip(f"{name} not installed")
     cfg = tmp_path / "cnn.json"
     cfg.write_text(json.dumps({**TINY, "epochs": 3, "batch_size": 64}))
     out = tmp_path / "runs"
 
     def launch(fault=None):
         return run_cli("run", "cnn", "--profile", "quick", "--config", cfg, "--out", out, "--no-plots",
-                       "--backend", "tensorflow", "--distribute", "multi-worker", "--workers", "2",
-                       env={"KERASLAB_FAULT": fault} if fault else None, timeout=900)
+                       "--backend", name, "--distribute", mode, "--workers", "2",
+                       env={"KERAS_BACKEND": "", **({"KERASLAB_FAULT": fault} if fault else {})}, timeout=900)
 
     killed = launch("kill@1.3")
     assert killed.returncode == 2 and "multi-worker training failed" in killed.stderr, killed.stderr[-2000:]
