@@ -13,6 +13,24 @@ TINY = {"models": ["simple_cnn"], "epochs": 2, "n_train": 4000, "n_test": 1000, 
         "batch_size": 128}
 
 
+@pytest.mark.parametrize("n", [256, 257, 300])
+def test_process_shards_split_every_global_batch_evenly(n):
+    """JAX across processes: each process feeds rows index::count of every global batch; together
+    they are the single-process batches (a last batch too small to share is dropped)."""
+    import numpy as np
+
+    from keraslab.resumable import EpochShuffled
+
+    x = np.arange(n)
+    whole = EpochShuffled(x, x, 128, seed=3)
+    parts = [EpochShuffled(x, x, 128, seed=3, shard=(i, 2)) for i in range(2)]
+    assert len(parts[0]) == len(parts[1]) == (2 if n == 257 else len(whole))
+    for b in range(len(parts[0])):
+        a, c = parts[0][b][0], parts[1][b][0]
+        assert len(a) == len(c) and not set(a) & set(c)
+        assert set(a) | set(c) <= set(whole[b][0]) and len(whole[b][0]) - len(a) - len(c) < 2
+
+
 def cnn_run(tmp_path, name, *extra, env=None, replicas=1):
     """The same training; with N replicas the per-replica batch is 128/N, so the global batch and the
     number of steps stay those of the single-device run."""

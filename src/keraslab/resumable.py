@@ -36,12 +36,20 @@ class EpochShuffled(keras.utils.PyDataset):
         self._order = None
         self._order_epoch = None
 
+    @property
+    def n(self) -> int:
+        return len(next(iter(self.x.values())) if isinstance(self.x, dict) else self.x)
+
     def __len__(self):
-        return math.ceil(len(self.x) / self.batch_size)
+        n = self.n
+        last = n % self.batch_size
+        if self.shard is not None and 0 < last < self.shard[1]:  # a last batch too small to share: dropped
+            return n // self.batch_size
+        return math.ceil(n / self.batch_size)
 
     def order(self) -> np.ndarray:
         if self._order_epoch != self.epoch:
-            self._order = np.random.default_rng([self.seed, self.epoch]).permutation(len(self.x))
+            self._order = np.random.default_rng([self.seed, self.epoch]).permutation(self.n)
             self._order_epoch = self.epoch
         return self._order
 
