@@ -141,9 +141,9 @@ def cmd_run(args) -> int:
         if args.experiments != ["cnn"]:
             raise KeraslabError("--distribute, --devices and --workers apply to the cnn experiment: "
                                 "`keraslab run cnn --distribute ...`")
-        distribute.check(args.distribute or "none", name, args.devices, args.workers,
-                         in_cluster=distribute.in_cluster(args.distribute or "none"))
-        if args.workers and not distribute.in_cluster(args.distribute):
+        started_as_worker = distribute.in_cluster(args.distribute or "none")
+        distribute.check(args.distribute or "none", name, args.devices, args.workers, in_cluster=started_as_worker)
+        if args.workers and not started_as_worker:
             return launch_workers(args)
     configs = _configs(args)  # validate everything before any training starts
     if args.distribute:

@@ -30,9 +30,6 @@ BACKEND_OF = {"mirrored": "tensorflow", "multi-worker": "tensorflow", "data-para
 MAX_WORKERS = 8
 
 
-JAX_CLUSTER = ("KERAS_DISTRIBUTION_JOB_ADDRESSES", "KERAS_DISTRIBUTION_NUM_PROCESSES", "KERAS_DISTRIBUTION_PROCESS_ID")
-
-
 def in_cluster(mode: str) -> bool:
     """This process was started as one worker of several (by ``--workers`` or by hand)."""
     if mode == "multi-worker":
@@ -53,12 +50,12 @@ def check(mode: str, backend: str, devices: int = 0, workers: int = 0, in_cluste
                                                                 if backend == "jax" else ""))
     if devices < 0 or devices > 64:
         raise KeraslabError(f"--devices must be between 0 (all real devices) and 64, got {devices}")
-    if mode == "multi-worker" and not in_cluster and not 2 <= workers <= MAX_WORKERS:
-        raise KeraslabError(f"--workers must be between 2 and {MAX_WORKERS} for multi-worker training, got {workers}")
-    if mode == "data-parallel" and workers and not 2 <= workers <= MAX_WORKERS:
-        raise KeraslabError(f"--workers must be between 2 and {MAX_WORKERS}, got {workers}")
     if mode not in ("multi-worker", "data-parallel") and workers:
         raise KeraslabError("--workers needs --distribute multi-worker (TensorFlow) or data-parallel (JAX)")
+    required = mode == "multi-worker" and not in_cluster  # data-parallel also runs in one process
+    if (workers or required) and not 2 <= workers <= MAX_WORKERS:
+        raise KeraslabError(f"--workers must be between 2 and {MAX_WORKERS}"
+                            + (" for multi-worker training" if required else "") + f", got {workers}")
     if mode == "data-parallel" and devices and (workers or in_cluster):
         raise KeraslabError("--devices and --workers do not combine: each JAX worker process trains on its own "
                             "devices; use one or the other")
@@ -135,11 +132,6 @@ class Distribution:
             _build_from_local_batch(model, self.strategy)
 
     @property
-    def collective(self) -> bool:
-        """Several processes train together: they must agree before reusing saved work."""
-        return self.mode == "multi-worker" or self.process_count > 1
-
-    @property
     def data_shard(self) -> tuple[int, int] | None:
         """``(index, count)``: this process feeds rows ``index::count`` of each global batch (JAX
         across processes; TensorFlow's strategies shard the input themselves)."""
@@ -181,11 +173,12 @@ class Distribution:
         return self.strategy.gather(per_replica, axis=0).numpy().tolist()
 
     def all_true(self, flag: bool) -> bool:
-        """True only when ``flag`` holds on every worker: how workers agree to reuse saved work."""
+        """True only when ``flag`` holds on every worker: how workers agree to reuse saved work
+        (one process: ``flag`` itself)."""
         return all(self.gather(int(bool(flag))))
 
     def all_equal(self, value: int) -> bool:
-        """True when every worker holds the same ``value``."""
+        """True when every worker holds the same ``value`` (one process: always)."""
         return len(set(self.gather(value))) == 1
 
     def provenance(self) -> dict:
@@ -219,7 +212,9 @@ def fix_keras_multi_worker() -> None:
     strategy only, and 0-d values have no axis 0 ("Invalid reduction dimension 0 for input with 0
     dimensions", tensorflow/tensorflow#72388). The replacement averages them across replicas
     (``axis=None``) — what the single-machine ``MirroredStrategy`` path computes — and leaves every
-    other strategy and reduction to Keras. Idempotent.
+    other strategy and reduction to Keras. Predictions are gathered from every worker, and the
+    collective gather has no bfloat16 kernel on CPU: bfloat16 outputs are gathered as float32.
+    Idempotent.
     """
     from keras.src import tree
     from keras.src.backend.tensorflow import trainer

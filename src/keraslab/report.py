@@ -430,7 +430,7 @@ def _distribution_text(dist: dict) -> str:
     mode = dist.get("distribute", "none")
     if mode == "none":
         return ""
-    where = (f"{dist.get('workers')} worker processes" if mode == "multi-worker"
+    where = (f"{dist['workers']} worker processes" if dist.get("workers")
              else f"{len(dist.get('devices') or [])} devices")
     return (f" Trained with `--distribute {mode}`: {dist.get('replicas')} replicas on {where}; the batch above "
             "is the global batch (all replicas together).")

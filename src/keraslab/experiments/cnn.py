@@ -8,7 +8,6 @@ matrix, per-class accuracy and prediction plots redraw without training. Trainin
 
 from __future__ import annotations
 
-import contextlib
 import time
 from dataclasses import dataclass
 
@@ -84,7 +83,7 @@ def error_analysis(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
             "accuracy": float(np.mean(y_true == y_pred))}
 
 
-def train_one(name: str, seed: int, config: Config, folder, data, dist=None) -> dict:
+def train_one(name: str, seed: int, config: Config, folder, data, dist) -> dict:
     import keras
 
     from keraslab.callbacks import TrainingTimeCallback
@@ -95,26 +94,23 @@ def train_one(name: str, seed: int, config: Config, folder, data, dist=None) -> 
 
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = data
     seed_everything(seed, config.deterministic)
-    replicas = dist.replicas if dist is not None else 1
-    with dist.scope() if dist is not None else contextlib.nullcontext():  # build and compile in the strategy
+    with dist.scope():  # build and compile in the strategy (none: a no-op)
         model = compile_model(name, BUILDERS[name](), config)
-        if dist is not None:
-            dist.prepare_model(model)
+        dist.prepare_model(model)
     timer = TrainingTimeCallback()
     epochs = config.improved_epochs if name == "improved_cnn" else config.epochs
     two = name == "functional_cnn"
     y_fit = {"main": y_train, "aux": y_train} if two else y_train
     val = (x_val, {"main": y_val, "aux": y_val} if two else y_val) if len(x_val) else None
     start = time.perf_counter()
-    hist = fit_resumable(model, x_train, y_fit, epochs=epochs, batch_size=config.batch_size * replicas, seed=seed,
-                         folder=folder, validation_data=val,
+    hist = fit_resumable(model, x_train, y_fit, epochs=epochs, batch_size=config.batch_size * dist.replicas,
+                         seed=seed, folder=folder, validation_data=val,
                          callbacks=[timer, keras.callbacks.TerminateOnNaN(), *injectors(name)],
-                         agree=dist.all_equal if dist is not None and dist.collective else None,
-                         shard=dist.data_shard if dist is not None else None)
+                         agree=dist.all_equal, shard=dist.data_shard)
     wall = time.perf_counter() - start
     if any(v is None or v != v for v in hist.get("loss", [])):
         raise RunFailed(f"{name} seed {seed}: the loss became NaN; TerminateOnNaN stopped training")
-    with dist.local_copy(model, BUILDERS[name]) if dist is not None else contextlib.nullcontext(model) as local:
+    with dist.local_copy(model, BUILDERS[name]) as local:
         probs = main_probs(local, x_test)
     model.save(folder / f"{name}.keras")
     np.save(folder / "test_probs.npy", probs.astype("float32"))
@@ -149,7 +145,7 @@ def run(config: Config, out) -> Result:
         for seed in config.seeds:
             folder = out.path / f"{name}-seed{seed}"
             r = out.step(f"{name}-seed{seed}", lambda: train_one(name, seed, config, folder, splits, dist),
-                         agree=dist.all_true if dist.collective else None)
+                         agree=dist.all_true)
             histories[f"cnn/{name}/seed{seed}"] = r.pop("history")
             results.append(r)
             print(f"  {name:15s} seed {seed}: test accuracy {r['test_accuracy']:.4f}, {r['epochs']} epochs, "
