@@ -90,7 +90,7 @@ def test_multi_worker_on_loopback(tmp_path, single):
     assert learned(other.history) == learned(run.history)
     report = run_cli("report", "--out", tmp_path / "runs")
     assert report.returncode == 0, report.stderr[-2000:]
-    text = (tmp_path / "REPORT.md").read_text()  # written beside the store
+    text = (tmp_path / "runs" / "REPORT.md").read_text()  # written inside the store
     assert "Trained with `--distribute multi-worker`: 2 replicas on 2 worker processes" in text
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from conftest import run_cli
 from keraslab import report
+from keraslab.report import claims as C
 from keraslab.store import RunStore
 
 
@@ -22,24 +23,25 @@ def test_report_builds_from_a_quick_store(quick_store, tmp_path):
     store = copy_store(quick_store, tmp_path / "runs")
     proc = run_cli("report", "--out", store)
     assert proc.returncode == 0, proc.stderr
-    md = (tmp_path / "REPORT.md").read_text()
-    for heading in ("## Sequential API", "## Functional API", "## Callbacks", "## CNN on MNIST",
-                    "## The guide's claims, checked", "## Provenance"):
+    md = (store / "REPORT.md").read_text()  # everything inside the folder the user named
+    for heading in ("## Summary", "## Sequential API", "## Functional API", "## Callbacks", "## CNN on MNIST",
+                    "## All claims", "## Provenance", "**Contents:**"):
         assert heading in md
     for png in re.findall(r"\(plots/([^)]+\.png)\)", md):
-        assert (tmp_path / "plots" / png).exists(), png
+        assert (store / "plots" / png).exists(), png
     assert "Not in this store" not in md
+    assert not (tmp_path / "REPORT.md").exists() and not (tmp_path / "plots").exists()
 
 
-def test_claims_table_has_a_row_per_claim(quick_store):
+def test_every_claim_is_measured_on_a_quick_store_without_error(quick_store):
     runs = {e: RunStore(quick_store).latest(e) for e in report.SECTIONS}
-    header, rows = report.claims_table(report.Measures(runs))
     claims = report.load_claims()
-    assert len(rows) == len(claims) and len(claims) >= 30
-    assert [r[1] for r in rows] == [c["wording"] for c in claims]
-    assert {r[-1] for r in rows} <= {"holds", "does not hold", "not measured in this store"}
-    for claim in claims:  # every measure named in the claims file exists
-        assert hasattr(report.Measures, claim["measure"].split(":")[0]), claim["id"]
+    rows = report.evaluate(claims, runs, strict=True)  # a measure that raises fails here
+    assert len(rows) == len(claims) >= 45
+    assert [r.claim["id"] for r in rows] == [c["id"] for c in claims]
+    # the quick profile is a smoke test: measured, but never judged against the guide
+    assert {r.verdict.word for r in rows} <= {C.UNFAIR, C.NOT_TESTABLE}
+    assert all(r.measured is not None for r in rows if r.claim["check"] != "untestable")
 
 
 def test_missing_experiment_and_old_schema_are_reported_not_crashed(quick_store, tmp_path):
@@ -55,7 +57,7 @@ def test_missing_experiment_and_old_schema_are_reported_not_crashed(quick_store,
     assert "schema 0" in md
     assert "## CNN on MNIST" not in md
     cnn_rows = [l for l in md.splitlines() if l.startswith("| cnn |")]
-    assert cnn_rows and all(l.rstrip().endswith("| not measured in this store |") for l in cnn_rows)
+    assert len(cnn_rows) >= 15 and all("| not measured |" in l or "| not testable |" in l for l in cnn_rows)
 
 
 def test_every_number_traces_back_to_the_store(quick_store, tmp_path):
@@ -65,20 +67,24 @@ def test_every_number_traces_back_to_the_store(quick_store, tmp_path):
     m = json.loads((seq_dir / "metrics.json").read_text())
     planted = {"sgd": 0.1234, "adam": 0.4321, "rmsprop": 0.5678, "adagrad": 0.8765}
     for opt, v in planted.items():
-        m["optimizers"][opt]["test_accuracy"].update(mean=v, std=0.0111, n=3)
+        m["optimizers"][opt]["test_accuracy"].update(mean=v, std=0.0111, n=3, values=[v - 0.0111, v, v + 0.0111])
     m["moons"]["test_accuracy"] = 0.3141
     (seq_dir / "metrics.json").write_text(json.dumps(m))
+    config = json.loads((seq_dir / "config.json").read_text())
+    (seq_dir / "config.json").write_text(json.dumps({**config, "profile": "standard"}))  # judged, not a smoke test
     (cnn_dir,) = [p for p in (store / "cnn").iterdir() if not p.name.startswith(".")]
     c = json.loads((cnn_dir / "metrics.json").read_text())
     c["models"]["simple_cnn"]["params"] = 424242
     (cnn_dir / "metrics.json").write_text(json.dumps(c))
-    md = report.build(store)[0].read_text()
+    md = report.build(store, strict=True)[0].read_text()
     for v in planted.values():
         assert f"{v:.4f} ± 0.0111" in md
     assert "**0.3141**" in md and "424,242" in md
     assert "Highest mean test accuracy: **adagrad**" in md  # insights are computed, not pasted
-    row = next(l for l in md.splitlines() if "SGD test accuracy 0.8250" in l)
-    assert "0.1234" in row and row.rstrip().endswith("| does not hold |")
+    row = next(l for l in md.splitlines() if "SGD test accuracy 0.8250" in l and l.startswith("| sequential"))
+    # 0.1234 ± 0.0111 (n=3): 95% interval 0.1234 ± 0.0276, far below the guide's 0.825
+    assert "0.1234 ± 0.0111 (n=3)" in row and "[0.0958, 0.1510]" in row and "| lower than the guide |" in row
+    assert "lower than the guide" in md.split("## Sequential API")[0]  # named in the summary
 
 
 def test_readme_results_section_is_rewritten(quick_store, tmp_path):
@@ -86,9 +92,11 @@ def test_readme_results_section_is_rewritten(quick_store, tmp_path):
     readme = tmp_path / "README.md"
     readme.write_text(f"intro\n{report.RESULTS_START}\nSTALE-TABLE\n{report.RESULTS_END}\noutro\n")
     report.build(store)
+    assert "STALE-TABLE" in readme.read_text()  # a user's run never rewrites a README
+    report.build(store, readme=readme)
     text = readme.read_text()
     assert text.startswith("intro\n") and text.endswith("outro\n") and "STALE-TABLE" not in text
-    assert "| the guide says |" in text
+    assert "| the guide says |" in text and "95% interval" in text
 
 
 CHECK = """<script>
@@ -104,7 +112,7 @@ window.addEventListener('load', () => {
 def test_report_html_in_headless_chromium(quick_store, tmp_path):
     store = copy_store(quick_store, tmp_path / "runs")
     report.build(store)
-    html = (tmp_path / "report.html").read_text()
+    html = (store / "report.html").read_text()
     assert "http://" not in html and "https://" not in html  # self-contained: nothing to fetch
     probe = tmp_path / "probe.html"
     probe.write_text(html.replace("</body>", CHECK))

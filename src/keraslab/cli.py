@@ -22,8 +22,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _add_out(p):
-    p.add_argument("--out", default="runs", help="run store folder (default: runs/); plots/ and the "
-                   "report go beside it")
+    p.add_argument("--out", default="runs", help="run store folder (default: runs/); its plots/, REPORT.md "
+                   "and report.html are written inside it")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_out(run)
 
     rep = sub.add_parser("report", help="redraw plots and build REPORT.md + report.html from the store")
+    rep.add_argument("--readme", default=None, help="also rewrite the results block of this README (the "
+                     "committed reference does this: `make reference`)")
     _add_out(rep)
 
     bench = sub.add_parser("bench", help="measure training speed: native PyTorch vs plain fit vs keraslab's path")
@@ -75,7 +77,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def plots_dir_for(out: str | Path) -> Path:
-    return Path(out).resolve().parent / "plots"
+    """Everything a run writes lands inside the folder the user named."""
+    return Path(out) / "plots"
+
+
+def check_args(args) -> None:
+    """Empty strings are refused, not taken for 'the current folder' or 'the default backend'."""
+    for name in ("out", "backend", "profile", "config", "readme"):
+        value = getattr(args, name, None)
+        if value is not None and not str(value).strip():
+            raise KeraslabError(f"--{name} is empty; give a value or leave the option out")
 
 
 def cmd_list(args) -> int:
@@ -247,7 +258,10 @@ def cmd_report(args) -> int:
     out = Path(args.out)
     if not out.is_dir():
         raise KeraslabError(f"no run store at {out}; run `keraslab run --out {out}` first")
-    paths = report.build(out)
+    readme = Path(args.readme) if args.readme else None
+    if readme is not None and not readme.is_file():
+        raise KeraslabError(f"--readme {readme}: no such file")
+    paths = report.build(out, readme=readme)
     for p in paths:
         print(f"keraslab: wrote {p}")
     return 0
@@ -298,12 +312,15 @@ def main(argv=None) -> int:
         if args.command is None:
             build_parser().print_help()
             return 2
+        check_args(args)
         return COMMANDS[args.command](args)
     except KeraslabError as exc:
         print(f"keraslab: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("keraslab: interrupted; the unfinished run was discarded, earlier runs are intact", file=sys.stderr)
+        print("keraslab: interrupted; earlier runs are intact. callbacks, cnn, compare, bench and speedrun keep "
+              "their finished steps (rerun the same command to resume); other unfinished runs were discarded",
+              file=sys.stderr)
         return 130
     except OSError as exc:  # a full disk, a vanished folder: one line, earlier runs intact
         print(f"keraslab: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)

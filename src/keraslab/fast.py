@@ -12,6 +12,7 @@ float32 (bfloat16 emulation would be slower).
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 DEFAULTS = {
@@ -51,12 +52,29 @@ def resolve_precision(precision: str = "auto") -> str:
 
 
 def configure(precision: str = "auto") -> str:
-    """Set Keras' global dtype policy before models are built; returns the policy in force."""
+    """Set Keras' global dtype policy before models are built; returns the policy in force.
+
+    For a process that trains one thing (a benchmark contestant). Anywhere else use
+    :func:`precision_policy`, which puts the previous policy back.
+    """
     import keras
 
     policy = resolve_precision(precision)
     keras.mixed_precision.set_global_policy(policy)
     return policy
+
+
+@contextmanager
+def precision_policy(precision: str = "auto"):
+    """``with precision_policy("auto") as policy:`` — models built inside use ``policy``; the
+    global policy in force before is restored on exit, so the next experiment is unaffected."""
+    import keras
+
+    before = keras.mixed_precision.global_policy().name
+    try:
+        yield configure(precision)
+    finally:
+        keras.mixed_precision.set_global_policy(before)
 
 
 def fit_fast(model, x, y, *, epochs: int, batch_size: int, callbacks=(), validation_data=None, verbose=0,

@@ -40,7 +40,7 @@ def cpu_model() -> str:
 # What keraslab itself writes into the checkout (figures, the report, README's results section)
 # and prose: changing these does not change a result, so they do not make the commit "-dirty" —
 # otherwise every run after the first plot of `make run` would be marked dirty.
-NOT_CODE = ("plots", "REPORT.md", "report.html", "README.md", "docs")
+NOT_CODE = ("plots", "REPORT.md", "report.html", "README.md", "docs", "reference", "notebooks")
 
 
 def git_commit(root: Path | None = None) -> str:

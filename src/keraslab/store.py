@@ -32,6 +32,8 @@ import numpy as np
 from keraslab.errors import KeraslabError
 
 SCHEMA_VERSION = 1
+#: folders a store holds that are not experiments (the figures drawn from it)
+NOT_EXPERIMENTS = ("plots",)
 REQUIRED = ("config.json", "metrics.json", "history.json", "provenance.json")
 
 
@@ -280,4 +282,5 @@ class RunStore:
     def experiments(self) -> list[str]:
         if not self.root.is_dir():
             return []
-        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and not p.name.startswith("."))
+        return sorted(p.name for p in self.root.iterdir()
+                      if p.is_dir() and not p.name.startswith(".") and p.name not in NOT_EXPERIMENTS)

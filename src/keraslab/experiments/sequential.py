@@ -80,6 +80,7 @@ def run(config: Config, out, build=None) -> Result:
     new_points = np.array([[0.0, 0.5], [1.0, -0.5], [-1.0, 0.5], [2.0, 0.0], [0.5, 0.25]], dtype="float32")
     probs = model.predict(new_points, verbose=0).ravel()
     metrics["moons"] = {"test_accuracy": test_acc, "seed": seed, "params": int(model.count_params()),
+                        "n_test": int(len(y_test)),
                         "final_val_accuracy": hist["val_accuracy"][-1],
                         "predict_demo": [{"point": p.tolist(), "probability": float(q), "class": int(q >= 0.5)}
                                          for p, q in zip(new_points, probs)]}

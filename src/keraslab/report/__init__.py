@@ -1,0 +1,203 @@
+"""REPORT.md and a self-contained report.html, built from the run store alone.
+
+The report engine is three parts: :mod:`~keraslab.report.claims` (load the guide's claims,
+measure them through :mod:`~keraslab.report.measures`, judge each with its uncertainty),
+:mod:`~keraslab.report.sections` (prose per experiment, quoting the guide from claims.json) and
+:mod:`~keraslab.report.render` (Markdown and HTML from one block list). Every number comes from
+the store. A missing experiment or a skipped run is said out loud, never shown as an empty result.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from keraslab import plots
+from keraslab.report import sections
+from keraslab.report.claims import (CONSISTENT, CONTRADICTED, HIGHER, INCONCLUSIVE, LOWER, NOT_MEASURED,
+                                    NOT_TESTABLE, TIE, UNFAIR, VERDICTS, describe, evaluate, load_claims)
+from keraslab.report.render import to_html, to_markdown
+from keraslab.store import Run, RunStore, atomic_write_bytes
+
+__all__ = ["build", "load_claims", "evaluate", "SECTIONS", "OPTIONAL_SECTIONS", "RESULTS_START", "RESULTS_END"]
+
+SECTIONS = ("sequential", "functional", "callbacks", "cnn", "compare")
+#: measured by `keraslab bench` / `keraslab run speedrun`; shown when present, never listed as missing
+OPTIONAL_SECTIONS = ("bench", "speedrun")
+RESULTS_START, RESULTS_END = "<!-- keraslab:results:start -->", "<!-- keraslab:results:end -->"
+#: the order verdicts are counted in
+ORDER = (CONSISTENT, HIGHER, LOWER, TIE, CONTRADICTED, INCONCLUSIVE, UNFAIR, NOT_TESTABLE, NOT_MEASURED)
+DIFFERS = (HIGHER, LOWER, CONTRADICTED)
+
+
+def fmt(v, digits=4) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        return f"{v:.{digits}f}"
+    return str(v)
+
+
+def counts(rows) -> dict[str, int]:
+    c = {w: 0 for w in ORDER}
+    for r in rows:
+        c[r.verdict.word] += 1
+    return c
+
+
+def counts_text(rows) -> str:
+    return ", ".join(f"**{n}** {w}" for w, n in counts(rows).items() if n)
+
+
+def summary_blocks(rows) -> list:
+    """The report's opening: verdict counts and the claims our runs contradict, with their intervals."""
+    differ = [r for r in rows if r.verdict.word in DIFFERS]
+    items = []
+    for r in differ:
+        measured, interval = describe(r.measured)
+        items.append(f"{r.claim['wording']} — guide {sections.guide_text(r.claim)}, measured {measured}, "
+                     f"95% interval {interval}: **{r.verdict.word}**" + (f" ({r.verdict.note})" if r.verdict.note else ""))
+    return [("h2", "Summary"),
+            ("p", f"{len(rows)} claims of the original module guide: {counts_text(rows)}."),
+            ("p", "Claims our runs do not bear out:" if items else "Our runs bear out every claim they could judge."),
+            ("ul", items)] if items else [("h2", "Summary"),
+                                           ("p", f"{len(rows)} claims of the original module guide: {counts_text(rows)}.")]
+
+
+def vocabulary_block() -> list:
+    return [("p", "Verdicts: " + "; ".join(f"*{w}*: {d}" for w, d in VERDICTS.items()) + ".")]
+
+
+def short_commit(sha: str) -> str:
+    """12 hex digits, keeping the ``-dirty`` mark of a run made with uncommitted changes."""
+    return sha[:12] + ("-dirty" if sha.endswith("-dirty") else "")
+
+
+def provenance_block(runs: dict[str, Run], out: Path, build_s: float) -> list:
+    rows = []
+    for exp, run in runs.items():
+        p = run.provenance
+        v = p.get("versions", {})
+        rows.append([exp, run.run_id, p.get("backend", "?"), run.config.get("profile", "?"),
+                     ", ".join(map(str, run.config.get("seeds", []))), fmt(p.get("wall_time_s"), 1),
+                     short_commit(p.get("git_commit", "?")), f"`{p.get('command', '')}`"])
+    first = next(iter(runs.values()), None)
+    lines = []
+    if first is not None:
+        v = first.provenance.get("versions", {})
+        lines = [f"keraslab {v.get('keraslab')}, Keras {v.get('keras')}, TensorFlow "
+                 f"{v.get('tensorflow-cpu', v.get('tensorflow', '—'))}, JAX {v.get('jax', '—')}, PyTorch "
+                 f"{v.get('torch', '—')}, NumPy {v.get('numpy')}, Python {v.get('python')}",
+                 f"CPU: {first.provenance.get('cpu')} ({first.provenance.get('cpu_count')} cores), "
+                 f"{first.provenance.get('platform')}",
+                 f"Total training wall time of these runs: "
+                 f"{sum(r.provenance.get('wall_time_s', 0) for r in runs.values()):.1f}s; report built in "
+                 f"{build_s:.1f}s on {time.strftime('%Y-%m-%d %H:%M')}",
+                 f"Reproduce: `keraslab run {' '.join(runs)} --profile "
+                 f"{first.config.get('profile')} --out {out}` then `keraslab report --out {out}`"]
+    return [("h2", "Provenance"), ("ul", lines),
+            ("table", ["experiment", "run", "backend", "profile", "seeds", "wall time (s)", "git commit", "command"], rows)]
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+
+
+def results_summary(rows, runs: dict) -> str:
+    """The README's headline table (rewritten between the markers by `keraslab report`)."""
+    keep = [r for r in rows if r.verdict.word != NOT_MEASURED]
+    table = []
+    for r in keep:
+        measured, interval = describe(r.measured)
+        table.append([r.claim["wording"], sections.guide_text(r.claim), measured, interval, r.verdict.word])
+    extra = []
+    bench = runs.get("bench")
+    if bench is not None:
+        brows = bench.metrics["rows"]
+        if brows.get("native PyTorch (eager loop)"):
+            extra.append("Training speed (Simple CNN, images/s, `keraslab bench`): " + ", ".join(
+                f"{k} {r['images_per_s']['mean']:,.0f} ({r['ratio_vs_native_torch']:.2f}×)" for k, r in brows.items()
+                if not k.startswith("variant")) + ".")
+    speed = runs.get("speedrun")
+    if speed is not None:
+        sm = speed.metrics
+        extra.append(f"Time to {sm['target']:.0%} MNIST test accuracy (`keraslab run speedrun`, median of "
+                     f"{len(sm['per_seed'])} seeds): {sm['median_train_time_s']:.1f}s of training, "
+                     f"{sm['median_test_accuracy']:.4f} accuracy.")
+    walls = [(exp, run.provenance.get("wall_time_s")) for exp, run in runs.items() if run.provenance.get("wall_time_s")]
+    if walls:
+        extra.append("Wall time of these runs (from their provenance): " + ", ".join(
+            f"{exp} {w:.0f} s" for exp, w in walls) + ".")
+    return to_markdown([
+        ("p", f"{len(rows)} claims of the original module guide checked against the measured runs: "
+              f"{counts_text(rows)}. Each verdict comes with its 95% interval; full tables and plots: "
+              f"[REPORT.md](REPORT.md)."),
+        ("table", ["the guide says", "guide's value", "measured", "95% interval", "verdict"], table),
+    ] + ([("ul", extra)] if extra else []))
+
+
+def build(out: str | Path, readme: Path | None = None, strict: bool = False) -> list[Path]:
+    """Redraw the plots into ``out/plots`` and write ``out/REPORT.md`` + ``out/report.html``.
+
+    Everything lands inside the store folder. ``readme``: also rewrite that README's results
+    block (only on purpose: the committed reference). ``strict`` (the tests) makes a measure that
+    raises an error instead of a "not measured" row.
+    """
+    start = time.perf_counter()
+    out = Path(out)
+    store = RunStore(out)
+    base = out
+    plots_dir = base / "plots"
+    runs: dict[str, Run] = {exp: r for exp in SECTIONS + OPTIONAL_SECTIONS if (r := store.latest(exp)) is not None}
+    plots.render(store, plots_dir)
+    claims = load_claims()
+    rows = evaluate(claims, runs, strict=strict)
+    ctx = sections.Context(runs, claims, rows)
+    blocks: list = [("h1", "keraslab report"),
+                    ("p", "Every number below was measured by keraslab and read from the run store at "
+                          f"`{out}`; the plots were redrawn from the same store. Each claim of the original "
+                          "module guide is judged with its uncertainty: mean ± std over seeds (n), a 95% "
+                          "interval, and a verdict."),
+                    ("toc",)]
+    blocks += summary_blocks(rows)
+    missing = [exp for exp in SECTIONS if exp not in runs]
+    if missing:
+        blocks.append(("p", "**Not in this store:** " + ", ".join(missing) + ". Run `keraslab run "
+                       + " ".join(missing) + f" --out {out}` to add them."))
+    for exp, run in runs.items():
+        builder = sections.BUILDERS.get(exp)
+        if builder is None:
+            continue
+        try:
+            blocks.extend(builder(run, ctx))
+        except (KeyError, TypeError, IndexError) as exc:
+            if strict:
+                raise
+            store.notices.append(f"section {exp}: run {run.run_id} lacks {exc}; skipped (rerun it)")
+    blocks += [("h2", "All claims"),
+               ("p", "Every claim of the original module guide (`src/keraslab/claims.json`), the value measured "
+                     "here with its 95% interval, the claim's tolerance (its reason in the last column) and the "
+                     "verdict."),
+               *vocabulary_block(),
+               ("table", ["section"] + sections.CLAIMS_HEADER, [[r.section] + sections.claim_row(r) for r in rows])]
+    if store.notices:
+        blocks += [("h2", "Notices"), ("ul", sorted(set(store.notices)))]
+    blocks += provenance_block(runs, out, time.perf_counter() - start)
+    md_path, html_path = base / "REPORT.md", base / "report.html"
+    atomic_write_bytes(md_path, to_markdown(blocks).encode())
+    atomic_write_bytes(html_path, to_html(blocks, plots_dir).encode())
+    written = [md_path, html_path]
+    if readme is not None and readme.exists():
+        text = readme.read_text()
+        if RESULTS_START in text and RESULTS_END in text:
+            head, rest = text.split(RESULTS_START, 1)
+            _, tail = rest.split(RESULTS_END, 1)
+            atomic_write_bytes(readme, (head + RESULTS_START + "\n" + results_summary(rows, runs) + RESULTS_END
+                                        + tail).encode())
+            written.append(readme)
+    return written

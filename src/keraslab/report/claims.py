@@ -1,0 +1,403 @@
+"""Claims of the original module guide: loaded from ``claims.json``, measured, judged.
+
+A *measure* (``keraslab.report.measures``) reads the run store and returns one of:
+
+- :class:`Measured` — a number with its uncertainty: a t-interval over seeds (``kind="seeds"``),
+  a binomial (Wilson) interval over N test examples (``kind="binomial"``), or an exact count
+  (``kind="exact"``: parameters, a budget);
+- :class:`Arms` — per-seed values of several arms, for rankings ("Adam is fastest"), judged on
+  paired differences over seeds;
+- :class:`Category` — a set or list read off one model (the most confused digit pairs).
+
+:func:`judge` turns a claim and its measurement into a :class:`Verdict` from one vocabulary
+(:data:`VERDICTS`), the same in REPORT.md, report.html and the README.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from importlib import resources
+
+CONSISTENT = "consistent"
+HIGHER = "higher than the guide"
+LOWER = "lower than the guide"
+INCONCLUSIVE = "inconclusive"
+TIE = "tie"
+CONTRADICTED = "contradicted"
+NOT_TESTABLE = "not testable"
+UNFAIR = "not tested fairly in this profile"
+NOT_MEASURED = "not measured"
+
+#: every verdict word, with what it means (printed under the report's claims table)
+VERDICTS = {
+    CONSISTENT: "the guide's value lies inside our 95% interval widened by the claim's tolerance "
+                "(for a threshold or a ranking: our interval is on the guide's side of it)",
+    HIGHER: "our 95% interval, widened by the tolerance, lies above the guide's value",
+    LOWER: "our 95% interval, widened by the tolerance, lies below the guide's value (or a threshold the "
+           "guide says is reached)",
+    INCONCLUSIVE: "the interval is wider than the tolerance: more seeds or examples are needed (the row says how many)",
+    TIE: "a ranking claim whose paired difference over seeds has an interval that spans 0",
+    CONTRADICTED: "a ranking or pattern claim that our runs show the other way round",
+    NOT_TESTABLE: "the guide gives too little to test it (the row says why)",
+    UNFAIR: "the arms compared ran on different budgets in this profile, so the claim is not judged",
+    NOT_MEASURED: "the store holds no run that measures it",
+}
+Z95 = 1.959963984540054
+
+
+def load_claims() -> list[dict]:
+    """The claims, checked for the fields every claim needs."""
+    data = json.loads(resources.files("keraslab").joinpath("claims.json").read_text())
+    claims = data["claims"]
+    for c in claims:
+        missing = {"id", "section", "wording", "check", "reason"} - set(c)
+        if missing:
+            raise ValueError(f"claims.json: claim {c.get('id')!r} lacks {sorted(missing)}")
+        if c["check"] != "untestable" and "measure" not in c:
+            raise ValueError(f"claims.json: claim {c['id']!r} names no measure")
+    return claims
+
+
+def guide_value(claims: list[dict], claim_id: str):
+    """The guide's value of one claim, for prose that quotes it (no guide number lives in Python)."""
+    for c in claims:
+        if c["id"] == claim_id:
+            return c["expected"]
+    raise KeyError(f"claims.json has no claim {claim_id!r}")
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def t_critical(df: int) -> float:
+    """Two-sided 95% critical value of Student's t with ``df`` degrees of freedom."""
+    from scipy import stats
+
+    return float(stats.t.ppf(0.975, df))
+
+
+def t_interval(values) -> tuple[float, float, float, float]:
+    """(mean, sample std, lo, hi): the 95% t-interval of the mean (infinite for one value)."""
+    v = [float(x) for x in values]
+    n = len(v)
+    if n == 0:
+        raise ValueError("no values")
+    mean = sum(v) / n
+    if n == 1:
+        return mean, 0.0, -math.inf, math.inf
+    std = math.sqrt(sum((x - mean) ** 2 for x in v) / (n - 1))
+    half = t_critical(n - 1) * std / math.sqrt(n)
+    return mean, std, mean - half, mean + half
+
+
+def wilson(successes: int, n: int) -> tuple[float, float]:
+    """95% Wilson score interval of a proportion (well-behaved near 0 and 1)."""
+    if n <= 0:
+        return 0.0, 1.0
+    p = successes / n
+    denom = 1 + Z95**2 / n
+    centre = (p + Z95**2 / (2 * n)) / denom
+    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / denom
+    lo, hi = max(0.0, centre - half), min(1.0, centre + half)
+    return (0.0 if successes == 0 else min(lo, p)), (1.0 if successes == n else max(hi, p))
+
+
+def seeds_needed(std: float, tolerance: float, have: int, limit: int = 1000) -> int | None:
+    """Smallest n whose t-interval half-width, at the observed spread, is within ``tolerance``."""
+    if tolerance <= 0:
+        return None
+    if std <= 0:
+        return max(have + 1, 2) if have < 2 else None
+    for n in range(max(2, have + 1), limit):
+        if t_critical(n - 1) * std / math.sqrt(n) <= tolerance:
+            return n
+    return None
+
+
+# --------------------------------------------------------------------------- measurements
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A measured number and its 95% interval."""
+
+    mean: float
+    lo: float
+    hi: float
+    kind: str = "seeds"           # seeds | binomial | exact
+    n: int = 1                    # seeds (kind seeds), examples (binomial), 1 (exact)
+    std: float = 0.0              # sample std over seeds (kind seeds)
+    detail: str = ""
+
+    @classmethod
+    def over_seeds(cls, values, detail: str = "") -> Measured:
+        mean, std, lo, hi = t_interval(values)
+        return cls(mean, lo, hi, "seeds", len(list(values)), std, detail)
+
+    @classmethod
+    def binomial(cls, successes: int, n: int, detail: str = "") -> Measured:
+        lo, hi = wilson(successes, n)
+        return cls(successes / n, lo, hi, "binomial", n, 0.0, detail)
+
+    @classmethod
+    def exact(cls, value: float, detail: str = "") -> Measured:
+        return cls(float(value), float(value), float(value), "exact", 1, 0.0, detail)
+
+    @property
+    def half_width(self) -> float:
+        return (self.hi - self.lo) / 2
+
+
+@dataclass(frozen=True)
+class Arms:
+    """Per-seed values of several arms (the same seeds in the same order), for rankings."""
+
+    values: dict[str, list[float]]
+    higher_is_better: bool = True
+    detail: str = ""
+
+    def paired(self, a: str, b: str) -> Measured:
+        """a − b per seed, signed so that positive means *a is better*."""
+        sign = 1.0 if self.higher_is_better else -1.0
+        return Measured.over_seeds([sign * (x - y) for x, y in zip(self.values[a], self.values[b])])
+
+
+@dataclass(frozen=True)
+class Category:
+    """Labels read off a model (e.g. the most confused pairs, in order)."""
+
+    labels: list[str]
+    detail: str = ""
+
+
+class Unfair(Exception):
+    """Raised by a measure whose arms ran on different budgets in this store."""
+
+
+class Untestable(Exception):
+    """Raised by a measure that the stored runs cannot answer (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    word: str
+    tolerance: str = "—"
+    note: str = ""
+
+
+# --------------------------------------------------------------------------- judging
+
+
+def _fmt(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 1000 and float(x).is_integer() else f"{x:.4g}"
+
+
+def _settle(m: Measured, tol: float) -> str:
+    if m.kind == "seeds":
+        n = seeds_needed(m.std, tol, m.n)
+        return f"about {n} seeds would settle it" if n else "the spread is too large to settle with seeds"
+    if m.kind == "binomial" and tol > 0:
+        p = min(max(m.mean, 1e-3), 1 - 1e-3)
+        n = math.ceil(Z95**2 * p * (1 - p) / tol**2)
+        return f"about {n:,} test examples would settle it"
+    return ""
+
+
+def _against_value(m: Measured, expected: float, tol: float) -> Verdict:
+    tol_text = f"± {_fmt(tol)}" if tol else "exact"
+    if m.lo - tol > expected:
+        return Verdict(HIGHER, tol_text)
+    if m.hi + tol < expected:
+        return Verdict(LOWER, tol_text)
+    if m.half_width > tol:
+        return Verdict(INCONCLUSIVE, tol_text, _settle(m, tol))
+    return Verdict(CONSISTENT, tol_text)
+
+
+def _threshold(m: Measured, bound: float, tol: float, above: bool) -> Verdict:
+    """The guide says the value is at least (``above``) or at most ``bound``; the tolerance moves
+    the bound in the guide's favour."""
+    tol_text = ("≥ " if above else "≤ ") + _fmt(bound) + (f" (tolerance {_fmt(tol)})" if tol else "")
+    b = bound - tol if above else bound + tol
+    if (m.lo >= b) if above else (m.hi <= b):
+        return Verdict(CONSISTENT, tol_text)
+    if above and m.hi < b:
+        return Verdict(LOWER, tol_text)
+    if not above and m.lo > b:
+        return Verdict(HIGHER, tol_text)
+    gap = abs(m.mean - b)
+    return Verdict(INCONCLUSIVE, tol_text,
+                   "the interval straddles the threshold" + (f"; {_settle(m, gap)}" if gap > 0 else ""))
+
+
+def _ranking(arms: Arms, expected: str, how: str) -> Verdict:
+    if expected not in arms.values:
+        raise KeyError(f"arm {expected!r} not measured")
+    others = [a for a in arms.values if a != expected]
+    diffs = {o: arms.paired(expected, o) for o in others}
+    better = [o for o, d in diffs.items() if d.lo > 0]   # expected significantly better than o
+    worse = [o for o, d in diffs.items() if d.hi < 0]    # expected significantly worse than o
+    ties = [o for o in others if o not in better and o not in worse]
+    n = len(next(iter(arms.values.values())))
+    text = {"best": "paired differences over seeds, 95%", "worst": "paired differences over seeds, 95%",
+            "middle": "paired differences over seeds, 95%"}[how]
+    if n < 2:
+        return Verdict(INCONCLUSIVE, text, "one seed: no interval; 3 or more seeds are needed")
+    if how == "best":
+        if worse:
+            return Verdict(CONTRADICTED, text, "significantly behind " + ", ".join(worse))
+        if ties:
+            return Verdict(TIE, text, "tied with " + ", ".join(ties))
+        return Verdict(CONSISTENT, text)
+    if how == "worst":
+        if better:
+            return Verdict(CONTRADICTED, text, "significantly ahead of " + ", ".join(better))
+        if ties:
+            return Verdict(TIE, text, "tied with " + ", ".join(ties))
+        return Verdict(CONSISTENT, text)
+    # middle: neither the best nor the worst
+    if better and worse:
+        return Verdict(CONSISTENT, text)
+    if not worse and len(better) == len(others):
+        return Verdict(CONTRADICTED, text, "significantly ahead of every other arm")
+    if not better and len(worse) == len(others):
+        return Verdict(CONTRADICTED, text, "significantly behind every other arm")
+    return Verdict(TIE, text, "tied with " + ", ".join(ties))
+
+
+def judge(claim: dict, measured) -> Verdict:
+    """The verdict on one claim given its measurement (see :data:`VERDICTS`)."""
+    check, expected, tol = claim["check"], claim.get("expected"), claim.get("tolerance") or 0.0
+    if check == "untestable":
+        return Verdict(NOT_TESTABLE, "—", claim["reason"])
+    if measured is None:
+        return Verdict(NOT_MEASURED)
+    if check == "approx":
+        return _against_value(measured, float(expected), float(tol))
+    if check == "exact":
+        return _against_value(measured, float(expected), 0.0)
+    if check == "at_least":
+        return _threshold(measured, float(expected), float(tol), above=True)
+    if check == "at_most":
+        return _threshold(measured, float(expected), float(tol), above=False)
+    if check == "range":
+        lo, hi = float(expected[0]), float(expected[1])
+        v = _against_value(measured, (lo + hi) / 2, (hi - lo) / 2 + float(tol))
+        return Verdict(v.word, f"in [{_fmt(lo)}, {_fmt(hi)}]" + (f" ± {_fmt(tol)}" if tol else ""), v.note)
+    if check == "positive":  # a paired difference the guide says is > 0 (A beats B)
+        text = "paired difference over seeds, 95%"
+        if measured.n < 2 and measured.kind == "seeds":
+            return Verdict(INCONCLUSIVE, text, "one seed: no interval")
+        if measured.lo > 0:
+            return Verdict(CONSISTENT, text)
+        if measured.hi < 0:
+            return Verdict(CONTRADICTED, text, "the difference is significantly negative")
+        return Verdict(TIE, text, "the interval spans 0")
+    if check in ("best", "worst", "middle"):
+        return _ranking(measured, expected, check)
+    if check == "includes":  # expected label among the top `tolerance` labels
+        top = int(tol) if tol else len(measured.labels)
+        ok = expected in measured.labels[:top]
+        return Verdict(CONSISTENT if ok else CONTRADICTED, f"among the top {top}")
+    if check == "same_set":  # the top len(expected) labels are exactly the expected ones
+        k = len(expected)
+        got = measured.labels[:k]
+        shared = sorted(set(got) & set(expected))
+        if len(shared) == k:
+            return Verdict(CONSISTENT, f"the {k} listed")
+        word = CONTRADICTED if not shared else INCONCLUSIVE
+        return Verdict(word, f"the {k} listed", f"{len(shared)} of {k} match ({', '.join(shared) or 'none'})")
+    raise ValueError(f"claim {claim.get('id')!r}: unknown check {check!r}")
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+@dataclass
+class Row:
+    claim: dict
+    measured: object = None
+    verdict: Verdict = field(default_factory=lambda: Verdict(NOT_MEASURED))
+    error: str = ""
+
+    @property
+    def section(self) -> str:
+        return self.claim["section"]
+
+
+def fairness(claim: dict, run) -> str:
+    """Why ``run`` cannot judge ``claim`` fairly ('' when it can): the quick profile is a smoke test
+    on subsets, and a claim may require the guide's own budget (``"requires": {config field: value}``)."""
+    config = getattr(run, "config", {}) or {}
+    if config.get("profile") == "quick":
+        return "the quick profile trains small subsets for a few epochs (a smoke test), not the guide's setting"
+    for key, value in (claim.get("requires") or {}).items():
+        if config.get(key) != value:
+            return f"this run has {key} = {config.get(key)}; the guide's figure is for {key} = {value}"
+    return ""
+
+
+def evaluate(claims: list[dict], runs: dict, strict: bool = False) -> list[Row]:
+    """Measure and judge every claim against ``runs`` ({experiment: Run}).
+
+    A measure that raises is a bug: with ``strict`` (the tests) it propagates; otherwise the row
+    says "not measured" and why.
+    """
+    from keraslab.report.measures import MEASURES
+
+    rows = []
+    for claim in claims:
+        row = Row(claim)
+        if claim["check"] == "untestable":
+            row.verdict = judge(claim, None)
+            rows.append(row)
+            continue
+        name, _, arg = claim["measure"].partition(":")
+        fn = MEASURES.get(name)
+        if fn is None:
+            raise KeyError(f"claims.json: claim {claim['id']!r} names an unknown measure {name!r}")
+        if claim["section"] not in runs:
+            row.error = f"no {claim['section']} run in this store"
+            rows.append(row)
+            continue
+        try:
+            row.measured = fn(runs, *arg.split(":")) if arg else fn(runs)
+            row.verdict = judge(claim, row.measured)
+            unfair = fairness(claim, runs[claim["section"]])
+            if unfair:
+                row.verdict = Verdict(UNFAIR, row.verdict.tolerance, unfair)
+        except Unfair as exc:
+            row.verdict = Verdict(UNFAIR, "—", str(exc))
+        except Untestable as exc:
+            row.verdict = Verdict(NOT_TESTABLE, "—", str(exc))
+        except Exception as exc:
+            if strict:
+                raise
+            row.error = f"{type(exc).__name__}: {exc}"
+            row.verdict = Verdict(NOT_MEASURED, "—", f"the measure failed ({row.error}); rerun the experiment")
+        rows.append(row)
+    return rows
+
+
+def describe(m) -> tuple[str, str]:
+    """(measured, 95% interval) as table text."""
+    if m is None:
+        return "—", "—"
+    if isinstance(m, Measured):
+        if m.kind == "exact":
+            return _fmt(m.mean), "exact"
+        if m.kind == "binomial":
+            return f"{m.mean:.4f} (N={m.n:,})", f"[{m.lo:.4f}, {m.hi:.4f}] binomial"
+        if m.n == 1:
+            return f"{m.mean:.4f} (n=1)", "none (one seed)"
+        return f"{m.mean:.4f} ± {m.std:.4f} (n={m.n})", f"[{m.lo:.4f}, {m.hi:.4f}]"
+    if isinstance(m, Arms):
+        means = {a: sum(v) / len(v) for a, v in m.values.items()}
+        order = sorted(means, key=means.get, reverse=m.higher_is_better)
+        n = len(next(iter(m.values.values())))
+        return ", ".join(f"{a} {means[a]:.4g}" for a in order) + f" (n={n})", "paired, per arm"
+    if isinstance(m, Category):
+        return ", ".join(m.labels[:5]) + (", …" if len(m.labels) > 5 else ""), "—"
+    return str(m), "—"
