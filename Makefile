@@ -10,7 +10,7 @@ PROFILE ?= standard
 OUT    ?= runs
 PYTEST_ARGS ?=
 
-.PHONY: venv install data run report test test-fast bench list clean
+.PHONY: venv install data run reference report notebooks test test-fast lint bench list clean
 
 venv: $(STAMP)
 
@@ -37,26 +37,42 @@ data: venv
 	$(VENV)/bin/keraslab data
 
 # The main job: every experiment on the chosen profile, the speedrun and the speed benchmark,
-# then plots and the report. An interrupted `make run` picks up where it stopped.
+# then plots and the report. Everything lands in $(OUT) (runs/ by default, ignored by git): the
+# run store, $(OUT)/plots/, $(OUT)/REPORT.md and $(OUT)/report.html. An interrupted `make run`
+# picks up where it stopped.
 run: data
 	$(VENV)/bin/keraslab run all --profile $(PROFILE) --out $(OUT)
 	$(VENV)/bin/keraslab run speedrun --profile $(PROFILE) --out $(OUT)
 	$(VENV)/bin/keraslab bench $(if $(filter quick,$(PROFILE)),--quick,) --out $(OUT)
 	$(VENV)/bin/keraslab report --out $(OUT)
 
+# The committed reference (reference/: its store, plots, REPORT.md, report.html) and README's
+# results block, regenerated only on purpose, on the standard profile.
+reference: data
+	$(MAKE) run PROFILE=standard OUT=reference
+	$(VENV)/bin/keraslab report --out reference --readme README.md
+
 report: venv
 	$(VENV)/bin/keraslab report --out $(OUT)
+
+# The four demos as executed notebooks in notebooks/ (quick profile, figures embedded).
+notebooks: data
+	$(PY) -m keraslab.notebooks --out notebooks
 
 list: venv
 	$(VENV)/bin/keraslab list
 
-# The test suite. Exit code 5 (no tests collected) is not a failure on its own; any real
-# failure is.
+# Everything (what CI runs): unit and integration tests, on both cores.
 test: data
-	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc
+	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
-test-fast: data
-	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+# The unit tier: no training, no subprocess; under a minute. Lint first.
+test-fast: data lint
+	$(PY) -m pytest -m "not integration and not slow" $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check src tests *.py
+	$(VENV)/bin/ruff format --check src tests *.py
 
 bench: data
 	$(VENV)/bin/keraslab bench --out $(OUT)

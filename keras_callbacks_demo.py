@@ -43,12 +43,15 @@ print("train", x_train.shape, "validation", x_val.shape, "test", x_test.shape)
 
 # %% Model: a small MLP, rebuilt fresh for each run
 def build_model():
-    return keras.Sequential([
-        keras.Input(shape=(64,)),
-        layers.Dense(64, activation="relu"),
-        layers.Dense(32, activation="relu"),
-        layers.Dense(10, activation="softmax"),
-    ], name="digits_mlp")
+    return keras.Sequential(
+        [
+            keras.Input(shape=(64,)),
+            layers.Dense(64, activation="relu"),
+            layers.Dense(32, activation="relu"),
+            layers.Dense(10, activation="softmax"),
+        ],
+        name="digits_mlp",
+    )
 
 
 # %% A custom callback: the guide's TrainingTimeCallback
@@ -80,8 +83,9 @@ callbacks = [
     keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.2, patience=5, min_lr=1e-5),
     timer,
 ]
-history = model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=EPOCHS, batch_size=32,
-                    callbacks=callbacks, verbose=0)
+history = model.fit(
+    x_train, y_train, validation_data=(x_val, y_val), epochs=EPOCHS, batch_size=32, callbacks=callbacks, verbose=0
+)
 print(f"ran {len(history.history['loss'])} of {EPOCHS} epochs in {sum(timer.epoch_times):.1f}s")
 
 # %% Evaluate: the restored best weights, and the checkpoint reloaded from disk
@@ -105,8 +109,15 @@ def step_schedule(epoch, lr):
 keras.utils.set_random_seed(0)
 scheduled = build_model()
 scheduled.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-sched_history = scheduled.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=min(EPOCHS, 30), batch_size=32,
-                              callbacks=[keras.callbacks.LearningRateScheduler(step_schedule)], verbose=0)
+sched_history = scheduled.fit(
+    x_train,
+    y_train,
+    validation_data=(x_val, y_val),
+    epochs=min(EPOCHS, 30),
+    batch_size=32,
+    callbacks=[keras.callbacks.LearningRateScheduler(step_schedule)],
+    verbose=0,
+)
 
 # %% Plots: validation loss with and without callbacks, the learning rates, seconds per epoch
 fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(15, 4))
@@ -131,6 +142,7 @@ show(fig, "callbacks_effectiveness.png")
 if os.environ.get("KERASLAB_MEASURE"):
     import subprocess
 
-    subprocess.run(["keraslab", "run", "callbacks", "--profile", os.environ.get("KERASLAB_PROFILE", "standard")],
-                   check=True)
+    subprocess.run(
+        ["keraslab", "run", "callbacks", "--profile", os.environ.get("KERASLAB_PROFILE", "standard")], check=True
+    )
     subprocess.run(["keraslab", "report"], check=True)

@@ -42,46 +42,53 @@ if QUICK:
 print("train", x_train.shape, "test", x_test.shape)
 
 # %% Model: the Simple CNN
-simple_cnn = keras.Sequential([
-    keras.Input(shape=(28, 28, 1)),
-    layers.Conv2D(32, 3, activation="relu"),
-    layers.MaxPooling2D(2),
-    layers.Conv2D(64, 3, activation="relu"),
-    layers.MaxPooling2D(2),
-    layers.Conv2D(64, 3, activation="relu"),
-    layers.Flatten(),
-    layers.Dense(64, activation="relu"),
-    layers.Dense(10, activation="softmax"),
-], name="simple_cnn")
+simple_cnn = keras.Sequential(
+    [
+        keras.Input(shape=(28, 28, 1)),
+        layers.Conv2D(32, 3, activation="relu"),
+        layers.MaxPooling2D(2),
+        layers.Conv2D(64, 3, activation="relu"),
+        layers.MaxPooling2D(2),
+        layers.Conv2D(64, 3, activation="relu"),
+        layers.Flatten(),
+        layers.Dense(64, activation="relu"),
+        layers.Dense(10, activation="softmax"),
+    ],
+    name="simple_cnn",
+)
 simple_cnn.summary()
 
 # %% Model: the Improved CNN, exactly as the guide lists it
-improved_cnn = keras.Sequential([
-    keras.Input(shape=(28, 28, 1)),
-    layers.Conv2D(32, (3, 3), activation="relu"),
-    layers.BatchNormalization(),
-    layers.Conv2D(32, (3, 3), activation="relu"),
-    layers.MaxPooling2D((2, 2)),
-    layers.Dropout(0.25),
-    layers.Conv2D(64, (3, 3), activation="relu"),
-    layers.BatchNormalization(),
-    layers.Conv2D(64, (3, 3), activation="relu"),
-    layers.MaxPooling2D((2, 2)),
-    layers.Dropout(0.25),
-    layers.Flatten(),
-    layers.Dense(512, activation="relu"),
-    layers.BatchNormalization(),
-    layers.Dropout(0.5),
-    layers.Dense(10, activation="softmax"),
-], name="improved_cnn")
+improved_cnn = keras.Sequential(
+    [
+        keras.Input(shape=(28, 28, 1)),
+        layers.Conv2D(32, (3, 3), activation="relu"),
+        layers.BatchNormalization(),
+        layers.Conv2D(32, (3, 3), activation="relu"),
+        layers.MaxPooling2D((2, 2)),
+        layers.Dropout(0.25),
+        layers.Conv2D(64, (3, 3), activation="relu"),
+        layers.BatchNormalization(),
+        layers.Conv2D(64, (3, 3), activation="relu"),
+        layers.MaxPooling2D((2, 2)),
+        layers.Dropout(0.25),
+        layers.Flatten(),
+        layers.Dense(512, activation="relu"),
+        layers.BatchNormalization(),
+        layers.Dropout(0.5),
+        layers.Dense(10, activation="softmax"),
+    ],
+    name="improved_cnn",
+)
 print(f"Improved CNN: {improved_cnn.count_params():,} parameters")
 
 # %% Train both on the same budget (integer labels: sparse categorical cross-entropy)
 histories = {}
 for model in (simple_cnn, improved_cnn):
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    histories[model.name] = model.fit(x_train, y_train, validation_split=0.1, epochs=EPOCHS, batch_size=128,
-                                      verbose=2).history
+    histories[model.name] = model.fit(
+        x_train, y_train, validation_split=0.1, epochs=EPOCHS, batch_size=128, verbose=2
+    ).history
 
 # %% Evaluate on the 10,000 test images
 for model in (simple_cnn, improved_cnn):
@@ -106,10 +113,18 @@ fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 5))
 ax1.imshow(confusion, cmap="Blues")
 for i in range(10):
     for j in range(10):
-        ax1.text(j, i, confusion[i, j], ha="center", va="center", fontsize=7,
-                 color="white" if confusion[i, j] > confusion.max() / 2 else "black")
-ax1.set(title="Confusion matrix (rows: true digit)", xlabel="predicted", ylabel="true", xticks=range(10),
-        yticks=range(10))
+        ax1.text(
+            j,
+            i,
+            confusion[i, j],
+            ha="center",
+            va="center",
+            fontsize=7,
+            color="white" if confusion[i, j] > confusion.max() / 2 else "black",
+        )
+ax1.set(
+    title="Confusion matrix (rows: true digit)", xlabel="predicted", ylabel="true", xticks=range(10), yticks=range(10)
+)
 ax2.bar(range(10), per_digit)
 ax2.set(title="Per-digit accuracy", xlabel="digit", ylim=(per_digit.min() - 0.02, 1.0), xticks=range(10))
 show(fig, "confusion_matrix.png")
@@ -132,6 +147,5 @@ show(fig, "cnn_misclassified.png")
 if os.environ.get("KERASLAB_MEASURE"):
     import subprocess
 
-    subprocess.run(["keraslab", "run", "cnn", "--profile", os.environ.get("KERASLAB_PROFILE", "standard")],
-                   check=True)
+    subprocess.run(["keraslab", "run", "cnn", "--profile", os.environ.get("KERASLAB_PROFILE", "standard")], check=True)
     subprocess.run(["keraslab", "report"], check=True)

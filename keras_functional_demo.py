@@ -37,11 +37,13 @@ keras.utils.set_random_seed(0)
 
 # %% Data: Iris, 4 standardized features, 3 species
 iris = load_iris()
-x_train, x_test, y_train, y_test = train_test_split(iris.data.astype("float32"), iris.target, test_size=0.2,
-                                                    random_state=0, stratify=iris.target)
+x_train, x_test, y_train, y_test = train_test_split(
+    iris.data.astype("float32"), iris.target, test_size=0.2, random_state=0, stratify=iris.target
+)
 scaler = StandardScaler().fit(x_train)  # fit on the training split only
 x_train, x_test = scaler.transform(x_train).astype("float32"), scaler.transform(x_test).astype("float32")
 print("train", x_train.shape, "test", x_test.shape)
+
 
 # %% Model: simple, branching and residual, each a function of an Input
 def build_simple():
@@ -102,10 +104,12 @@ h = layers.Dense(16, activation="relu")(layers.Concatenate()([s, p]))
 main = layers.Dense(3, activation="softmax", name="main")(h)
 multi_io = keras.Model(inputs={"sepal": sepal, "petal": petal}, outputs={"main": main, "aux": aux}, name="multi_io")
 
-multi_io.compile(optimizer="adam",
-                 loss={"main": "sparse_categorical_crossentropy", "aux": "sparse_categorical_crossentropy"},
-                 loss_weights={"main": 1.0, "aux": 0.2},  # the auxiliary loss shapes, the main loss decides
-                 metrics={"main": ["accuracy"], "aux": ["accuracy"]})
+multi_io.compile(
+    optimizer="adam",
+    loss={"main": "sparse_categorical_crossentropy", "aux": "sparse_categorical_crossentropy"},
+    loss_weights={"main": 1.0, "aux": 0.2},  # the auxiliary loss shapes, the main loss decides
+    metrics={"main": ["accuracy"], "aux": ["accuracy"]},
+)
 as_inputs = lambda x: {"sepal": x[:, :2], "petal": x[:, 2:]}  # noqa: E731
 multi_io.fit(as_inputs(x_train), {"main": y_train, "aux": y_train}, epochs=EPOCHS, batch_size=16, verbose=0)
 print(multi_io.evaluate(as_inputs(x_test), {"main": y_test, "aux": y_test}, verbose=0, return_dict=True))
@@ -142,8 +146,14 @@ custom.fit(x_train, y_train, epochs=EPOCHS, batch_size=16, verbose=0)
 print("subclassed model test accuracy:", round(custom.evaluate(x_test, y_test, verbose=0)[1], 4))
 
 # %% Sequential vs Functional: the same network, the same weights, the same outputs
-sequential = keras.Sequential([keras.Input(shape=(2,)), layers.Dense(16, activation="relu"),
-                               layers.Dense(8, activation="relu"), layers.Dense(1, activation="sigmoid")])
+sequential = keras.Sequential(
+    [
+        keras.Input(shape=(2,)),
+        layers.Dense(16, activation="relu"),
+        layers.Dense(8, activation="relu"),
+        layers.Dense(1, activation="sigmoid"),
+    ]
+)
 inputs = keras.Input(shape=(2,))
 x = layers.Dense(16, activation="relu")(inputs)
 x = layers.Dense(8, activation="relu")(x)
@@ -162,6 +172,7 @@ print(f"largest difference between the two APIs' predictions: {diff:.2e}")
 if os.environ.get("KERASLAB_MEASURE"):
     import subprocess
 
-    subprocess.run(["keraslab", "run", "functional", "--profile", os.environ.get("KERASLAB_PROFILE", "standard")],
-                   check=True)
+    subprocess.run(
+        ["keraslab", "run", "functional", "--profile", os.environ.get("KERASLAB_PROFILE", "standard")], check=True
+    )
     subprocess.run(["keraslab", "report"], check=True)

@@ -39,18 +39,20 @@ keras.utils.set_random_seed(0)
 # %% Data: make_moons, split 60 / 20 / 20 into train / validation / test
 x, y = make_moons(n_samples=1000, noise=0.3, random_state=0)
 x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.2, random_state=0, stratify=y)
-x_train, x_val, y_train, y_val = train_test_split(x_train, y_train, test_size=0.25, random_state=0,
-                                                  stratify=y_train)
+x_train, x_val, y_train, y_val = train_test_split(x_train, y_train, test_size=0.25, random_state=0, stratify=y_train)
 print("train", x_train.shape, "validation", x_val.shape, "test", x_test.shape)
+
 
 # %% Model: the guide's Sequential MLP, 16 -> 8 -> 1
 def build_moons_model():
-    return keras.Sequential([
-        keras.Input(shape=(2,)),
-        layers.Dense(16, activation="relu"),
-        layers.Dense(8, activation="relu"),
-        layers.Dense(1, activation="sigmoid"),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input(shape=(2,)),
+            layers.Dense(16, activation="relu"),
+            layers.Dense(8, activation="relu"),
+            layers.Dense(1, activation="sigmoid"),
+        ]
+    )
 
 
 model = build_moons_model()
@@ -93,16 +95,19 @@ show(fig, "sequential_decision_boundary.png")
 
 # %% Iris: three classes, softmax output, integer labels with sparse categorical cross-entropy
 iris = load_iris()
-xi_train, xi_test, yi_train, yi_test = train_test_split(iris.data, iris.target, test_size=0.2, random_state=0,
-                                                        stratify=iris.target)
+xi_train, xi_test, yi_train, yi_test = train_test_split(
+    iris.data, iris.target, test_size=0.2, random_state=0, stratify=iris.target
+)
 scaler = StandardScaler().fit(xi_train)  # fit on the training split only: nothing leaks from test
 xi_train, xi_test = scaler.transform(xi_train), scaler.transform(xi_test)
-iris_model = keras.Sequential([
-    keras.Input(shape=(4,)),
-    layers.Dense(16, activation="relu"),
-    layers.Dense(16, activation="relu"),
-    layers.Dense(3, activation="softmax"),
-])
+iris_model = keras.Sequential(
+    [
+        keras.Input(shape=(4,)),
+        layers.Dense(16, activation="relu"),
+        layers.Dense(16, activation="relu"),
+        layers.Dense(3, activation="softmax"),
+    ]
+)
 iris_model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 iris_model.fit(xi_train, yi_train, epochs=EPOCHS, batch_size=16, verbose=0)
 print("Iris test accuracy:", round(iris_model.evaluate(xi_test, yi_test, verbose=0)[1], 4))
@@ -136,6 +141,7 @@ show(fig, "sequential_optimizer_comparison.png")
 if os.environ.get("KERASLAB_MEASURE"):
     import subprocess
 
-    subprocess.run(["keraslab", "run", "sequential", "--profile", os.environ.get("KERASLAB_PROFILE", "standard")],
-                   check=True)
+    subprocess.run(
+        ["keraslab", "run", "sequential", "--profile", os.environ.get("KERASLAB_PROFILE", "standard")], check=True
+    )
     subprocess.run(["keraslab", "report"], check=True)

@@ -1,5 +1,14 @@
-"""Shared fixtures. Keras runs on TensorFlow in-process; other backends run in subprocesses."""
+"""Shared fixtures and the test tiers.
 
+Tiers: a test is **integration** when it trains a model, starts a process, or reads the shared
+quick store (which takes a `keraslab run all --profile quick`); everything else is a unit test
+(hand-written inputs, no training, no subprocess) and runs in `make test-fast`. Tests are marked
+explicitly with ``@pytest.mark.integration``, or found by :func:`pytest_collection_modifyitems`
+from what they call. Keras runs on TensorFlow in-process; other backends run in subprocesses.
+"""
+
+import inspect
+import json
 import os
 import subprocess
 import sys
@@ -12,14 +21,50 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 REPO = Path(__file__).resolve().parents[1]
+#: what an integration test calls (or the fixtures it takes)
+INTEGRATION_SIGNS = (
+    "run_cli(",
+    "subprocess.",
+    ".fit(",
+    "execute(",
+    "train_",
+    "fit_resumable(",
+    "quick_store",
+    "notebooks.execute(",
+    "Popen(",
+    "run_moons",
+    "mnist_for_training(",
+    "cli.main(",
+    ".run(cfg",
+    "tune_learning_rate(",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("integration") or item.get_closest_marker("slow"):
+            continue
+        try:
+            source = inspect.getsource(item.function)
+        except (OSError, TypeError):
+            continue
+        fixtures = getattr(item, "fixturenames", ())
+        if any(sign in source for sign in INTEGRATION_SIGNS) or "quick_store" in fixtures:
+            item.add_marker(pytest.mark.integration)
 
 
 def run_cli(*args, env=None, timeout=600, cwd=None):
     """Run ``python -m keraslab ARGS`` in a child process; returns CompletedProcess."""
     full_env = dict(os.environ)
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "keraslab", *map(str, args)], capture_output=True, text=True,
-                          env=full_env, timeout=timeout, cwd=cwd or REPO)
+    return subprocess.run(
+        [sys.executable, "-m", "keraslab", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+        cwd=cwd or REPO,
+    )
 
 
 @pytest.fixture
@@ -28,9 +73,30 @@ def store_dir(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def quick_store(tmp_path_factory):
-    """One quick-profile run of every experiment, shared by the tests that read a store."""
-    root = tmp_path_factory.mktemp("quick") / "runs"
-    proc = run_cli("run", "all", "--profile", "quick", "--out", root)
+def quick_store(tmp_path_factory, worker_id):
+    """One quick-profile run of every experiment, shared by the tests that read a store — and, under
+    pytest-xdist, shared by all workers (the first builds it under a file lock, the rest reuse it)."""
+    if worker_id == "master":
+        root = tmp_path_factory.mktemp("quick") / "runs"
+        _build_quick_store(root)
+        return root
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp().parent / "quick-store"
+    with FileLock(str(shared) + ".lock"):
+        done = shared / "done.json"
+        if not done.exists():
+            _build_quick_store(shared / "runs")
+            done.write_text(json.dumps({"ok": True}))
+    return shared / "runs"
+
+
+def _build_quick_store(root: Path) -> None:
+    proc = run_cli("run", "all", "--profile", "quick", "--out", root, "--no-plots")
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return root
+
+
+@pytest.fixture(scope="session")
+def worker_id(request):
+    """'master' without pytest-xdist (xdist provides its own fixture of this name)."""
+    return getattr(request.config, "workerinput", {}).get("workerid", "master")

@@ -23,10 +23,13 @@ def test_bench_quick_stores_and_prints_the_table(tmp_path):
         assert 0 <= r["test_accuracy"]["mean"] <= 1
         if "native PyTorch (eager loop)" in rows:
             assert r["ratio_vs_native_torch"] == pytest.approx(
-                r["images_per_s"]["mean"] / rows["native PyTorch (eager loop)"]["images_per_s"]["mean"])
+                r["images_per_s"]["mean"] / rows["native PyTorch (eager loop)"]["images_per_s"]["mean"]
+            )
     assert rows["keraslab path (tensorflow)"]["precision"] == fast.resolve_precision_for("tensorflow")
     assert run.metrics["matmul_gflops"]["numpy"] > 0
-    header = proc.stdout.splitlines()[[i for i, l in enumerate(proc.stdout.splitlines()) if l.startswith("contestant")][0]]
+    header = proc.stdout.splitlines()[
+        [i for i, l in enumerate(proc.stdout.splitlines()) if l.startswith("contestant")][0]
+    ]
     for col in ("images/s", "vs PyTorch", "first epoch", "peak MB", "of matmul peak", "accuracy"):
         assert col in header
 

@@ -33,11 +33,14 @@ def drive(callback, model, values, monitor="val_loss"):
     return None
 
 
-@pytest.mark.parametrize("values, patience, stop_at", [
-    ([1.0, 0.9, 0.8, 0.85, 0.86, 0.87], 3, 5),     # best at epoch 2, three worse epochs
-    ([1.0, 0.9, 0.8, 0.7, 0.6], 2, None),           # always improving: never stops
-    ([0.5, 0.6, 0.7], 1, 1),
-])
+@pytest.mark.parametrize(
+    "values, patience, stop_at",
+    [
+        ([1.0, 0.9, 0.8, 0.85, 0.86, 0.87], 3, 5),  # best at epoch 2, three worse epochs
+        ([1.0, 0.9, 0.8, 0.7, 0.6], 2, None),  # always improving: never stops
+        ([0.5, 0.6, 0.7], 1, 1),
+    ],
+)
 def test_early_stopping_stops_at_the_right_epoch(values, patience, stop_at):
     cb = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience)
     assert drive(cb, tiny_model(), values) == stop_at
@@ -79,8 +82,9 @@ def test_learning_rate_scheduler_follows_its_schedule():
     y = np.zeros(8, "int32")
     model = tiny_model(lr=0.1)
     schedule = step_schedule(0.1, 2)
-    h = model.fit(x, y, epochs=6, verbose=0,
-                  callbacks=[keras.callbacks.LearningRateScheduler(schedule), LearningRateLogger()])
+    h = model.fit(
+        x, y, epochs=6, verbose=0, callbacks=[keras.callbacks.LearningRateScheduler(schedule), LearningRateLogger()]
+    )
     assert h.history["lr"] == pytest.approx([0.1, 0.1, 0.05, 0.05, 0.025, 0.025])
 
 
@@ -100,12 +104,19 @@ def test_training_time_callback_misuse_is_explained():
         TrainingTimeCallback().on_epoch_end(0, {})
 
 
-@pytest.mark.parametrize("make, has_val, optimizer, message", [
-    (lambda p: keras.callbacks.EarlyStopping(monitor="val_loss"), False, None, "no validation data"),
-    (lambda p: keras.callbacks.ReduceLROnPlateau(monitor="val_accuracy"), False, None, "validation_split"),
-    (lambda p: keras.callbacks.ReduceLROnPlateau(), True,
-     keras.optimizers.Adam(keras.optimizers.schedules.ExponentialDecay(0.01, 10, 0.9)), "schedule"),
-])
+@pytest.mark.parametrize(
+    "make, has_val, optimizer, message",
+    [
+        (lambda p: keras.callbacks.EarlyStopping(monitor="val_loss"), False, None, "no validation data"),
+        (lambda p: keras.callbacks.ReduceLROnPlateau(monitor="val_accuracy"), False, None, "validation_split"),
+        (
+            lambda p: keras.callbacks.ReduceLROnPlateau(),
+            True,
+            keras.optimizers.Adam(keras.optimizers.schedules.ExponentialDecay(0.01, 10, 0.9)),
+            "schedule",
+        ),
+    ],
+)
 def test_misuse_gives_a_clear_error(tmp_path, make, has_val, optimizer, message):
     with pytest.raises(KeraslabError, match=message):
         check_callbacks([make(tmp_path)], has_validation=has_val, optimizer=optimizer)
@@ -119,9 +130,13 @@ def test_checkpoint_with_the_wrong_suffix_is_refused_naming_the_right_one(tmp_pa
 
 
 def test_correct_use_passes(tmp_path):
-    check_callbacks([keras.callbacks.EarlyStopping(monitor="loss"),
-                     keras.callbacks.ModelCheckpoint(str(tmp_path / "m.keras"), monitor="loss")],
-                    has_validation=False)
+    check_callbacks(
+        [
+            keras.callbacks.EarlyStopping(monitor="loss"),
+            keras.callbacks.ModelCheckpoint(str(tmp_path / "m.keras"), monitor="loss"),
+        ],
+        has_validation=False,
+    )
 
 
 def test_keep_best_checkpoint_survives_a_restart(tmp_path):

@@ -115,8 +115,18 @@ def test_a_measure_that_raises_fails_in_strict_mode(monkeypatch):
         raise KeyError("schema drift")
 
     monkeypatch.setitem(measures.MEASURES, "broken", broken)
-    claims = [{"id": "x", "section": "sequential", "wording": "w", "measure": "broken", "check": "approx",
-               "expected": 1.0, "tolerance": 0.1, "reason": "r"}]
+    claims = [
+        {
+            "id": "x",
+            "section": "sequential",
+            "wording": "w",
+            "measure": "broken",
+            "check": "approx",
+            "expected": 1.0,
+            "tolerance": 0.1,
+            "reason": "r",
+        }
+    ]
     runs = {"sequential": object()}
     with pytest.raises(KeyError, match="schema drift"):
         C.evaluate(claims, runs, strict=True)
@@ -128,14 +138,34 @@ def test_unfair_budget_is_not_judged():
     from keraslab.report import measures
 
     class Run:
-        metrics = {"models": {"simple_cnn": {"epochs": 10, "test_accuracy": {"values": [0.99, 0.99]},
-                                             "train_time_s": {"values": [1, 1]}},
-                              "improved_cnn": {"epochs": 3, "test_accuracy": {"values": [0.98, 0.98]},
-                                               "train_time_s": {"values": [2, 2]}}},
-                   "settings": {}}
+        metrics = {
+            "models": {
+                "simple_cnn": {
+                    "epochs": 10,
+                    "test_accuracy": {"values": [0.99, 0.99]},
+                    "train_time_s": {"values": [1, 1]},
+                },
+                "improved_cnn": {
+                    "epochs": 3,
+                    "test_accuracy": {"values": [0.98, 0.98]},
+                    "train_time_s": {"values": [2, 2]},
+                },
+            },
+            "settings": {},
+        }
 
-    claims = [{"id": "g", "section": "cnn", "wording": "w", "measure": "cnn_improved_gain", "check": "approx",
-               "expected": 0.0055, "tolerance": 0.003, "reason": "r"}]
+    claims = [
+        {
+            "id": "g",
+            "section": "cnn",
+            "wording": "w",
+            "measure": "cnn_improved_gain",
+            "check": "approx",
+            "expected": 0.0055,
+            "tolerance": 0.003,
+            "reason": "r",
+        }
+    ]
     (row,) = C.evaluate(claims, {"cnn": Run()}, strict=True)
     assert row.verdict.word == C.UNFAIR and "epochs differ" in row.verdict.note
     assert measures.MEASURES["cnn_improved_gain"] is measures.cnn_improved_gain
@@ -147,8 +177,20 @@ def test_claims_file_is_complete_and_consistent():
     claims = C.load_claims()
     assert len(claims) >= 45
     assert len({c["id"] for c in claims}) == len(claims)
-    kinds = {"approx", "exact", "at_least", "at_most", "range", "positive", "best", "worst", "middle", "includes",
-             "same_set", "untestable"}
+    kinds = {
+        "approx",
+        "exact",
+        "at_least",
+        "at_most",
+        "range",
+        "positive",
+        "best",
+        "worst",
+        "middle",
+        "includes",
+        "same_set",
+        "untestable",
+    }
     for c in claims:
         assert c["check"] in kinds, c["id"]
         assert c["reason"].strip(), c["id"]
@@ -165,8 +207,22 @@ def test_no_guide_value_is_written_in_the_report_sources():
 
     root = Path(report.__file__).parent
     text = "\n".join(p.read_text() for p in root.glob("*.py"))
-    for value in ("0.9945", "1,250,858", "1250858", "0.59", "13×", "5-7", "0.9832", "0.9891", "0.9907",
-                  "93,322", "0.932", "0.925", "155,530", "0.9923"):
+    for value in (
+        "0.9945",
+        "1,250,858",
+        "1250858",
+        "0.59",
+        "13×",
+        "5-7",
+        "0.9832",
+        "0.9891",
+        "0.9907",
+        "93,322",
+        "0.932",
+        "0.925",
+        "155,530",
+        "0.9923",
+    ):
         assert value not in text, value
 
 

@@ -8,15 +8,18 @@ from conftest import run_cli
 from keraslab import backend
 
 
-@pytest.mark.parametrize("args, message", [
-    (["run", "nosuch", "--profile", "quick"], "unknown experiment 'nosuch'"),
-    (["run", "sequential", "--profile", "huge"], "unknown profile 'huge'"),
-    (["run", "sequential", "--profile", "quick", "--seeds", "0"], "--seeds must be at least 1"),
-    (["run", "sequential", "--profile", "quick", "--seeds", "x"], "invalid int value"),
-    (["run", "sequential", "--backend", "theano"], "unknown backend 'theano'"),
-    (["run", "--frobnicate"], "unrecognized arguments"),
-    (["report", "--out", "/nonexistent/keraslab-store"], "no run store at"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["run", "nosuch", "--profile", "quick"], "unknown experiment 'nosuch'"),
+        (["run", "sequential", "--profile", "huge"], "unknown profile 'huge'"),
+        (["run", "sequential", "--profile", "quick", "--seeds", "0"], "--seeds must be at least 1"),
+        (["run", "sequential", "--profile", "quick", "--seeds", "x"], "invalid int value"),
+        (["run", "sequential", "--backend", "theano"], "unknown backend 'theano'"),
+        (["run", "--frobnicate"], "unrecognized arguments"),
+        (["report", "--out", "/nonexistent/keraslab-store"], "no run store at"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(args, message):
     proc = run_cli(*args)
     assert proc.returncode == 2, proc.stderr
@@ -26,10 +29,18 @@ def test_bad_input_is_one_line_and_exit_2(args, message):
 
 
 def test_bad_config_files(tmp_path):
-    cases = {"bad.json": "{oops", "neg.json": json.dumps({"epochs": -3}), "unk.json": json.dumps({"epochz": 1}),
-             "type.json": json.dumps({"batch_size": "big"})}
-    expect = {"bad.json": "not valid JSON", "neg.json": "'epochs': -3 is below the minimum 1",
-              "unk.json": "unknown config field 'epochz'", "type.json": "'batch_size': expected an integer"}
+    cases = {
+        "bad.json": "{oops",
+        "neg.json": json.dumps({"epochs": -3}),
+        "unk.json": json.dumps({"epochz": 1}),
+        "type.json": json.dumps({"batch_size": "big"}),
+    }
+    expect = {
+        "bad.json": "not valid JSON",
+        "neg.json": "'epochs': -3 is below the minimum 1",
+        "unk.json": "unknown config field 'epochz'",
+        "type.json": "'batch_size': expected an integer",
+    }
     for name, text in cases.items():
         f = tmp_path / name
         f.write_text(text)
@@ -63,10 +74,23 @@ def test_stored_backend_matches_the_requested_one(tmp_path, name):
     if not backend.is_installed(name):
         pytest.skip(f"{name} not installed")
     cfg = tmp_path / "tiny.json"
-    cfg.write_text(json.dumps({"moons_samples": 100, "epochs": 2, "optimizer_epochs": 1, "optimizers": ["adam"],
-                               "grid_steps": 10}))
-    proc = run_cli("run", "sequential", "--profile", "quick", "--backend", name, "--config", cfg,
-                   "--out", tmp_path / "runs", "--no-plots", env={"KERAS_BACKEND": ""})
+    cfg.write_text(
+        json.dumps({"moons_samples": 100, "epochs": 2, "optimizer_epochs": 1, "optimizers": ["adam"], "grid_steps": 10})
+    )
+    proc = run_cli(
+        "run",
+        "sequential",
+        "--profile",
+        "quick",
+        "--backend",
+        name,
+        "--config",
+        cfg,
+        "--out",
+        tmp_path / "runs",
+        "--no-plots",
+        env={"KERAS_BACKEND": ""},
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert f"Keras backend: {name}" in proc.stdout
     (run_dir,) = (tmp_path / "runs" / "sequential").iterdir()

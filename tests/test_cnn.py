@@ -33,9 +33,14 @@ def test_quick_run_stores_error_analysis(quick_store):
 
 def test_six_plots_redraw_from_the_store(quick_store, tmp_path):
     files = plots.render(RunStore(quick_store), tmp_path, experiments=["cnn"])
-    assert {f.name for f in files} == {"mnist_samples.png", "cnn_training_comparison.png",
-                                       "model_comparison_summary.png", "cnn_predictions.png",
-                                       "confusion_matrix.png", "per_class_accuracy.png"}
+    assert {f.name for f in files} == {
+        "mnist_samples.png",
+        "cnn_training_comparison.png",
+        "model_comparison_summary.png",
+        "cnn_predictions.png",
+        "confusion_matrix.png",
+        "per_class_accuracy.png",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -60,10 +65,12 @@ def test_predict_rejects_bad_inputs(quick_store, tmp_path):
     obj = np.array([{"a": 1}], dtype=object)
     np.save(tmp_path / "pickled.npy", obj, allow_pickle=True)
     (tmp_path / "broken.keras").write_bytes(b"PK\x03\x04 broken zip")
-    for args, message in [((tmp_path / "notes.txt",), "give a .png image or a .npy"),
-                          ((tmp_path / "fake.png",), "not a readable PNG"),
-                          ((tmp_path / "pickled.npy",), "not a plain numeric .npy"),
-                          ((tmp_path / "missing.png",), "no such image file")]:
+    for args, message in [
+        ((tmp_path / "notes.txt",), "give a .png image or a .npy"),
+        ((tmp_path / "fake.png",), "not a readable PNG"),
+        ((tmp_path / "pickled.npy",), "not a plain numeric .npy"),
+        ((tmp_path / "missing.png",), "no such image file"),
+    ]:
         proc = run_cli("predict", *args, "--out", quick_store)
         assert proc.returncode == 2 and message in proc.stderr, proc.stderr
     np.save(tmp_path / "ok.npy", np.zeros((28, 28)))
@@ -74,9 +81,19 @@ def test_predict_rejects_bad_inputs(quick_store, tmp_path):
 @pytest.mark.slow
 def test_simple_cnn_on_full_mnist_beats_97_percent(tmp_path, test_digits):
     """Real training: the Simple CNN on all 60,000 training images for 2 epochs, scored on all 10,000."""
-    proc = run_cli("run", "cnn", "--profile", "quick", "--config", _write(tmp_path, {
-        "models": ["simple_cnn"], "epochs": 2, "n_train": 0, "n_test": 0, "validation_fraction": 0.0}),
-        "--out", tmp_path / "runs", "--no-plots")
+    proc = run_cli(
+        "run",
+        "cnn",
+        "--profile",
+        "quick",
+        "--config",
+        _write(
+            tmp_path, {"models": ["simple_cnn"], "epochs": 2, "n_train": 0, "n_test": 0, "validation_fraction": 0.0}
+        ),
+        "--out",
+        tmp_path / "runs",
+        "--no-plots",
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     run = RunStore(tmp_path / "runs").latest("cnn")
     assert run.metrics["data"] == {"n_train": 60000, "n_val": 0, "n_test": 10000}

@@ -18,22 +18,25 @@ def test_every_profile_of_every_experiment_validates(name, profile):
     assert cfg.to_dict()["seeds"]
 
 
-@pytest.mark.parametrize("overrides, field", [
-    ({"epochs": 0}, "epochs"),
-    ({"epochs": -5}, "epochs"),
-    ({"epochs": 2.5}, "epochs"),
-    ({"epochs": True}, "epochs"),
-    ({"epochs": "10"}, "epochs"),
-    ({"batch_size": 0}, "batch_size"),
-    ({"moons_noise": -0.1}, "moons_noise"),
-    ({"optimizers": ["adam", "lbfgs"]}, "optimizers"),
-    ({"optimizers": "adam"}, "optimizers"),
-    ({"seeds": []}, "seeds"),
-    ({"seeds": [1, 1]}, "seeds"),
-    ({"seeds": [-1]}, "seeds"),
-    ({"profile": "huge"}, "profile"),
-    ({"converge_at": 1.5}, "converge_at"),
-])
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"epochs": 0}, "epochs"),
+        ({"epochs": -5}, "epochs"),
+        ({"epochs": 2.5}, "epochs"),
+        ({"epochs": True}, "epochs"),
+        ({"epochs": "10"}, "epochs"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"moons_noise": -0.1}, "moons_noise"),
+        ({"optimizers": ["adam", "lbfgs"]}, "optimizers"),
+        ({"optimizers": "adam"}, "optimizers"),
+        ({"seeds": []}, "seeds"),
+        ({"seeds": [1, 1]}, "seeds"),
+        ({"seeds": [-1]}, "seeds"),
+        ({"profile": "huge"}, "profile"),
+        ({"converge_at": 1.5}, "converge_at"),
+    ],
+)
 def test_bad_values_are_rejected_naming_the_field(overrides, field):
     with pytest.raises(ConfigError, match=repr(field)):
         Config.from_dict(overrides)
@@ -70,9 +73,15 @@ def test_config_file_errors(tmp_path):
         load_config_file(tmp_path / "missing.json")
 
 
-values = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True),
-                   st.text(max_size=5), st.lists(st.integers(-3, 5), max_size=3),
-                   st.lists(st.sampled_from(["sgd", "adam", "x"]), max_size=3))
+values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=True),
+    st.text(max_size=5),
+    st.lists(st.integers(-3, 5), max_size=3),
+    st.lists(st.sampled_from(["sgd", "adam", "x"]), max_size=3),
+)
 field_names = st.sampled_from([f.name for f in dataclasses.fields(Config)] + ["bogus", "lr"])
 
 

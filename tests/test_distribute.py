@@ -9,8 +9,16 @@ from conftest import run_cli
 from keraslab import backend
 from keraslab.store import RunStore
 
-TINY = {"models": ["simple_cnn"], "epochs": 2, "n_train": 4000, "n_test": 1000, "validation_fraction": 0.0,
-        "batch_size": 128}
+pytestmark = pytest.mark.integration  # every test here trains on (simulated) devices or processes
+
+TINY = {
+    "models": ["simple_cnn"],
+    "epochs": 2,
+    "n_train": 4000,
+    "n_test": 1000,
+    "validation_fraction": 0.0,
+    "batch_size": 128,
+}
 
 
 @pytest.mark.parametrize("n", [256, 257, 300])
@@ -37,8 +45,9 @@ def cnn_run(tmp_path, name, *extra, env=None, replicas=1):
     cfg = tmp_path / "cnn.json"
     cfg.write_text(json.dumps({**TINY, "batch_size": TINY["batch_size"] // replicas}))
     out = tmp_path / name
-    proc = run_cli("run", "cnn", "--profile", "quick", "--config", cfg, "--out", out, "--no-plots", *extra,
-                   env=env, timeout=900)
+    proc = run_cli(
+        "run", "cnn", "--profile", "quick", "--config", cfg, "--out", out, "--no-plots", *extra, env=env, timeout=900
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return RunStore(out).latest("cnn")
 
@@ -58,8 +67,7 @@ def accuracy(run):
 
 
 def test_mirrored_strategy_on_two_logical_cpus(tmp_path, single):
-    run = cnn_run(tmp_path, "runs", "--backend", "tensorflow", "--distribute", "mirrored", "--devices", "2",
-                  replicas=2)
+    run = cnn_run(tmp_path, "runs", "--backend", "tensorflow", "--distribute", "mirrored", "--devices", "2", replicas=2)
     d = run.provenance
     assert d["distribute"] == "mirrored" and d["replicas"] == 2 and len(d["devices"]) == 2
     assert run.metrics["settings"]["batch_size"] == 2 * run.metrics["settings"]["batch_size_per_replica"]
@@ -68,16 +76,27 @@ def test_mirrored_strategy_on_two_logical_cpus(tmp_path, single):
 
 @pytest.mark.skipif(not backend.is_installed("jax"), reason="jax not installed")
 def test_jax_data_parallel_on_two_host_devices(tmp_path, single):
-    run = cnn_run(tmp_path, "runs", "--backend", "jax", "--distribute", "data-parallel", "--devices", "2",
-                  env={"KERAS_BACKEND": ""}, replicas=2)
+    run = cnn_run(
+        tmp_path,
+        "runs",
+        "--backend",
+        "jax",
+        "--distribute",
+        "data-parallel",
+        "--devices",
+        "2",
+        env={"KERAS_BACKEND": ""},
+        replicas=2,
+    )
     d = run.provenance
     assert run.provenance["backend"] == "jax" and d["replicas"] == 2 and len(d["devices"]) == 2
     assert accuracy(single) > 0.85 and abs(accuracy(run) - accuracy(single)) < 0.03, (accuracy(run), accuracy(single))
 
 
 def test_multi_worker_on_loopback(tmp_path, single):
-    run = cnn_run(tmp_path, "runs", "--backend", "tensorflow", "--distribute", "multi-worker", "--workers", "2",
-                  replicas=2)
+    run = cnn_run(
+        tmp_path, "runs", "--backend", "tensorflow", "--distribute", "multi-worker", "--workers", "2", replicas=2
+    )
     d = run.provenance
     assert d["distribute"] == "multi-worker" and d["workers"] == 2 and d["replicas"] == 2
     assert d["task"] == {"type": "worker", "index": 0} and len(d["keras_workarounds"]) == 3
@@ -98,8 +117,18 @@ def test_multi_worker_on_loopback(tmp_path, single):
 def test_jax_data_parallel_across_two_processes_on_loopback(tmp_path, single):
     """Keras' DataParallel across processes (keras.distribution.initialize; Gloo on CPU): each
     process feeds half of every global batch and predicts on its own copy of the weights."""
-    run = cnn_run(tmp_path, "runs", "--backend", "jax", "--distribute", "data-parallel", "--workers", "2",
-                  env={"KERAS_BACKEND": ""}, replicas=2)
+    run = cnn_run(
+        tmp_path,
+        "runs",
+        "--backend",
+        "jax",
+        "--distribute",
+        "data-parallel",
+        "--workers",
+        "2",
+        env={"KERAS_BACKEND": ""},
+        replicas=2,
+    )
     d = run.provenance
     assert d["backend"] == "jax" and d["distribute"] == "data-parallel" and d["replicas"] == 2
     assert d["workers"] == 2 and d["task"] == {"type": "process", "index": 0}
@@ -122,9 +151,25 @@ def test_workers_resume_only_what_every_worker_saved(tmp_path, engine):
     out = tmp_path / "runs"
 
     def launch(fault=None):
-        return run_cli("run", "cnn", "--profile", "quick", "--config", cfg, "--out", out, "--no-plots",
-                       "--backend", name, "--distribute", mode, "--workers", "2",
-                       env={"KERAS_BACKEND": "", **({"KERASLAB_FAULT": fault} if fault else {})}, timeout=900)
+        return run_cli(
+            "run",
+            "cnn",
+            "--profile",
+            "quick",
+            "--config",
+            cfg,
+            "--out",
+            out,
+            "--no-plots",
+            "--backend",
+            name,
+            "--distribute",
+            mode,
+            "--workers",
+            "2",
+            env={"KERAS_BACKEND": "", **({"KERASLAB_FAULT": fault} if fault else {})},
+            timeout=900,
+        )
 
     killed = launch("kill@1.3")
     assert killed.returncode == 2 and "multi-worker training failed" in killed.stderr, killed.stderr[-2000:]
@@ -140,18 +185,26 @@ def test_workers_resume_only_what_every_worker_saved(tmp_path, engine):
     assert run.metrics["models"]["simple_cnn"]["epochs"] == 3 and accuracy(run) > 0.85
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--backend", "jax", "--distribute", "mirrored"], "runs on the tensorflow backend"),
-    (["--backend", "tensorflow", "--distribute", "data-parallel"], "runs on the jax backend"),
-    (["--distribute", "multi-worker", "--workers", "99"], "--workers must be between 2 and 8"),
-    (["--distribute", "sideways"], "unknown --distribute 'sideways'"),
-    (["--workers", "2"], "--workers needs --distribute multi-worker (TensorFlow) or data-parallel (JAX)"),
-    (["--backend", "jax", "--distribute", "data-parallel", "--workers", "2", "--devices", "2"],
-     "--devices and --workers do not combine"),
-    (["--backend", "jax", "--distribute", "data-parallel", "--workers", "1"], "--workers must be between 2 and 8"),
-    (["--devices", "2"], "--devices needs --distribute mirrored (TensorFlow) or data-parallel (JAX)"),
-    (["--distribute", "multi-worker", "--workers", "2", "--devices", "2"], "--devices does not apply to multi-worker"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--backend", "jax", "--distribute", "mirrored"], "runs on the tensorflow backend"),
+        (["--backend", "tensorflow", "--distribute", "data-parallel"], "runs on the jax backend"),
+        (["--distribute", "multi-worker", "--workers", "99"], "--workers must be between 2 and 8"),
+        (["--distribute", "sideways"], "unknown --distribute 'sideways'"),
+        (["--workers", "2"], "--workers needs --distribute multi-worker (TensorFlow) or data-parallel (JAX)"),
+        (
+            ["--backend", "jax", "--distribute", "data-parallel", "--workers", "2", "--devices", "2"],
+            "--devices and --workers do not combine",
+        ),
+        (["--backend", "jax", "--distribute", "data-parallel", "--workers", "1"], "--workers must be between 2 and 8"),
+        (["--devices", "2"], "--devices needs --distribute mirrored (TensorFlow) or data-parallel (JAX)"),
+        (
+            ["--distribute", "multi-worker", "--workers", "2", "--devices", "2"],
+            "--devices does not apply to multi-worker",
+        ),
+    ],
+)
 def test_wrong_combinations_are_one_clear_error(args, message):
     if "jax" in args and not backend.is_installed("jax"):
         pytest.skip("jax not installed")

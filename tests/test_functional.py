@@ -27,11 +27,14 @@ def functional_custom_twin():
     return keras.Model(inputs, layers.Dense(3, activation="softmax")(layers.Dense(64, activation="relu")(inputs)))
 
 
-@pytest.mark.parametrize("build_a, build_b, n_features", [
-    (build_moons_mlp, F.functional_twin_of_moons_mlp, 2),
-    (build_iris_mlp, functional_iris_mlp, 4),
-    (lambda: F.CustomModel(hidden=64, n_classes=3), functional_custom_twin, 4),
-])
+@pytest.mark.parametrize(
+    "build_a, build_b, n_features",
+    [
+        (build_moons_mlp, F.functional_twin_of_moons_mlp, 2),
+        (build_iris_mlp, functional_iris_mlp, 4),
+        (lambda: F.CustomModel(hidden=64, n_classes=3), functional_custom_twin, 4),
+    ],
+)
 def test_same_weights_same_outputs(build_a, build_b, n_features):
     x = np.random.default_rng(0).normal(size=(64, n_features)).astype("float32")
     a, b = build_a(), build_b()
@@ -66,8 +69,12 @@ def test_saved_model_loads_in_a_fresh_process(tmp_path, kind):
     path = tmp_path / f"{kind}.keras"
     model.save(path)
     np.save(tmp_path / "x.npy", x)
-    proc = subprocess.run([sys.executable, "-c", LOAD_SCRIPT, path, tmp_path / "x.npy", tmp_path / "p.npy", kind],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", LOAD_SCRIPT, path, tmp_path / "x.npy", tmp_path / "p.npy", kind],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     np.testing.assert_allclose(np.load(tmp_path / "p.npy"), here, rtol=1e-6, atol=1e-6)
 

@@ -40,8 +40,8 @@ def adam_by_formula(theta, grads, lr=0.001, b1=0.9, b2=0.999, eps=1e-7):
     v = np.zeros_like(theta)
     for t, g in enumerate(grads, start=1):
         m = b1 * m + (1 - b1) * g
-        v = b2 * v + (1 - b2) * g ** 2
-        alpha = lr * np.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+        v = b2 * v + (1 - b2) * g**2
+        alpha = lr * np.sqrt(1 - b2**t) / (1 - b1**t)
         theta = theta - alpha * m / (np.sqrt(v) + eps)
     return theta
 

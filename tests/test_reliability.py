@@ -11,10 +11,23 @@ from conftest import run_cli
 from keraslab import cli, report, store as store_mod
 from keraslab.store import RunStore
 
-TINY_CALLBACKS = {"arms": ["no_callbacks"], "epochs": 2, "schedule_epochs": 6, "schedule_step": 2, "seeds": [0],
-                  "deterministic": True}
-TINY_SEQUENTIAL = {"moons_samples": 100, "epochs": 3, "optimizer_epochs": 2, "optimizers": ["adam", "sgd"],
-                   "grid_steps": 10, "seeds": [0], "deterministic": True}
+TINY_CALLBACKS = {
+    "arms": ["no_callbacks"],
+    "epochs": 2,
+    "schedule_epochs": 6,
+    "schedule_step": 2,
+    "seeds": [0],
+    "deterministic": True,
+}
+TINY_SEQUENTIAL = {
+    "moons_samples": 100,
+    "epochs": 3,
+    "optimizer_epochs": 2,
+    "optimizers": ["adam", "sgd"],
+    "grid_steps": 10,
+    "seeds": [0],
+    "deterministic": True,
+}
 
 
 def write(tmp_path, name, obj):
@@ -38,8 +51,18 @@ def test_sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run(tmp_path):
     ref = run_cli("run", "callbacks", "--profile", "quick", "--config", cfg, "--out", tmp_path / "ref", "--no-plots")
     assert ref.returncode == 0, ref.stderr[-2000:]
     out = tmp_path / "runs"
-    killed = run_cli("run", "callbacks", "--profile", "quick", "--config", cfg, "--out", out, "--no-plots",
-                     env={"KERASLAB_FAULT": "kill@3.5:schedule"})
+    killed = run_cli(
+        "run",
+        "callbacks",
+        "--profile",
+        "quick",
+        "--config",
+        cfg,
+        "--out",
+        out,
+        "--no-plots",
+        env={"KERASLAB_FAULT": "kill@3.5:schedule"},
+    )
     assert killed.returncode == -signal.SIGKILL
     assert finished(out, "callbacks") == []
     (partial,) = partials(out, "callbacks")
@@ -65,8 +88,18 @@ def test_sigkill_while_writing_a_result_leaves_no_half_run(tmp_path):
     out = tmp_path / "runs"
     first = run_cli("run", "sequential", "--profile", "quick", "--config", cfg, "--out", out, "--no-plots")
     assert first.returncode == 0
-    killed = run_cli("run", "sequential", "--profile", "quick", "--config", cfg, "--out", out, "--no-plots",
-                     env={"KERASLAB_FAULT": "kill@commit"})
+    killed = run_cli(
+        "run",
+        "sequential",
+        "--profile",
+        "quick",
+        "--config",
+        cfg,
+        "--out",
+        out,
+        "--no-plots",
+        env={"KERASLAB_FAULT": "kill@commit"},
+    )
     assert killed.returncode == -signal.SIGKILL
     assert len(finished(out, "sequential")) == 1 and len(partials(out, "sequential")) == 1
     store = RunStore(out)
@@ -78,8 +111,18 @@ def test_sigkill_while_writing_a_result_leaves_no_half_run(tmp_path):
 def test_nan_loss_stops_the_run_and_is_stored_as_failed(tmp_path):
     cfg = write(tmp_path, "cb.json", TINY_CALLBACKS)
     out = tmp_path / "runs"
-    proc = run_cli("run", "callbacks", "--profile", "quick", "--config", cfg, "--out", out, "--no-plots",
-                   env={"KERASLAB_FAULT": "nan@1:no_callbacks"})
+    proc = run_cli(
+        "run",
+        "callbacks",
+        "--profile",
+        "quick",
+        "--config",
+        cfg,
+        "--out",
+        out,
+        "--no-plots",
+        env={"KERASLAB_FAULT": "nan@1:no_callbacks"},
+    )
     assert proc.returncode == 1
     lines = [l for l in proc.stderr.splitlines() if l.startswith("keraslab: error")]
     assert len(lines) == 1 and "NaN" in lines[0] and "Traceback" not in proc.stderr
@@ -94,10 +137,23 @@ def test_nan_loss_stops_the_run_and_is_stored_as_failed(tmp_path):
 def test_ctrl_c_keeps_earlier_runs_and_says_one_line(tmp_path):
     cfg = write(tmp_path, "cb.json", TINY_CALLBACKS)
     out = tmp_path / "runs"
-    assert run_cli("run", "callbacks", "--profile", "quick", "--config", cfg, "--out", out, "--no-plots").returncode == 0
+    assert (
+        run_cli("run", "callbacks", "--profile", "quick", "--config", cfg, "--out", out, "--no-plots").returncode == 0
+    )
     before = finished(out, "callbacks")
-    proc = run_cli("run", "callbacks", "--profile", "quick", "--config", cfg, "--out", out, "--no-plots", "--fresh",
-                   env={"KERASLAB_FAULT": "int@1.2:no_callbacks"})
+    proc = run_cli(
+        "run",
+        "callbacks",
+        "--profile",
+        "quick",
+        "--config",
+        cfg,
+        "--out",
+        out,
+        "--no-plots",
+        "--fresh",
+        env={"KERASLAB_FAULT": "int@1.2:no_callbacks"},
+    )
     assert proc.returncode == 130, proc.stderr[-2000:]
     assert "interrupted" in proc.stderr and "Traceback" not in proc.stderr
     assert finished(out, "callbacks") == before
@@ -116,19 +172,25 @@ def test_full_disk_while_writing_results(tmp_path, monkeypatch, capsys):
         if str(path).endswith("metrics.json"):
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         return real(path, data)
+
     monkeypatch.setattr(store_mod, "atomic_write_bytes", full_disk)
     capsys.readouterr()
     assert cli.main(args) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "No space left on device" in err[0]
-    assert finished(out, "sequential") == before and partials(out, "sequential") == []
+    assert finished(out, "sequential") == before  # nothing half-written looks finished
+    assert len(partials(out, "sequential")) == 1  # kept: sequential is resumable (its tuner searches)
+    monkeypatch.setattr(store_mod, "atomic_write_bytes", real)  # the disk has room again
+    assert cli.main(args) == 0  # the same command resumes and finishes
+    assert len(finished(out, "sequential")) == 2 and partials(out, "sequential") == []
 
 
 def test_same_seed_repeats_exactly(tmp_path):
     cfg = write(tmp_path, "seq.json", TINY_SEQUENTIAL)
     for name in ("a", "b"):
-        proc = run_cli("run", "sequential", "--profile", "quick", "--config", cfg, "--out", tmp_path / name,
-                       "--no-plots")
+        proc = run_cli(
+            "run", "sequential", "--profile", "quick", "--config", cfg, "--out", tmp_path / name, "--no-plots"
+        )
         assert proc.returncode == 0, proc.stderr[-1500:]
     a, b = (RunStore(tmp_path / n).latest("sequential") for n in ("a", "b"))
     assert a.metrics == b.metrics and a.history == b.history

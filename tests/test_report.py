@@ -24,8 +24,16 @@ def test_report_builds_from_a_quick_store(quick_store, tmp_path):
     proc = run_cli("report", "--out", store)
     assert proc.returncode == 0, proc.stderr
     md = (store / "REPORT.md").read_text()  # everything inside the folder the user named
-    for heading in ("## Summary", "## Sequential API", "## Functional API", "## Callbacks", "## CNN on MNIST",
-                    "## All claims", "## Provenance", "**Contents:**"):
+    for heading in (
+        "## Summary",
+        "## Sequential API",
+        "## Functional API",
+        "## Callbacks",
+        "## CNN on MNIST",
+        "## All claims",
+        "## Provenance",
+        "**Contents:**",
+    ):
         assert heading in md
     for png in re.findall(r"\(plots/([^)]+\.png)\)", md):
         assert (store / "plots" / png).exists(), png
@@ -117,11 +125,27 @@ def test_report_html_in_headless_chromium(quick_store, tmp_path):
     probe = tmp_path / "probe.html"
     probe.write_text(html.replace("</body>", CHECK))
     proc = subprocess.run(
-        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0",
-         "--virtual-time-budget=5000", "--dump-dom", probe.as_uri()],
-        capture_output=True, text=True, timeout=120)
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+            probe.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     m = re.search(r'data-check="images=(\d+) broken=(\d+)"', proc.stdout)
     assert m, proc.stderr[-2000:]
     assert int(m.group(1)) >= 15 and int(m.group(2)) == 0

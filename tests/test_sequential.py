@@ -1,6 +1,5 @@
 """The Sequential experiment: a well-formed stored run, plots from the store, fresh models per arm."""
 
-
 import numpy as np
 
 from keraslab import plots
@@ -28,8 +27,12 @@ def test_plots_redraw_from_the_store_alone(quick_store, tmp_path):
     store = RunStore(quick_store)
     files = plots.render(store, tmp_path, experiments=["sequential"])
     names = {f.name for f in files}
-    assert names == {"sequential_training_history.png", "sequential_decision_boundary.png",
-                     "sequential_optimizer_comparison.png", "sequential_test_accuracy_comparison.png"}
+    assert names == {
+        "sequential_training_history.png",
+        "sequential_decision_boundary.png",
+        "sequential_optimizer_comparison.png",
+        "sequential_test_accuracy_comparison.png",
+    }
     for f in files:
         assert f.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and f.stat().st_size > 10_000
 
@@ -42,8 +45,9 @@ def test_each_optimizer_arm_gets_a_fresh_model(tmp_path):
         built.append(model)
         return model
 
-    cfg = sequential.Config.for_profile("quick", seeds=(0, 1), optimizer_epochs=2, epochs=2, grid_steps=10,
-                                        moons_samples=100)
+    cfg = sequential.Config.for_profile(
+        "quick", seeds=(0, 1), optimizer_epochs=2, epochs=2, grid_steps=10, moons_samples=100, tune_trials=0
+    )
     store = RunStore(tmp_path)
     w = store.writer("sequential")
     result = sequential.run(cfg, w, build=build)
@@ -56,3 +60,39 @@ def test_each_optimizer_arm_gets_a_fresh_model(tmp_path):
     # and training moved each arm away from its start (no arm reused a trained model)
     finals = {id(m): np.concatenate([w.ravel() for w in m.get_weights()]) for m in built[1:]}
     assert len({v.tobytes() for v in finals.values()}) == arms
+
+
+def test_tuner_sees_only_train_and_validation_and_every_optimizer_gets_the_same_trials(tmp_path, monkeypatch):
+    """The learning-rate search is judged on the validation split: the test split never reaches
+    KerasTuner, and each optimizer gets the same trial budget."""
+    import keras_tuner as kt
+    import numpy as np
+
+    from keraslab import data
+    from keraslab.experiments.sequential import Config, tune_learning_rate
+
+    config = Config.for_profile("quick", optimizer_epochs=2, tune_trials=3, moons_samples=200)
+    (x_tr, y_tr), (x_va, y_va), (x_te, y_te) = data.moons(config.moons_samples, config.moons_noise, 0)
+    seen = []
+    search = kt.RandomSearch.search
+
+    def spy(self, *args, **kwargs):
+        seen.append((args, kwargs))
+        return search(self, *args, **kwargs)
+
+    monkeypatch.setattr(kt.RandomSearch, "search", spy)
+    results = {
+        opt: tune_learning_rate(opt, (x_tr, y_tr), (x_va, y_va), config, tmp_path / "tuner") for opt in ("sgd", "adam")
+    }
+    for args, kwargs in seen:
+        arrays = [a for a in (*args, *kwargs.get("validation_data", ())) if isinstance(a, np.ndarray)]
+        assert all(not np.array_equal(a, x_te) and not np.array_equal(a, y_te) for a in arrays)
+        assert np.array_equal(kwargs["validation_data"][0], x_va)
+    assert [len(r["trials"]) for r in results.values()] == [3, 3]
+    for opt, r in results.items():
+        lo, hi = r["range"]
+        assert all(lo <= t["learning_rate"] <= hi for t in r["trials"])
+        assert r["best_val_accuracy"] == max(t["val_accuracy"] for t in r["trials"])
+    # a rerun continues from the stored trials instead of searching again
+    again = tune_learning_rate("sgd", (x_tr, y_tr), (x_va, y_va), config, tmp_path / "tuner")
+    assert again["trials"] == results["sgd"]["trials"]

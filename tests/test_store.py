@@ -12,8 +12,13 @@ from keraslab.store import SCHEMA_VERSION, RunStore, atomic_write_bytes, atomic_
 def _commit(store, exp="demo", metrics=None, status="ok"):
     w = store.writer(exp, "tensorflow")
     w.write_arrays(a=np.arange(3))
-    return w.commit(config={"seeds": [0]}, metrics=metrics or {"acc": 0.5}, history={"m": {"loss": [1.0, 0.5]}},
-                    provenance={"backend": "tensorflow"}, status=status)
+    return w.commit(
+        config={"seeds": [0]},
+        metrics=metrics or {"acc": 0.5},
+        history={"m": {"loss": [1.0, 0.5]}},
+        provenance={"backend": "tensorflow"},
+        status=status,
+    )
 
 
 def test_commit_and_load(tmp_path):
@@ -59,6 +64,7 @@ def test_atomic_write_keeps_old_file_when_write_fails(tmp_path, monkeypatch):
 
     def boom(*a, **k):
         raise OSError(28, "No space left on device")
+
     monkeypatch.setattr(os, "replace", boom)
     with pytest.raises(OSError):
         atomic_write_bytes(target, b'{"v": 2}')
@@ -71,19 +77,34 @@ def test_nan_becomes_null(tmp_path):
     assert json.loads((tmp_path / "x.json").read_text()) == {"a": None, "b": 1.5, "c": [0, 1]}
 
 
-json_values = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(-2**40, 2**40),
-                                     st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=8)),
-                           lambda c: st.one_of(st.lists(c, max_size=4), st.dictionaries(st.text(max_size=6), c, max_size=4)),
-                           max_leaves=20)
+json_values = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(2**40), 2**40),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.text(max_size=8),
+    ),
+    lambda c: st.one_of(st.lists(c, max_size=4), st.dictionaries(st.text(max_size=6), c, max_size=4)),
+    max_leaves=20,
+)
 
 
 @settings(max_examples=50, deadline=None)
-@given(metrics=st.dictionaries(st.text(min_size=1, max_size=8).filter(lambda k: k not in ("schema", "status")),
-                               json_values, max_size=5),
-       history=st.dictionaries(st.text(min_size=1, max_size=8),
-                               st.dictionaries(st.text(min_size=1, max_size=8),
-                                               st.lists(st.floats(allow_nan=False, allow_infinity=False), max_size=5),
-                                               max_size=3), max_size=3))
+@given(
+    metrics=st.dictionaries(
+        st.text(min_size=1, max_size=8).filter(lambda k: k not in ("schema", "status")), json_values, max_size=5
+    ),
+    history=st.dictionaries(
+        st.text(min_size=1, max_size=8),
+        st.dictionaries(
+            st.text(min_size=1, max_size=8),
+            st.lists(st.floats(allow_nan=False, allow_infinity=False), max_size=5),
+            max_size=3,
+        ),
+        max_size=3,
+    ),
+)
 def test_any_run_round_trips(tmp_path_factory, metrics, history):
     store = RunStore(tmp_path_factory.mktemp("rt"))
     w = store.writer("exp")
@@ -99,8 +120,9 @@ def test_commit_is_dirty_only_for_changes_that_can_change_a_result(tmp_path):
     from keraslab.provenance import git_commit
 
     def git(*args):
-        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path, check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path, check=True, capture_output=True
+        )
 
     (tmp_path / "src").mkdir()
     (tmp_path / "plots").mkdir()

@@ -2,7 +2,7 @@
 
 Keras fixes its backend when it is first imported, from the ``KERAS_BACKEND`` environment
 variable. Everything here therefore runs *before* ``import keras``; a comparison across backends
-runs each backend in its own subprocess (see :func:`subprocess_env`).
+runs each backend in its own subprocess (see :mod:`keraslab.workers`).
 """
 
 from __future__ import annotations
@@ -65,7 +65,36 @@ def select(name: str | None = None) -> str:
     os.environ["KERAS_BACKEND"] = name
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # keep TensorFlow's C++ log noise off the terminal
     logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing chatter is not for learners
+    if "keras" not in sys.modules:
+        import_keras_quietly()
     return name
+
+
+def import_keras_quietly() -> None:
+    """Import Keras (and its backend) with the C++ start-up banners that ignore
+    ``TF_CPP_MIN_LOG_LEVEL`` ("All log messages before absl::InitializeLog() ...", oneDNN's note)
+    kept off the user's terminal. If the import fails, what it printed is shown with the error."""
+    import tempfile
+
+    try:
+        saved = os.dup(2)
+    except OSError:  # no file descriptor 2 (an embedded interpreter): nothing to hide
+        import keras  # noqa: F401
+
+        return
+    with tempfile.TemporaryFile(mode="w+b") as log:
+        sys.stderr.flush()
+        os.dup2(log.fileno(), 2)
+        try:
+            import keras  # noqa: F401
+        except BaseException:
+            os.dup2(saved, 2)
+            log.seek(0)
+            sys.stderr.write(log.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def active() -> str:
@@ -73,11 +102,3 @@ def active() -> str:
     import keras
 
     return keras.backend.backend()
-
-
-def subprocess_env(name: str) -> dict[str, str]:
-    """An environment for a child process that runs Keras on ``name``."""
-    env = dict(os.environ)
-    env["KERAS_BACKEND"] = check(name)
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    return env

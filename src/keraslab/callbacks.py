@@ -67,15 +67,22 @@ def check_callbacks(callbacks, *, has_validation: bool, optimizer=None) -> None:
         if isinstance(monitor, str) and monitor.startswith("val_") and not has_validation:
             raise KeraslabError(
                 f"{type(cb).__name__} monitors {monitor!r} but fit() gets no validation data; pass "
-                f"validation_data=(x_val, y_val) or validation_split=0.2, or monitor {monitor[4:]!r}")
-        if isinstance(cb, keras.callbacks.ModelCheckpoint) and not cb.save_weights_only \
-                and not str(cb.filepath).endswith(".keras"):
-            raise KeraslabError(f"ModelCheckpoint needs a path ending in .keras (the whole model), got "
-                                f"{str(cb.filepath).rsplit('/', 1)[-1]!r}; or pass save_weights_only=True with "
-                                ".weights.h5")
+                f"validation_data=(x_val, y_val) or validation_split=0.2, or monitor {monitor[4:]!r}"
+            )
+        if (
+            isinstance(cb, keras.callbacks.ModelCheckpoint)
+            and not cb.save_weights_only
+            and not str(cb.filepath).endswith(".keras")
+        ):
+            raise KeraslabError(
+                f"ModelCheckpoint needs a path ending in .keras (the whole model), got "
+                f"{str(cb.filepath).rsplit('/', 1)[-1]!r}; or pass save_weights_only=True with "
+                ".weights.h5"
+            )
         if isinstance(cb, keras.callbacks.ReduceLROnPlateau) and optimizer is not None:
             if isinstance(optimizer._learning_rate, keras.optimizers.schedules.LearningRateSchedule):
                 raise KeraslabError(
                     "ReduceLROnPlateau cannot change a learning rate that is a schedule "
                     f"({type(optimizer._learning_rate).__name__}); pass a float learning_rate, or drop "
-                    "ReduceLROnPlateau and let the schedule decide")
+                    "ReduceLROnPlateau and let the schedule decide"
+                )

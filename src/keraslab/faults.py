@@ -36,8 +36,9 @@ def parse(spec: str | None) -> list[tuple[str, int, int | None, str | None]]:
 class FaultInjector(keras.callbacks.Callback):
     def __init__(self, tag: str = "", spec: str | None = None):
         super().__init__()
-        self.faults = [f for f in parse(spec if spec is not None else os.environ.get("KERASLAB_FAULT"))
-                       if f[3] in (None, tag)]
+        self.faults = [
+            f for f in parse(spec if spec is not None else os.environ.get("KERASLAB_FAULT")) if f[3] in (None, tag)
+        ]
         self.epoch = 0
 
     def on_epoch_begin(self, epoch, logs=None):

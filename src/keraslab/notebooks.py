@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -35,7 +36,9 @@ def kernel_env(profile: str):
     saved = {k: os.environ.get(k) for k in ("KERASLAB_PROFILE", "MPLBACKEND", "TF_CPP_MIN_LOG_LEVEL")}
     os.environ["KERASLAB_PROFILE"] = profile
     os.environ.pop("MPLBACKEND", None)
-    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"  # TensorFlow's start-up banner is not part of the lesson
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = (
+        "3"  # TensorFlow's C++ start-up and graph-optimizer logs are not part of the lesson
+    )
     try:
         yield
     finally:
@@ -52,8 +55,30 @@ def execute(script: Path, profile: str = "quick", timeout: int = 900, cwd: Path 
 
     nb = read_demo(script)
     with tempfile.TemporaryDirectory(prefix="keraslab-nb-") as tmp, kernel_env(profile):
-        NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                       resources={"metadata": {"path": str(cwd or tmp)}}).execute()
+        NotebookClient(
+            nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd or tmp)}}
+        ).execute()
+    return without_banners(nb)
+
+
+#: TensorFlow's C++ start-up lines (absl / oneDNN), printed before any log level applies
+BANNER = re.compile(r"^(WARNING: All log messages before absl::InitializeLog\(\)|[IWE]\d{4} \d\d:\d\d:\d\d)")
+
+
+def without_banners(nb):
+    """Drop TensorFlow's start-up banner lines from stderr outputs: noise, not part of the lesson."""
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                lines = [line for line in out["text"].splitlines(keepends=True) if not BANNER.match(line)]
+                if not "".join(lines).strip():
+                    continue
+                out["text"] = "".join(lines)
+            kept.append(out)
+        cell["outputs"] = kept
     return nb
 
 
@@ -108,8 +133,10 @@ def main(argv=None) -> int:
             return 1
         target = out / demo.replace(".py", ".ipynb")
         nbformat.write(nb, target)
-        print(f"wrote {target} ({sum(1 for c in nb.cells if c.cell_type == 'code')} code cells, "
-              f"{'with' if 'image/png' in mimes else 'WITHOUT'} figures)")
+        print(
+            f"wrote {target} ({sum(1 for c in nb.cells if c.cell_type == 'code')} code cells, "
+            f"{'with' if 'image/png' in mimes else 'WITHOUT'} figures)"
+        )
     return 0
 
 

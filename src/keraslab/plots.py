@@ -21,15 +21,35 @@ import matplotlib.pyplot as plt  # noqa: E402
 from keraslab.store import Run, RunStore, atomic_write_bytes  # noqa: E402
 
 #: one colour per optimizer / model, the same in every figure
-COLORS = {"sgd": "#1f77b4", "adam": "#d62728", "rmsprop": "#2ca02c", "adagrad": "#9467bd",
-          "simple": "#1f77b4", "branching": "#ff7f0e", "residual": "#2ca02c", "sequential": "#17becf",
-          "functional": "#e377c2", "simple_cnn": "#1f77b4", "improved_cnn": "#d62728",
-          "functional_cnn": "#2ca02c", "no_callbacks": "#7f7f7f", "early_stopping": "#1f77b4",
-          "early_stopping_reduce_lr": "#d62728"}
-LABELS = {"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSprop", "adagrad": "Adagrad",
-          "simple_cnn": "Simple CNN", "improved_cnn": "Improved CNN", "functional_cnn": "Functional CNN",
-          "no_callbacks": "No callbacks", "early_stopping": "EarlyStopping",
-          "early_stopping_reduce_lr": "EarlyStopping + ReduceLROnPlateau"}
+COLORS = {
+    "sgd": "#1f77b4",
+    "adam": "#d62728",
+    "rmsprop": "#2ca02c",
+    "adagrad": "#9467bd",
+    "simple": "#1f77b4",
+    "branching": "#ff7f0e",
+    "residual": "#2ca02c",
+    "sequential": "#17becf",
+    "functional": "#e377c2",
+    "simple_cnn": "#1f77b4",
+    "improved_cnn": "#d62728",
+    "functional_cnn": "#2ca02c",
+    "no_callbacks": "#7f7f7f",
+    "early_stopping": "#1f77b4",
+    "early_stopping_reduce_lr": "#d62728",
+}
+LABELS = {
+    "sgd": "SGD",
+    "adam": "Adam",
+    "rmsprop": "RMSprop",
+    "adagrad": "Adagrad",
+    "simple_cnn": "Simple CNN",
+    "improved_cnn": "Improved CNN",
+    "functional_cnn": "Functional CNN",
+    "no_callbacks": "No callbacks",
+    "early_stopping": "EarlyStopping",
+    "early_stopping_reduce_lr": "EarlyStopping + ReduceLROnPlateau",
+}
 
 
 def label(key: str) -> str:
@@ -87,8 +107,18 @@ def sequential_decision_boundary(run: Run, path: Path) -> Path:
     fig.colorbar(cs, ax=ax, label="P(class 1)")
     for name, marker in (("train", "o"), ("test", "^")):
         x, y = a[f"x_{name}"], a[f"y_{name}"]
-        ax.scatter(x[:, 0], x[:, 1], c=y, cmap="RdBu_r", edgecolors="k", s=18 if name == "train" else 30,
-                   marker=marker, label=f"{name} points", vmin=0, vmax=1)
+        ax.scatter(
+            x[:, 0],
+            x[:, 1],
+            c=y,
+            cmap="RdBu_r",
+            edgecolors="k",
+            s=18 if name == "train" else 30,
+            marker=marker,
+            label=f"{name} points",
+            vmin=0,
+            vmax=1,
+        )
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
     ax.set_title("Decision boundary (black line: P = 0.5)")
@@ -124,6 +154,32 @@ def sequential_optimizer_comparison(run: Run, path: Path) -> Path:
     return save(fig, path)
 
 
+def sequential_tuned_learning_rates(run: Run, path: Path) -> Path | None:
+    """Each optimizer's search: best validation accuracy of each trial against its learning rate."""
+    tuned = run.metrics.get("tuned")
+    if not tuned:
+        return None
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for opt, c in tuned.items():
+        trials = c["search"]["trials"]
+        ax.plot(
+            [t["learning_rate"] for t in trials],
+            [t["val_accuracy"] for t in trials],
+            "o-",
+            color=COLORS.get(opt),
+            label=f"{label(opt)} (chosen {c['learning_rate']:.3g})",
+            alpha=0.85,
+        )
+        ax.axvline(c["learning_rate"], color=COLORS.get(opt), linestyle=":", alpha=0.6)
+    ax.set_xscale("log")
+    ax.set_xlabel("learning rate (log scale)")
+    ax.set_ylabel("best validation accuracy of the trial")
+    ax.set_title(f"KerasTuner searches, {run.metrics['tuning']['trials_per_optimizer']} trials per optimizer")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return save(fig, path)
+
+
 def bars_with_errors(ax, names, means, stds, ylabel, title, colors=None):
     colors = colors or [COLORS.get(n) for n in names]
     bars = ax.bar([label(n) for n in names], means, yerr=stds, capsize=6, color=colors, alpha=0.85)
@@ -140,8 +196,14 @@ def sequential_test_accuracy_comparison(run: Run, path: Path) -> Path:
     means = [comp[n]["test_accuracy"]["mean"] for n in names]
     stds = [comp[n]["test_accuracy"]["std"] for n in names]
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    bars_with_errors(ax, names, means, stds, "test accuracy",
-                     f"Final test accuracy by optimizer (error bars: std over {comp[names[0]]['test_accuracy']['n']} seeds)")
+    bars_with_errors(
+        ax,
+        names,
+        means,
+        stds,
+        "test accuracy",
+        f"Final test accuracy by optimizer (error bars: std over {comp[names[0]]['test_accuracy']['n']} seeds)",
+    )
     ax.set_ylim(max(0.0, min(means) - 0.15), 1.0)
     return save(fig, path)
 
@@ -170,9 +232,14 @@ def functional_models_comparison(run: Run, path: Path) -> Path:
     axes[0].grid(alpha=0.3)
     axes[0].legend()
     names = list(arch)
-    bars_with_errors(axes[1], names, [arch[n]["test_accuracy"]["mean"] for n in names],
-                     [arch[n]["test_accuracy"]["std"] for n in names], "test accuracy",
-                     f"Test accuracy (n={arch[names[0]]['test_accuracy']['n']} seeds)")
+    bars_with_errors(
+        axes[1],
+        names,
+        [arch[n]["test_accuracy"]["mean"] for n in names],
+        [arch[n]["test_accuracy"]["std"] for n in names],
+        "test accuracy",
+        f"Test accuracy (n={arch[names[0]]['test_accuracy']['n']} seeds)",
+    )
     axes[1].set_ylim(0, 1.05)
     fig.suptitle("Functional API architectures")
     return save(fig, path)
@@ -223,25 +290,43 @@ def callbacks_effectiveness(run: Run, path: Path) -> Path:
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
     for arm in names:
         for h in groups[arm]:
-            axes[0].plot(np.arange(1, len(h["val_accuracy"]) + 1), h["val_accuracy"], color=COLORS.get(arm),
-                         alpha=0.7, label=label(arm) if h is groups[arm][0] else None)
+            axes[0].plot(
+                np.arange(1, len(h["val_accuracy"]) + 1),
+                h["val_accuracy"],
+                color=COLORS.get(arm),
+                alpha=0.7,
+                label=label(arm) if h is groups[arm][0] else None,
+            )
     axes[0].set_xlabel("epoch")
     axes[0].set_ylabel("validation accuracy")
     axes[0].set_title("Validation accuracy per seed (a line ends where training stopped)")
     axes[0].grid(alpha=0.3)
     axes[0].legend()
-    bars_with_errors(axes[1], names, [arms[a]["epochs_run"]["mean"] for a in names],
-                     [arms[a]["epochs_run"]["std"] for a in names], "epochs run", "Epochs actually run")
-    bars_with_errors(axes[2], names, [arms[a]["test_accuracy"]["mean"] for a in names],
-                     [arms[a]["test_accuracy"]["std"] for a in names], "test accuracy",
-                     "Final test accuracy")
+    bars_with_errors(
+        axes[1],
+        names,
+        [arms[a]["epochs_run"]["mean"] for a in names],
+        [arms[a]["epochs_run"]["std"] for a in names],
+        "epochs run",
+        "Epochs actually run",
+    )
+    bars_with_errors(
+        axes[2],
+        names,
+        [arms[a]["test_accuracy"]["mean"] for a in names],
+        [arms[a]["test_accuracy"]["std"] for a in names],
+        "test accuracy",
+        "Final test accuracy",
+    )
     lo = min(arms[a]["test_accuracy"]["mean"] for a in names)
     axes[2].set_ylim(max(0, lo - 0.05), 1.0)
     for ax in axes[1:]:
         ax.tick_params(axis="x", labelrotation=12)
     n = arms[names[0]]["epochs_run"]["n"]
-    fig.suptitle(f"Callback effectiveness on {run.metrics['dataset']} (n={n} seed{'s' * (n > 1)}, "
-                 f"budget {run.metrics['budget_epochs']} epochs)")
+    fig.suptitle(
+        f"Callback effectiveness on {run.metrics['dataset']} (n={n} seed{'s' * (n > 1)}, "
+        f"budget {run.metrics['budget_epochs']} epochs)"
+    )
     return save(fig, path)
 
 
@@ -266,8 +351,12 @@ def training_time_per_epoch(run: Run, path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(7, 4))
     for arm, hists in _grouped(run, "arms").items():
         h = hists[0]
-        ax.plot(np.arange(1, len(h["epoch_time"]) + 1), np.array(h["epoch_time"]) * 1000, color=COLORS.get(arm),
-                label=label(arm))
+        ax.plot(
+            np.arange(1, len(h["epoch_time"]) + 1),
+            np.array(h["epoch_time"]) * 1000,
+            color=COLORS.get(arm),
+            label=label(arm),
+        )
     ax.set_xlabel("epoch")
     ax.set_ylabel("ms per epoch (TrainingTimeCallback)")
     ax.set_title("Time per epoch, first seed")
@@ -321,8 +410,14 @@ def model_comparison_summary(run: Run, path: Path) -> Path:
     models = run.metrics["models"]
     names = list(models)
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
-    bars_with_errors(axes[0], names, [models[n]["test_accuracy"]["mean"] for n in names],
-                     [models[n]["test_accuracy"]["std"] for n in names], "test accuracy", "Test accuracy (10k images)")
+    bars_with_errors(
+        axes[0],
+        names,
+        [models[n]["test_accuracy"]["mean"] for n in names],
+        [models[n]["test_accuracy"]["std"] for n in names],
+        "test accuracy",
+        "Test accuracy (10k images)",
+    )
     axes[0].axhline(0.97, color="k", linestyle=":", label="97% target")
     axes[0].legend(loc="lower right")
     axes[0].set_ylim(max(0, min(models[n]["test_accuracy"]["mean"] for n in names) - 0.03), 1.0)
@@ -331,8 +426,14 @@ def model_comparison_summary(run: Run, path: Path) -> Path:
         axes[1].text(i, models[n]["params"], f"{models[n]['params']:,}", ha="center", va="bottom", fontsize=9)
     axes[1].set_ylabel("parameters")
     axes[1].set_title("Model size")
-    bars_with_errors(axes[2], names, [models[n]["epoch_time_s"]["mean"] for n in names],
-                     [models[n]["epoch_time_s"]["std"] for n in names], "seconds", "Training time per epoch")
+    bars_with_errors(
+        axes[2],
+        names,
+        [models[n]["epoch_time_s"]["mean"] for n in names],
+        [models[n]["epoch_time_s"]["std"] for n in names],
+        "seconds",
+        "Training time per epoch",
+    )
     for ax in axes:
         ax.tick_params(axis="x", labelrotation=10)
     fig.suptitle("Accuracy vs parameters vs training time")
@@ -353,11 +454,13 @@ def cnn_predictions(run: Run, path: Path) -> Path:
     for ax, i in zip(axes.ravel(), idx):
         ok = pred[i] == y[i]
         ax.imshow(x[i], cmap="gray_r")
-        ax.set_title(f"pred {pred[i]} ({probs[i, pred[i]]:.2f})\ntrue {y[i]}", color="green" if ok else "red",
-                     fontsize=9)
+        ax.set_title(
+            f"pred {pred[i]} ({probs[i, pred[i]]:.2f})\ntrue {y[i]}", color="green" if ok else "red", fontsize=9
+        )
         ax.axis("off")
-    fig.suptitle(f"{label(model)} predictions with confidence (green: correct, red: wrong; "
-                 f"{len(wrong)} real mistakes shown)")
+    fig.suptitle(
+        f"{label(model)} predictions with confidence (green: correct, red: wrong; {len(wrong)} real mistakes shown)"
+    )
     return save(fig, path)
 
 
@@ -368,8 +471,15 @@ def confusion_matrix(run: Run, path: Path) -> Path:
     im = ax.imshow(np.log1p(cm), cmap="Blues")
     for i in range(10):
         for j in range(10):
-            ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=8,
-                    color="white" if cm[i, j] > cm.max() / 4 else "black")
+            ax.text(
+                j,
+                i,
+                str(cm[i, j]),
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if cm[i, j] > cm.max() / 4 else "black",
+            )
     ax.set_xticks(range(10))
     ax.set_yticks(range(10))
     ax.set_xlabel("predicted digit")
@@ -405,8 +515,12 @@ def keras_vs_pytorch(run: Run, path: Path) -> Path:
     colors = {"tensorflow": "#ff7f0e", "jax": "#9467bd", "torch": "#d62728", "native-torch": "#7f7f7f"}
     labels = {"tensorflow": "Keras/TF", "jax": "Keras/JAX", "torch": "Keras/PyTorch", "native-torch": "native PyTorch"}
     fig, axes = plt.subplots(1, 4, figsize=(18, 4.3))
-    panels = [("epoch_s", "seconds per epoch (after warm-up)"), ("first_epoch_s", "first epoch (s)"),
-              ("test_accuracy", "test accuracy"), ("peak_rss_mb", "peak memory (MB)")]
+    panels = [
+        ("epoch_s", "seconds per epoch (after warm-up)"),
+        ("first_epoch_s", "first epoch (s)"),
+        ("test_accuracy", "test accuracy"),
+        ("peak_rss_mb", "peak memory (MB)"),
+    ]
     for ax, (key, title) in zip(axes, panels):
         means = [c[n][key]["mean"] for n in names]
         stds = [c[n][key]["std"] for n in names]
@@ -419,8 +533,10 @@ def keras_vs_pytorch(run: Run, path: Path) -> Path:
     lo = min(c[n]["test_accuracy"]["mean"] for n in names)
     axes[2].set_ylim(max(0, lo - 0.05), 1.0)
     s = run.metrics["settings"]
-    fig.suptitle(f"Simple CNN, {s['n_train']:,} MNIST images, batch {s['batch_size']}, {s['epochs']} epochs, "
-                 f"each in its own process")
+    fig.suptitle(
+        f"Simple CNN, {s['n_train']:,} MNIST images, batch {s['batch_size']}, {s['epochs']} epochs, "
+        f"each in its own process"
+    )
     return save(fig, path)
 
 
@@ -429,8 +545,9 @@ def bench_throughput(run: Run, path: Path) -> Path:
     names = list(rows)
     means = [rows[n]["images_per_s"]["mean"] for n in names]
     fig, ax = plt.subplots(figsize=(10, 0.45 * len(names) + 1.5))
-    colors = ["#7f7f7f" if n.startswith("native") else "#d62728" if n.startswith("keraslab") else "#1f77b4"
-              for n in names]
+    colors = [
+        "#7f7f7f" if n.startswith("native") else "#d62728" if n.startswith("keraslab") else "#1f77b4" for n in names
+    ]
     ax.barh(names, means, color=colors)
     ref = next((rows[n]["images_per_s"]["mean"] for n in names if n.startswith("native")), None)
     for i, m in enumerate(means):
@@ -440,25 +557,39 @@ def bench_throughput(run: Run, path: Path) -> Path:
     ax.invert_yaxis()
     ax.set_xlabel("training images per second (after the warm-up epoch)")
     s = run.metrics["settings"]
-    ax.set_title(f"Simple CNN, batch {s['batch_size']}, {s['n_train']:,} images/epoch (grey: native PyTorch, "
-                 f"red: keraslab's path)")
+    ax.set_title(
+        f"Simple CNN, batch {s['batch_size']}, {s['n_train']:,} images/epoch (grey: native PyTorch, "
+        f"red: keraslab's path)"
+    )
     ax.grid(axis="x", alpha=0.3)
     return save(fig, path)
 
 
 FIGURES = {
-    "sequential": [("sequential_training_history.png", sequential_training_history),
-                   ("sequential_decision_boundary.png", sequential_decision_boundary),
-                   ("sequential_optimizer_comparison.png", sequential_optimizer_comparison),
-                   ("sequential_test_accuracy_comparison.png", sequential_test_accuracy_comparison)],
-    "functional": [("functional_models_comparison.png", functional_models_comparison),
-                   ("sequential_vs_functional_comparison.png", sequential_vs_functional_comparison)],
-    "callbacks": [("callbacks_effectiveness.png", callbacks_effectiveness),
-                  ("learning_rate_schedule.png", learning_rate_schedule),
-                  ("training_time_per_epoch.png", training_time_per_epoch)],
-    "cnn": [("mnist_samples.png", mnist_samples), ("cnn_training_comparison.png", cnn_training_comparison),
-            ("model_comparison_summary.png", model_comparison_summary), ("cnn_predictions.png", cnn_predictions),
-            ("confusion_matrix.png", confusion_matrix), ("per_class_accuracy.png", per_class_accuracy)],
+    "sequential": [
+        ("sequential_training_history.png", sequential_training_history),
+        ("sequential_decision_boundary.png", sequential_decision_boundary),
+        ("sequential_optimizer_comparison.png", sequential_optimizer_comparison),
+        ("sequential_test_accuracy_comparison.png", sequential_test_accuracy_comparison),
+        ("sequential_tuned_learning_rates.png", sequential_tuned_learning_rates),
+    ],
+    "functional": [
+        ("functional_models_comparison.png", functional_models_comparison),
+        ("sequential_vs_functional_comparison.png", sequential_vs_functional_comparison),
+    ],
+    "callbacks": [
+        ("callbacks_effectiveness.png", callbacks_effectiveness),
+        ("learning_rate_schedule.png", learning_rate_schedule),
+        ("training_time_per_epoch.png", training_time_per_epoch),
+    ],
+    "cnn": [
+        ("mnist_samples.png", mnist_samples),
+        ("cnn_training_comparison.png", cnn_training_comparison),
+        ("model_comparison_summary.png", model_comparison_summary),
+        ("cnn_predictions.png", cnn_predictions),
+        ("confusion_matrix.png", confusion_matrix),
+        ("per_class_accuracy.png", per_class_accuracy),
+    ],
     "compare": [("keras_vs_pytorch.png", keras_vs_pytorch)],
     "bench": [("bench_throughput.png", bench_throughput)],
 }
@@ -476,7 +607,9 @@ def render(store: RunStore, plots_dir: Path, experiments=None) -> list[Path]:
         if run is None:
             continue
         for filename, draw in figures:
-            written.append(draw(run, Path(plots_dir) / filename))
+            path = draw(run, Path(plots_dir) / filename)
+            if path is not None:  # None: this run holds nothing to draw for that figure
+                written.append(path)
         if experiment in EXTRA:
             written.extend(EXTRA[experiment](run, plots_dir))
     return written

@@ -45,8 +45,9 @@ def load_image(path: str | Path) -> np.ndarray:
     if a.ndim == 3 and a.shape[-1] == 1:
         a = a[..., 0]
     if a.shape != (28, 28):
-        raise KeraslabError(f"{path.name} has shape {a.shape}; the CNNs take a 28x28 single-channel digit "
-                            "(resize it first)")
+        raise KeraslabError(
+            f"{path.name} has shape {a.shape}; the CNNs take a 28x28 single-channel digit (resize it first)"
+        )
     a = a.astype("float32")
     if not np.all(np.isfinite(a)):
         raise KeraslabError(f"{path.name} contains NaN or infinite values")
@@ -63,8 +64,11 @@ def default_model(store_root: str | Path) -> Path:
     run = RunStore(store_root).latest("cnn")
     if run is None:
         raise KeraslabError(f"no finished cnn run in {store_root}; run `keraslab run cnn` or pass --model FILE.keras")
-    return run.path / run.metrics["models"]["simple_cnn"]["model_file"] if "simple_cnn" in run.metrics["models"] \
+    return (
+        run.path / run.metrics["models"]["simple_cnn"]["model_file"]
+        if "simple_cnn" in run.metrics["models"]
         else run.path / next(iter(run.metrics["models"].values()))["model_file"]
+    )
 
 
 def load_model(path: str | Path):
@@ -78,8 +82,10 @@ def load_model(path: str | Path):
     try:
         return keras.models.load_model(path, safe_mode=True)
     except Exception as exc:
-        raise KeraslabError(f"{path.name} is not a loadable Keras model ({type(exc).__name__}: "
-                            f"{(str(exc).splitlines() or [''])[0][:160]})") from None
+        raise KeraslabError(
+            f"{path.name} is not a loadable Keras model ({type(exc).__name__}: "
+            f"{(str(exc).splitlines() or [''])[0][:160]})"
+        ) from None
 
 
 def predict(image: np.ndarray, model) -> list[tuple[int, float]]:

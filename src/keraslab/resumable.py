@@ -54,10 +54,10 @@ class EpochShuffled(keras.utils.PyDataset):
         return self._order
 
     def __getitem__(self, i):
-        idx = self.order()[i * self.batch_size:(i + 1) * self.batch_size]
+        idx = self.order()[i * self.batch_size : (i + 1) * self.batch_size]
         if self.shard is not None:  # equal shares (the last batch drops its remainder of < count rows)
             index, count = self.shard
-            idx = idx[:len(idx) - len(idx) % count][index::count]
+            idx = idx[: len(idx) - len(idx) % count][index::count]
         take = lambda a: {k: v[idx] for k, v in a.items()} if isinstance(a, dict) else a[idx]  # noqa: E731
         return take(self.x), take(self.y)
 
@@ -109,8 +109,7 @@ class KeepBestCheckpoint(keras.callbacks.ModelCheckpoint):
         super().on_epoch_end(epoch, logs)
         if self.best != before:
             self.best_epoch = epoch + 1
-            atomic_write_json(self.state_path, {"monitor": self.monitor, "best": float(self.best),
-                                                "epoch": epoch + 1})
+            atomic_write_json(self.state_path, {"monitor": self.monitor, "best": float(self.best), "epoch": epoch + 1})
 
 
 class EpochLog(keras.callbacks.Callback):
@@ -147,9 +146,21 @@ class EpochLog(keras.callbacks.Callback):
         return {k: [r.get(k) for r in rows] for k in keys}
 
 
-def fit_resumable(model, x, y, *, epochs: int, batch_size: int, seed: int, folder: Path,
-                  validation_data=None, callbacks=(), verbose=0, agree=None,
-                  shard: tuple[int, int] | None = None) -> dict[str, list[float]]:
+def fit_resumable(
+    model,
+    x,
+    y,
+    *,
+    epochs: int,
+    batch_size: int,
+    seed: int,
+    folder: Path,
+    validation_data=None,
+    callbacks=(),
+    verbose=0,
+    agree=None,
+    shard: tuple[int, int] | None = None,
+) -> dict[str, list[float]]:
     """``model.fit`` that can be killed and rerun: same epochs, same batches, same result.
 
     ``folder`` holds the backup (``backup/``) and the epoch log (``epochs.jsonl``); returns the
@@ -162,15 +173,19 @@ def fit_resumable(model, x, y, *, epochs: int, batch_size: int, seed: int, folde
     folder.mkdir(parents=True, exist_ok=True)
     done = backup_epoch(folder / "backup")
     if agree is not None and not agree(done):
-        print(f"  {folder.name}: the workers stopped after different epochs; all of them train it again "
-              "from its first epoch", flush=True)
+        print(
+            f"  {folder.name}: the workers stopped after different epochs; all of them train it again "
+            "from its first epoch",
+            flush=True,
+        )
         shutil.rmtree(folder / "backup", ignore_errors=True)
         (folder / "epochs.jsonl").unlink(missing_ok=True)
     elif done > 0:
         print(f"  {folder.name}: resuming after {done} completed epoch{'s' * (done != 1)}", flush=True)
     log = EpochLog(folder / "epochs.jsonl")
-    backup = keras.callbacks.BackupAndRestore(str(folder / "backup"), save_freq="epoch", delete_checkpoint=False,
-                                              double_checkpoint=True)
+    backup = keras.callbacks.BackupAndRestore(
+        str(folder / "backup"), save_freq="epoch", delete_checkpoint=False, double_checkpoint=True
+    )
     data = EpochShuffled(x, y, batch_size, seed, shard=shard)
     if shard is not None and validation_data is not None:
         validation_data = EpochShuffled(*validation_data, batch_size, seed, shard=shard)

@@ -15,7 +15,9 @@ class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
     def __call__(self, step):
         step = keras.ops.cast(step, "float32")
         up = self.peak * step / self.warmup_steps
-        down = self.peak * keras.ops.maximum(0.0, (self.total_steps - step) / max(1, self.total_steps - self.warmup_steps))
+        down = self.peak * keras.ops.maximum(
+            0.0, (self.total_steps - step) / max(1, self.total_steps - self.warmup_steps)
+        )
         return keras.ops.where(step < self.warmup_steps, up, down)
 
     def get_config(self):

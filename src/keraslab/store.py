@@ -140,8 +140,7 @@ class RunWriter:
         np.savez_compressed(tmp, **arrays)
         os.replace(tmp, self.path / name)
 
-    def commit(self, *, config: dict, metrics: dict, history: dict, provenance: dict,
-               status: str = "ok") -> Path:
+    def commit(self, *, config: dict, metrics: dict, history: dict, provenance: dict, status: str = "ok") -> Path:
         """Write the four required files and move the run into place. Metrics come last."""
         self.write_json("config.json", config)
         self.write_json("history.json", history)
@@ -205,14 +204,13 @@ class RunStore:
                 f"output folder {self.root} is not writable ({exc.strerror or exc}); pass --out DIR"
             ) from None
 
-    def writer(self, experiment: str, backend: str = "", config: dict | None = None,
-               resume: bool = False) -> RunWriter:
+    def writer(self, experiment: str, backend: str = "", config: dict | None = None, resume: bool = False) -> RunWriter:
         """A writer for a new run, or — with ``resume`` — for the latest unfinished run of the same
         experiment, backend and config, whose finished steps and backups it then reuses."""
         if resume and config is not None:
             partial = self.find_partial(experiment, backend, config)
             if partial is not None:
-                return RunWriter(self.root, experiment, partial.name[len(".partial-"):], reopen=True)
+                return RunWriter(self.root, experiment, partial.name[len(".partial-") :], reopen=True)
         w = RunWriter(self.root, experiment, new_run_id(backend))
         if config is not None:
             w.write_json("config.json", config)
@@ -249,8 +247,15 @@ class RunStore:
                 f"(this keraslab reads schema {SCHEMA_VERSION}); rerun the experiment"
             )
             return None
-        return Run(path, path.parent.name, path.name, data["config.json"], metrics,
-                   data["history.json"], data["provenance.json"])
+        return Run(
+            path,
+            path.parent.name,
+            path.name,
+            data["config.json"],
+            metrics,
+            data["history.json"],
+            data["provenance.json"],
+        )
 
     def runs(self, experiment: str, include_failed: bool = False) -> list[Run]:
         """Finished runs of ``experiment``, oldest first."""
@@ -282,5 +287,8 @@ class RunStore:
     def experiments(self) -> list[str]:
         if not self.root.is_dir():
             return []
-        return sorted(p.name for p in self.root.iterdir()
-                      if p.is_dir() and not p.name.startswith(".") and p.name not in NOT_EXPERIMENTS)
+        return sorted(
+            p.name
+            for p in self.root.iterdir()
+            if p.is_dir() and not p.name.startswith(".") and p.name not in NOT_EXPERIMENTS
+        )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import sys
 
 import numpy as np
 
@@ -24,11 +23,6 @@ def seed_everything(seed: int, deterministic: bool = False) -> None:
             import torch
 
             torch.use_deterministic_algorithms(True, warn_only=True)
-
-
-def verbose() -> int | str:
-    """Progress bars on a terminal, one line per epoch otherwise (logs and CI stay readable)."""
-    return "auto" if sys.stdout.isatty() else 2
 
 
 def history_dict(history) -> dict[str, list[float]]:

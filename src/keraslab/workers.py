@@ -18,6 +18,7 @@ import sys
 import time
 
 RESULT_PREFIX = "KERASLAB_RESULT "
+PROGRESS_PREFIX = "KERASLAB_PROGRESS "  # the same marker as keraslab.progress (not imported: it loads Keras)
 
 
 def peak_rss_mb() -> float:
@@ -51,10 +52,10 @@ def count_loc(*objects) -> int:
     return total
 
 
-def keras_plain_fit(model, x, y, epochs, batch_size, timer):
+def keras_plain_fit(model, x, y, epochs, batch_size, callbacks):
     """How the original module guide trains: compile with defaults, then fit."""
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0, callbacks=[timer])
+    model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0, callbacks=callbacks)
 
 
 def run_keras(spec: dict) -> dict:
@@ -63,6 +64,7 @@ def run_keras(spec: dict) -> dict:
     from keraslab.callbacks import TrainingTimeCallback
     from keraslab.data import mnist_for_training
     from keraslab.models.cnn import build_simple_cnn
+    from keraslab.progress import fit_progress
     from keraslab.train import seed_everything
 
     (x, y), (x_test, y_test) = mnist_for_training(spec["n_train"] or None, spec["n_test"] or None, seed=0)
@@ -76,18 +78,27 @@ def run_keras(spec: dict) -> dict:
         policy = configure(options.pop("precision", "auto"))  # before the model is built
     model = build_simple_cnn()
     timer = TrainingTimeCallback()
+    _, progress = fit_progress(f"seed {spec['seed']}")  # lines for the parent to stream
     if path == "plain":
-        keras_plain_fit(model, x, y, spec["epochs"], spec["batch_size"], timer)
+        keras_plain_fit(model, x, y, spec["epochs"], spec["batch_size"], [timer, *progress])
     else:
         from keraslab.fast import fit_fast
 
-        fit_fast(model, x, y, epochs=spec["epochs"], batch_size=spec["batch_size"], callbacks=[timer], **options)
+        fit_fast(
+            model, x, y, epochs=spec["epochs"], batch_size=spec["batch_size"], callbacks=[timer, *progress], **options
+        )
     probs = model.predict(x_test, batch_size=1000, verbose=0)
-    return {"framework": "keras", "backend": keras.backend.backend(), "path": path, "options": spec.get("options", {}),
-            "precision": policy,
-            "epoch_times": timer.epoch_times, "test_accuracy": float((probs.argmax(1) == y_test).mean()),
-            "params": int(model.count_params()),
-            "loc": count_loc(build_simple_cnn, keras_plain_fit)}
+    return {
+        "framework": "keras",
+        "backend": keras.backend.backend(),
+        "path": path,
+        "options": spec.get("options", {}),
+        "precision": policy,
+        "epoch_times": timer.epoch_times,
+        "test_accuracy": float((probs.argmax(1) == y_test).mean()),
+        "params": int(model.count_params()),
+        "loc": count_loc(build_simple_cnn, keras_plain_fit),
+    }
 
 
 def run_torch(spec: dict) -> dict:
@@ -108,12 +119,33 @@ def run_torch(spec: dict) -> dict:
         now = time.perf_counter()
         times.append(now - start[0])
         start[0] = now
-    T.train(model, x, y, epochs=spec["epochs"], batch_size=spec["batch_size"], seed=spec["seed"],
-            loss_fn=nn.CrossEntropyLoss(), on_epoch_end=tick)
+        if not os.environ.get("KERASLAB_QUIET"):
+            print(
+                f"{PROGRESS_PREFIX}seed {spec['seed']}, epoch {epoch + 1}/{spec['epochs']}: {times[-1]:.1f}s",
+                flush=True,
+            )
+
+    T.train(
+        model,
+        x,
+        y,
+        epochs=spec["epochs"],
+        batch_size=spec["batch_size"],
+        seed=spec["seed"],
+        loss_fn=nn.CrossEntropyLoss(),
+        on_epoch_end=tick,
+    )
     logits = T.predict(model, x_test)
-    return {"framework": "torch", "backend": "native-torch", "path": "manual loop", "epoch_times": times,
-            "test_accuracy": float((logits.argmax(1) == y_test).mean()), "params": T.count_params(model),
-            "torch_threads": torch.get_num_threads(), "loc": count_loc(T.SimpleCNN, T.train)}
+    return {
+        "framework": "torch",
+        "backend": "native-torch",
+        "path": "manual loop",
+        "epoch_times": times,
+        "test_accuracy": float((logits.argmax(1) == y_test).mean()),
+        "params": T.count_params(model),
+        "torch_threads": torch.get_num_threads(),
+        "loc": count_loc(T.SimpleCNN, T.train),
+    }
 
 
 def main(argv=None) -> int:
@@ -130,19 +162,49 @@ def main(argv=None) -> int:
     return 0
 
 
-def launch(spec: dict, timeout: float = 3600) -> dict:
-    """Run one worker in a child process; returns its result or raises RuntimeError."""
+def launch(spec: dict, timeout: float = 3600, name: str = "") -> dict:
+    """Run one worker in a child process; returns its result or raises RuntimeError.
+
+    The child's progress lines are streamed to this process's output as they come, prefixed with
+    ``name``; everything else it prints is kept only for the error message.
+    """
+    import threading
+
     env = dict(os.environ)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    env["KERASLAB_PROGRESS_CHILD"] = "1"
     if spec["framework"] == "keras":
         env["KERAS_BACKEND"] = spec["backend"]
-    proc = subprocess.run([sys.executable, "-m", "keraslab.workers", json.dumps(spec)], capture_output=True,
-                          text=True, env=env, timeout=timeout)
-    for line in proc.stdout.splitlines():
-        if line.startswith(RESULT_PREFIX):
-            return json.loads(line[len(RESULT_PREFIX):])
-    tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-    raise RuntimeError(f"{spec['framework']}/{spec.get('backend', '')} worker failed (exit {proc.returncode}): {tail}")
+    name = name or f"{spec['framework']}/{spec.get('backend', '')}"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "keraslab.workers", json.dumps(spec)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    timer = threading.Timer(timeout, proc.kill)
+    timer.start()
+    result, other = None, []
+    try:
+        for line in proc.stdout:
+            line = line.rstrip("\n")
+            if line.startswith(RESULT_PREFIX):
+                result = json.loads(line[len(RESULT_PREFIX) :])
+            elif line.startswith(PROGRESS_PREFIX):
+                print(f"    [{name}] {line[len(PROGRESS_PREFIX) :]}", flush=True)
+            elif line.strip():
+                other = (other + [line])[-20:]
+        proc.wait()
+    finally:
+        timer.cancel()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    if result is not None and proc.returncode == 0:
+        return result
+    tail = (other or ["no output"])[-1]
+    raise RuntimeError(f"{name} worker failed (exit {proc.returncode}): {tail}")
 
 
 if __name__ == "__main__":

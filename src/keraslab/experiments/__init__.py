@@ -66,15 +66,22 @@ def execute(name: str, config, store, log=print, resume: bool = True) -> Path:
             result: Result = mod.run(config, writer)
         except RunFailed as exc:  # stored as failed, never shown as a result
             prov = provenance.collect(backend=active, wall_time_s=time.perf_counter() - start)
-            writer.commit(config=config.to_dict(), metrics={"error": str(exc)}, history={}, provenance=prov,
-                          status="failed")
+            writer.commit(
+                config=config.to_dict(), metrics={"error": str(exc)}, history={}, provenance=prov, status="failed"
+            )
             raise
         wall = time.perf_counter() - start
-        prov = provenance.collect(backend=active, wall_time_s=wall,
-                                  extra={"profile": config.profile, "seeds": list(config.seeds),
-                                         "deterministic": config.deterministic, **result.provenance})
-        path = writer.commit(config=config.to_dict(), metrics=result.metrics, history=result.history,
-                             provenance=prov)
+        prov = provenance.collect(
+            backend=active,
+            wall_time_s=wall,
+            extra={
+                "profile": config.profile,
+                "seeds": list(config.seeds),
+                "deterministic": config.deterministic,
+                **result.provenance,
+            },
+        )
+        path = writer.commit(config=config.to_dict(), metrics=result.metrics, history=result.history, provenance=prov)
     except BaseException:  # interrupted, crashed, or the disk filled while committing
         if not writer.committed:
             if resumable:  # keep finished steps and backups: the same command continues from them

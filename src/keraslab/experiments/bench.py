@@ -20,8 +20,10 @@ RESUMABLE = True  # a long measurement keeps every finished contestant when inte
 #: variants of keraslab's path tried with --variants (each documented in docs/performance.md)
 VARIANTS = {
     "float32": {"backend": "tensorflow", "options": {"precision": "float32"}},
-    "float32, steps_per_execution 16": {"backend": "tensorflow", "options": {"precision": "float32",
-                                                                              "steps_per_execution": 16}},
+    "float32, steps_per_execution 16": {
+        "backend": "tensorflow",
+        "options": {"precision": "float32", "steps_per_execution": 16},
+    },
     "float32, XLA": {"backend": "tensorflow", "options": {"precision": "float32", "jit_compile": True}},
     "float32, tf.data + prefetch": {"backend": "tensorflow", "options": {"precision": "float32", "tf_data": True}},
     "bf16, steps_per_execution 16": {"backend": "tensorflow", "options": {"steps_per_execution": 16}},
@@ -53,13 +55,13 @@ def matmul_gflops(n: int = 2048, repeats: int = 5) -> dict:
     b = np.random.default_rng(1).standard_normal((n, n), dtype=np.float32)
     a @ b
     best = min(_timed(lambda: a @ b) for _ in range(repeats))
-    out["numpy"] = 2 * n ** 3 / best / 1e9
+    out["numpy"] = 2 * n**3 / best / 1e9
     try:
         import torch
 
         ta, tb = torch.from_numpy(a), torch.from_numpy(b)
         ta @ tb
-        out["torch"] = 2 * n ** 3 / min(_timed(lambda: ta @ tb) for _ in range(repeats)) / 1e9
+        out["torch"] = 2 * n**3 / min(_timed(lambda: ta @ tb) for _ in range(repeats)) / 1e9
     except ImportError:
         pass
     return out
@@ -73,7 +75,7 @@ def _timed(fn) -> float:
 
 def simple_cnn_train_flops_per_image() -> float:
     """Multiply-adds of the forward pass ×2 (FLOPs) ×3 (forward + backward)."""
-    macs = (26 * 26 * 32 * 9 * 1 + 11 * 11 * 64 * 9 * 32 + 3 * 3 * 64 * 9 * 64 + 576 * 64 + 64 * 10)
+    macs = 26 * 26 * 32 * 9 * 1 + 11 * 11 * 64 * 9 * 32 + 3 * 3 * 64 * 9 * 64 + 576 * 64 + 64 * 10
     return 2.0 * macs * 3.0
 
 
@@ -89,8 +91,12 @@ def contestants(config: Config) -> list[tuple[str, dict]]:
     if config.variants:
         for name, v in VARIANTS.items():
             if backend.is_installed(v["backend"]):
-                out.append((f"variant {name}", {"framework": "keras", "backend": v["backend"], "path": "keraslab",
-                                                "options": v["options"]}))
+                out.append(
+                    (
+                        f"variant {name}",
+                        {"framework": "keras", "backend": v["backend"], "path": "keraslab", "options": v["options"]},
+                    )
+                )
     return out
 
 
@@ -101,28 +107,54 @@ def run(config: Config, out) -> Result:
     machine = matmul_gflops()
     peak = max(machine.values())
     flops_per_image = simple_cnn_train_flops_per_image()
-    print(f"  matmul: {', '.join(f'{k} {v:.0f} GFLOP/s' for k, v in machine.items())}; one epoch of "
-          f"{config.n_train} images is {flops_per_image * config.n_train / 1e12:.2f} TFLOP")
+    print(
+        f"  matmul: {', '.join(f'{k} {v:.0f} GFLOP/s' for k, v in machine.items())}; one epoch of "
+        f"{config.n_train} images is {flops_per_image * config.n_train / 1e12:.2f} TFLOP"
+    )
     rows = {}
     for label, spec in contestants(config):
         runs = []
         for seed in config.seeds:
-            full = {**spec, "seed": seed, "n_train": config.n_train, "n_test": config.n_test,
-                    "epochs": config.epochs, "batch_size": config.batch_size}
-            runs.append(out.step(f"{label}-seed{seed}", lambda: launch(full)))
+            full = {
+                **spec,
+                "seed": seed,
+                "n_train": config.n_train,
+                "n_test": config.n_test,
+                "epochs": config.epochs,
+                "batch_size": config.batch_size,
+            }
+            runs.append(out.step(f"{label}-seed{seed}", lambda: launch(full, name=label)))
         steady = [t for r in runs for t in r["epoch_times"][1:]]
         ips = [config.n_train / t for t in steady]
-        rows[label] = {"spec": spec, "images_per_s": mean_std(ips), "first_epoch_s": mean_std([r["epoch_times"][0] for r in runs]),
-                       "epoch_s": mean_std(steady), "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
-                       "test_accuracy": mean_std([r["test_accuracy"] for r in runs]), "ran_on": runs[0]["backend"],
-                       "precision": runs[0].get("precision", "float32"),
-                       "fraction_of_matmul_peak": float(np.mean(ips)) * flops_per_image / (peak * 1e9)}
-        print(f"  {label:34s} {rows[label]['images_per_s']['mean']:8.0f} images/s, first epoch "
-              f"{rows[label]['first_epoch_s']['mean']:.1f}s, accuracy {rows[label]['test_accuracy']['mean']:.4f}")
+        rows[label] = {
+            "spec": spec,
+            "images_per_s": mean_std(ips),
+            "first_epoch_s": mean_std([r["epoch_times"][0] for r in runs]),
+            "epoch_s": mean_std(steady),
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+            "test_accuracy": mean_std([r["test_accuracy"] for r in runs]),
+            "ran_on": runs[0]["backend"],
+            "precision": runs[0].get("precision", "float32"),
+            "fraction_of_matmul_peak": float(np.mean(ips)) * flops_per_image / (peak * 1e9),
+        }
+        print(
+            f"  {label:34s} {rows[label]['images_per_s']['mean']:8.0f} images/s, first epoch "
+            f"{rows[label]['first_epoch_s']['mean']:.1f}s, accuracy {rows[label]['test_accuracy']['mean']:.4f}"
+        )
     ref = next((r for k, r in rows.items() if k.startswith("native")), None)
     for r in rows.values():
         r["ratio_vs_native_torch"] = (r["images_per_s"]["mean"] / ref["images_per_s"]["mean"]) if ref else None
-    return Result(metrics={"rows": rows, "matmul_gflops": machine, "train_flops_per_image": flops_per_image,
-                           "settings": {"n_train": config.n_train, "epochs": config.epochs,
-                                        "batch_size": config.batch_size, "model": "simple_cnn"}},
-                  provenance={"matmul_gflops": machine})
+    return Result(
+        metrics={
+            "rows": rows,
+            "matmul_gflops": machine,
+            "train_flops_per_image": flops_per_image,
+            "settings": {
+                "n_train": config.n_train,
+                "epochs": config.epochs,
+                "batch_size": config.batch_size,
+                "model": "simple_cnn",
+            },
+        },
+        provenance={"matmul_gflops": machine},
+    )

@@ -36,8 +36,15 @@ class Config(BaseConfig):
     schedule_step: int = param(10, "the step schedule halves the learning rate every this many epochs", min=1, max=1000)
 
     PRESETS = {
-        "quick": {"epochs": 12, "patience": 3, "lr_patience": 2, "schedule_epochs": 4, "schedule_step": 2,
-                  "seeds": (0,), "deterministic": True},
+        "quick": {
+            "epochs": 12,
+            "patience": 3,
+            "lr_patience": 2,
+            "schedule_epochs": 4,
+            "schedule_step": 2,
+            "seeds": (0,),
+            "deterministic": True,
+        },
         "standard": {"seeds": (0, 1, 2)},
         "full": {"epochs": 200, "seeds": (0, 1, 2, 3, 4)},
     }
@@ -45,8 +52,10 @@ class Config(BaseConfig):
 
 def step_schedule(initial: float, step: int):
     """The LearningRateScheduler function: halve the rate every ``step`` epochs."""
+
     def schedule(epoch, lr=None):
         return float(initial * 0.5 ** (epoch // step))
+
     return schedule
 
 
@@ -54,9 +63,15 @@ def build_model():
     import keras
     from keras import layers
 
-    return keras.Sequential([keras.Input(shape=(64,)), layers.Dense(64, activation="relu"),
-                             layers.Dense(32, activation="relu"), layers.Dense(10, activation="softmax")],
-                            name="digits_mlp")
+    return keras.Sequential(
+        [
+            keras.Input(shape=(64,)),
+            layers.Dense(64, activation="relu"),
+            layers.Dense(32, activation="relu"),
+            layers.Dense(10, activation="softmax"),
+        ],
+        name="digits_mlp",
+    )
 
 
 def digits(seed: int):
@@ -73,16 +88,22 @@ def arm_callbacks(arm: str, config: Config) -> list:
 
     cbs = []
     if arm in ("early_stopping", "early_stopping_reduce_lr"):
-        cbs.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience,
-                                                 restore_best_weights=True))
+        cbs.append(
+            keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience, restore_best_weights=True)
+        )
     if arm == "early_stopping_reduce_lr":
-        cbs.append(keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=config.lr_factor,
-                                                     patience=config.lr_patience, min_lr=config.min_lr))
+        cbs.append(
+            keras.callbacks.ReduceLROnPlateau(
+                monitor="val_loss", factor=config.lr_factor, patience=config.lr_patience, min_lr=config.min_lr
+            )
+        )
     return cbs
 
 
-def train_arm(arm: str, seed: int, config: Config) -> dict:
+def train_arm(arm: str, seed: int, config: Config, label: str = "") -> dict:
     import keras
+
+    from keraslab.progress import fit_progress
 
     from keraslab.callbacks import LearningRateLogger, TrainingTimeCallback, check_callbacks
     from keraslab.faults import injectors
@@ -96,21 +117,36 @@ def train_arm(arm: str, seed: int, config: Config) -> dict:
     cbs = arm_callbacks(arm, config)
     check_callbacks(cbs, has_validation=True, optimizer=optimizer)
     timer = TrainingTimeCallback()
+    verbose, progress = fit_progress(label or f"{arm} seed {seed}")
     start = time.perf_counter()
-    h = model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=config.epochs,
-                  batch_size=config.batch_size, verbose=0,
-                  callbacks=[timer, LearningRateLogger(), keras.callbacks.TerminateOnNaN(), *cbs, *injectors(arm)])
+    h = model.fit(
+        x_train,
+        y_train,
+        validation_data=(x_val, y_val),
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        verbose=verbose,
+        callbacks=[timer, LearningRateLogger(), keras.callbacks.TerminateOnNaN(), *cbs, *injectors(arm), *progress],
+    )
     wall = time.perf_counter() - start
     hist = history_dict(h)
     if any(v != v for v in hist["loss"]):
-        raise RunFailed(f"{arm} seed {seed}: the loss became NaN at epoch {len(hist['loss'])}; TerminateOnNaN "
-                        "stopped training. Lower the learning rate.")
+        raise RunFailed(
+            f"{arm} seed {seed}: the loss became NaN at epoch {len(hist['loss'])}; TerminateOnNaN "
+            "stopped training. Lower the learning rate."
+        )
     _, test_acc = model.evaluate(x_test, y_test, verbose=0)
     stopped = next((cb.stopped_epoch for cb in cbs if isinstance(cb, keras.callbacks.EarlyStopping)), 0)
-    return {"history": hist, "epochs_run": len(hist["loss"]), "best_val_accuracy": max(hist["val_accuracy"]),
-            "best_epoch": int(min(range(len(hist["val_loss"])), key=hist["val_loss"].__getitem__)) + 1,
-            "test_accuracy": float(test_acc), "wall_time_s": wall, "train_time_s": sum(timer.epoch_times),
-            "stopped_epoch": int(stopped)}
+    return {
+        "history": hist,
+        "epochs_run": len(hist["loss"]),
+        "best_val_accuracy": max(hist["val_accuracy"]),
+        "best_epoch": int(min(range(len(hist["val_loss"])), key=hist["val_loss"].__getitem__)) + 1,
+        "test_accuracy": float(test_acc),
+        "wall_time_s": wall,
+        "train_time_s": sum(timer.epoch_times),
+        "stopped_epoch": int(stopped),
+    }
 
 
 def train_schedule_run(seed: int, config: Config, folder) -> dict:
@@ -126,54 +162,95 @@ def train_schedule_run(seed: int, config: Config, folder) -> dict:
     seed_everything(seed, config.deterministic)
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = digits(seed)
     model = build_model()
-    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(config.learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     checkpoint = KeepBestCheckpoint(str(folder / "best_model.keras"), monitor="val_accuracy", mode="max")
-    cbs = [keras.callbacks.LearningRateScheduler(step_schedule(config.learning_rate, config.schedule_step)),
-           checkpoint, keras.callbacks.CSVLogger(str(folder / "training_log.csv"), append=True),
-           keras.callbacks.TerminateOnNaN(), TrainingTimeCallback(), LearningRateLogger()]
+    cbs = [
+        keras.callbacks.LearningRateScheduler(step_schedule(config.learning_rate, config.schedule_step)),
+        checkpoint,
+        keras.callbacks.CSVLogger(str(folder / "training_log.csv"), append=True),
+        keras.callbacks.TerminateOnNaN(),
+        TrainingTimeCallback(),
+        LearningRateLogger(),
+    ]
     if importlib.util.find_spec("tensorflow") and importlib.util.find_spec("tensorboard"):
         # TensorBoard's event writer needs TensorFlow, whatever the backend: `tensorboard --logdir runs/`
         cbs.append(keras.callbacks.TensorBoard(log_dir=str(folder / "tensorboard")))
     check_callbacks(cbs, has_validation=True)
-    hist = fit_resumable(model, x_train, y_train, epochs=config.schedule_epochs, batch_size=config.batch_size,
-                         seed=seed, folder=folder, validation_data=(x_val, y_val),
-                         callbacks=[*cbs, *injectors("schedule")])
+    from keraslab.progress import fit_progress
+
+    verbose, progress = fit_progress(f"schedule run, seed {seed}")
+    hist = fit_resumable(
+        model,
+        x_train,
+        y_train,
+        epochs=config.schedule_epochs,
+        batch_size=config.batch_size,
+        seed=seed,
+        folder=folder,
+        validation_data=(x_val, y_val),
+        callbacks=[*cbs, *injectors("schedule"), *progress],
+        verbose=verbose,
+    )
     if any(v is None or v != v for v in hist.get("loss", [])):
         raise RunFailed("the schedule run's loss became NaN; TerminateOnNaN stopped training")
     best = keras.models.load_model(folder / "best_model.keras", safe_mode=True)
     _, best_test = best.evaluate(x_test, y_test, verbose=0)
-    return {"history": hist, "epochs_run": len(hist["loss"]), "best_epoch": checkpoint.best_epoch,
-            "best_val_accuracy": float(checkpoint.best), "best_model_test_accuracy": float(best_test),
-            "final_weights_sha": weights_fingerprint(model)}
+    return {
+        "history": hist,
+        "epochs_run": len(hist["loss"]),
+        "best_epoch": checkpoint.best_epoch,
+        "best_val_accuracy": float(checkpoint.best),
+        "best_model_test_accuracy": float(best_test),
+        "final_weights_sha": weights_fingerprint(model),
+    }
 
 
 def run(config: Config, out) -> Result:
     from keraslab.train import mean_std
 
     histories, per_arm = {}, {arm: [] for arm in config.arms}
-    for seed in config.seeds:
+    for k, seed in enumerate(config.seeds, 1):
         for arm in config.arms:
-            r = out.step(f"arm-{arm}-seed{seed}", lambda: train_arm(arm, seed, config))
+            label = f"{arm}, seed {seed} ({k}/{len(config.seeds)})"
+            r = out.step(f"arm-{arm}-seed{seed}", lambda: train_arm(arm, seed, config, label))
             histories[f"arms/{arm}/seed{seed}"] = r.pop("history")
             per_arm[arm].append(r)
-            print(f"  {arm:26s} seed {seed}: {r['epochs_run']:3d} epochs, best val accuracy "
-                  f"{r['best_val_accuracy']:.4f}, test {r['test_accuracy']:.4f}, {r['wall_time_s']:.1f}s")
+            print(
+                f"  {arm:26s} seed {seed}: {r['epochs_run']:3d} epochs, best val accuracy "
+                f"{r['best_val_accuracy']:.4f}, test {r['test_accuracy']:.4f}, {r['wall_time_s']:.1f}s"
+            )
     arms = {}
     base = per_arm.get("no_callbacks")
     for arm, rs in per_arm.items():
-        arms[arm] = {k: mean_std([r[k] for r in rs]) for k in
-                     ("epochs_run", "best_val_accuracy", "test_accuracy", "wall_time_s", "train_time_s")}
+        arms[arm] = {
+            k: mean_std([r[k] for r in rs])
+            for k in ("epochs_run", "best_val_accuracy", "test_accuracy", "wall_time_s", "train_time_s")
+        }
         if base:  # paired by seed: the same data and initial weights with and without callbacks
             arms[arm]["time_saved"] = mean_std([1 - r["wall_time_s"] / b["wall_time_s"] for r, b in zip(rs, base)])
         arms[arm]["per_seed"] = rs
     folder = out.path / "schedule_run"
     sched = out.step("schedule", lambda: train_schedule_run(config.seeds[0], config, folder))
     histories["schedule"] = sched.pop("history")
-    return Result(metrics={"arms": arms, "budget_epochs": config.epochs, "schedule": sched,
-                           "dataset": "scikit-learn digits (8x8), 60/20/20 split by seed",
-                           "callbacks": {"early_stopping": {"monitor": "val_loss", "patience": config.patience,
-                                                            "restore_best_weights": True},
-                                         "reduce_lr": {"monitor": "val_loss", "factor": config.lr_factor,
-                                                       "patience": config.lr_patience, "min_lr": config.min_lr}}},
-                  history=histories)
+    return Result(
+        metrics={
+            "arms": arms,
+            "budget_epochs": config.epochs,
+            "schedule": sched,
+            "dataset": "scikit-learn digits (8x8), 60/20/20 split by seed",
+            "callbacks": {
+                "early_stopping": {"monitor": "val_loss", "patience": config.patience, "restore_best_weights": True},
+                "reduce_lr": {
+                    "monitor": "val_loss",
+                    "factor": config.lr_factor,
+                    "patience": config.lr_patience,
+                    "min_lr": config.min_lr,
+                },
+            },
+        },
+        history=histories,
+    )

@@ -25,24 +25,30 @@ MODELS = ("simple_cnn", "improved_cnn", "functional_cnn")
 @dataclass(frozen=True)
 class Config(BaseConfig):
     models: tuple[str, ...] = param(MODELS, "which of the guide's CNNs to train", choices=MODELS)
-    epochs: int = param(5, "epochs for every CNN: one budget, so the guide's comparisons between them are fair",
-                        min=1, max=1000)
+    epochs: int = param(
+        5, "epochs for every CNN: one budget, so the guide's comparisons between them are fair", min=1, max=1000
+    )
     batch_size: int = param(128, "the batch size of the guide's timing figures", min=1, max=65_536)
     learning_rate: float = param(0.001, "Adam's default", min=1e-6, max=1.0)
     n_train: int = param(0, "training images to use (0: all 60,000)", min=0, max=60_000)
     n_test: int = param(0, "test images to evaluate (0: all 10,000)", min=0, max=10_000)
     validation_fraction: float = param(0.1, "held out from training for validation curves", min=0.0, max=0.5)
     aux_loss_weight: float = param(0.3, "weight of the Functional CNN's auxiliary loss", min=0.0, max=10.0)
-    precision: str = param("float32", "the guide's precision, so its numbers are judged like for like (auto: "
-                           "bfloat16 compute where the CPU has bf16 units, about 2x faster)",
-                           choices=("auto", "float32", "mixed_bfloat16"))
-    distribute: str = param("none", "none, mirrored (TF), data-parallel (JAX) or multi-worker (TF)",
-                            choices=("none", "mirrored", "data-parallel", "multi-worker"))
+    precision: str = param(
+        "float32",
+        "the guide's precision, so its numbers are judged like for like (auto: "
+        "bfloat16 compute where the CPU has bf16 units, about 2x faster)",
+        choices=("auto", "float32", "mixed_bfloat16"),
+    )
+    distribute: str = param(
+        "none",
+        "none, mirrored (TF), data-parallel (JAX) or multi-worker (TF)",
+        choices=("none", "mirrored", "data-parallel", "multi-worker"),
+    )
     devices: int = param(0, "simulated CPU devices for distribution (0: the real devices)", min=0, max=64)
 
     PRESETS = {
-        "quick": {"epochs": 1, "n_train": 2000, "n_test": 1000, "seeds": (0,),
-                  "deterministic": True},
+        "quick": {"epochs": 1, "n_train": 2000, "n_test": 1000, "seeds": (0,), "deterministic": True},
         "standard": {"seeds": (0, 1)},
         "full": {"epochs": 15, "seeds": (0, 1, 2)},
     }
@@ -53,10 +59,12 @@ def compile_model(name: str, model, config: Config):
 
     opt = keras.optimizers.Adam(config.learning_rate)
     if name == "functional_cnn":
-        model.compile(optimizer=opt, loss={"main": "sparse_categorical_crossentropy",
-                                           "aux": "sparse_categorical_crossentropy"},
-                      loss_weights={"main": 1.0, "aux": config.aux_loss_weight},
-                      metrics={"main": ["accuracy"], "aux": ["accuracy"]})
+        model.compile(
+            optimizer=opt,
+            loss={"main": "sparse_categorical_crossentropy", "aux": "sparse_categorical_crossentropy"},
+            loss_weights={"main": 1.0, "aux": config.aux_loss_weight},
+            metrics={"main": ["accuracy"], "aux": ["accuracy"]},
+        )
     else:
         model.compile(optimizer=opt, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
@@ -76,18 +84,25 @@ def error_analysis(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
         for b in range(a + 1, 10):
             n = int(cm[a, b] + cm[b, a])
             if n:
-                pairs.append({"pair": f"{a}<->{b}", "count": n, f"{a}_as_{b}": int(cm[a, b]), f"{b}_as_{a}": int(cm[b, a])})
+                pairs.append(
+                    {"pair": f"{a}<->{b}", "count": n, f"{a}_as_{b}": int(cm[a, b]), f"{b}_as_{a}": int(cm[b, a])}
+                )
     pairs.sort(key=lambda p: -p["count"])
-    return {"confusion_matrix": cm.tolist(), "per_class_accuracy": per_class, "most_confused_pairs": pairs[:10],
-            "misclassified_indices": np.flatnonzero(y_true != y_pred).tolist(),
-            "accuracy": float(np.mean(y_true == y_pred))}
+    return {
+        "confusion_matrix": cm.tolist(),
+        "per_class_accuracy": per_class,
+        "most_confused_pairs": pairs[:10],
+        "misclassified_indices": np.flatnonzero(y_true != y_pred).tolist(),
+        "accuracy": float(np.mean(y_true == y_pred)),
+    }
 
 
-def train_one(name: str, seed: int, config: Config, folder, data, dist) -> dict:
+def train_one(name: str, seed: int, config: Config, folder, data, dist, label: str = "") -> dict:
     import keras
 
     from keraslab.callbacks import TrainingTimeCallback
     from keraslab.faults import injectors
+    from keraslab.progress import fit_progress
     from keraslab.models.cnn import BUILDERS
     from keraslab.resumable import fit_resumable
     from keraslab.train import seed_everything
@@ -102,11 +117,22 @@ def train_one(name: str, seed: int, config: Config, folder, data, dist) -> dict:
     two = name == "functional_cnn"
     y_fit = {"main": y_train, "aux": y_train} if two else y_train
     val = (x_val, {"main": y_val, "aux": y_val} if two else y_val) if len(x_val) else None
+    verbose, progress = fit_progress(label or f"{name} seed {seed}")
     start = time.perf_counter()
-    hist = fit_resumable(model, x_train, y_fit, epochs=epochs, batch_size=config.batch_size * dist.replicas,
-                         seed=seed, folder=folder, validation_data=val,
-                         callbacks=[timer, keras.callbacks.TerminateOnNaN(), *injectors(name)],
-                         agree=dist.all_equal, shard=dist.data_shard)
+    hist = fit_resumable(
+        model,
+        x_train,
+        y_fit,
+        epochs=epochs,
+        batch_size=config.batch_size * dist.replicas,
+        seed=seed,
+        folder=folder,
+        validation_data=val,
+        callbacks=[timer, keras.callbacks.TerminateOnNaN(), *injectors(name), *progress],
+        verbose=verbose,
+        agree=dist.all_equal,
+        shard=dist.data_shard,
+    )
     wall = time.perf_counter() - start
     if any(v is None or v != v for v in hist.get("loss", [])):
         raise RunFailed(f"{name} seed {seed}: the loss became NaN; TerminateOnNaN stopped training")
@@ -115,10 +141,16 @@ def train_one(name: str, seed: int, config: Config, folder, data, dist) -> dict:
     model.save(folder / f"{name}.keras")
     np.save(folder / "test_probs.npy", probs.astype("float32"))
     epoch_times = hist.get("epoch_time", [])
-    return {"history": hist, "test_accuracy": float(np.mean(probs.argmax(axis=1) == y_test)),
-            "params": int(model.count_params()), "epochs": len(hist.get("loss", [])),
-            "train_time_s": float(sum(epoch_times)), "wall_time_s": wall,
-            "epoch_time_s": epoch_times, "model_file": f"{folder.name}/{name}.keras"}
+    return {
+        "history": hist,
+        "test_accuracy": float(np.mean(probs.argmax(axis=1) == y_test)),
+        "params": int(model.count_params()),
+        "epochs": len(hist.get("loss", [])),
+        "train_time_s": float(sum(epoch_times)),
+        "wall_time_s": wall,
+        "epoch_time_s": epoch_times,
+        "model_file": f"{folder.name}/{name}.keras",
+    }
 
 
 def run(config: Config, out) -> Result:
@@ -136,8 +168,10 @@ def _run(config: Config, out, policy: str) -> Result:
     print(f"  precision policy: {policy}")
     dist = Distribution(config.distribute, config.devices)
     if config.distribute != "none":
-        print(f"  distribution: {config.distribute}, {dist.replicas} replicas, global batch "
-              f"{config.batch_size * dist.replicas} ({config.batch_size} per replica)")
+        print(
+            f"  distribution: {config.distribute}, {dist.replicas} replicas, global batch "
+            f"{config.batch_size * dist.replicas} ({config.batch_size} per replica)"
+        )
 
     (x, y), (x_test, y_test) = data_mod.mnist_for_training(config.n_train or None, config.n_test or None, seed=0)
     n_val = int(round(len(x) * config.validation_fraction))
@@ -146,18 +180,26 @@ def _run(config: Config, out, policy: str) -> Result:
     histories, models, arrays = {}, {}, {}
     for name in config.models:
         results = []
-        for seed in config.seeds:
+        for k, seed in enumerate(config.seeds, 1):
             folder = out.path / f"{name}-seed{seed}"
-            r = out.step(f"{name}-seed{seed}", lambda: train_one(name, seed, config, folder, splits, dist),
-                         agree=dist.all_true)
+            label = f"{name}, seed {seed} ({k}/{len(config.seeds)})"
+            r = out.step(
+                f"{name}-seed{seed}",
+                lambda: train_one(name, seed, config, folder, splits, dist, label),
+                agree=dist.all_true,
+            )
             histories[f"cnn/{name}/seed{seed}"] = r.pop("history")
             results.append(r)
-            print(f"  {name:15s} seed {seed}: test accuracy {r['test_accuracy']:.4f}, {r['epochs']} epochs, "
-                  f"{r['train_time_s']:.1f}s training")
+            print(
+                f"  {name:15s} seed {seed}: test accuracy {r['test_accuracy']:.4f}, {r['epochs']} epochs, "
+                f"{r['train_time_s']:.1f}s training"
+            )
         last = out.path / f"{name}-seed{config.seeds[-1]}"
         probs = np.load(last / "test_probs.npy")
         arrays[f"probs_{name}"] = probs.astype("float16")
-        per_epoch = [t for r in results for t in r["epoch_time_s"][1:]] or [t for r in results for t in r["epoch_time_s"]]
+        per_epoch = [t for r in results for t in r["epoch_time_s"][1:]] or [
+            t for r in results for t in r["epoch_time_s"]
+        ]
         models[name] = {
             "test_accuracy": mean_std([r["test_accuracy"] for r in results]),
             "params": results[0]["params"],
@@ -169,13 +211,23 @@ def _run(config: Config, out, policy: str) -> Result:
             "error_analysis": error_analysis(y_test, probs.argmax(axis=1)),
         }
     main = "simple_cnn" if "simple_cnn" in models else next(iter(models))
-    out.write_arrays(y_test=y_test.astype("uint8"), x_test_sample=(x_test[:2000, ..., 0] * 255).astype("uint8"),
-                     **arrays)
-    return Result(metrics={"models": models, "error_analysis": {"model": main, **models[main]["error_analysis"]},
-                           "data": {"n_train": int(len(x) - n_val), "n_val": n_val, "n_test": int(len(x_test))},
-                           "settings": {"batch_size": config.batch_size * dist.replicas,
-                                        "batch_size_per_replica": config.batch_size,
-                                        "learning_rate": config.learning_rate, "optimizer": "adam",
-                                        "precision": policy},
-                           "distribution": dist.provenance()},
-                  history=histories, provenance=dist.provenance())
+    out.write_arrays(
+        y_test=y_test.astype("uint8"), x_test_sample=(x_test[:2000, ..., 0] * 255).astype("uint8"), **arrays
+    )
+    return Result(
+        metrics={
+            "models": models,
+            "error_analysis": {"model": main, **models[main]["error_analysis"]},
+            "data": {"n_train": int(len(x) - n_val), "n_val": n_val, "n_test": int(len(x_test))},
+            "settings": {
+                "batch_size": config.batch_size * dist.replicas,
+                "batch_size_per_replica": config.batch_size,
+                "learning_rate": config.learning_rate,
+                "optimizer": "adam",
+                "precision": policy,
+            },
+            "distribution": dist.provenance(),
+        },
+        history=histories,
+        provenance=dist.provenance(),
+    )

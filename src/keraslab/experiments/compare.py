@@ -47,21 +47,31 @@ def run(config: Config, out) -> Result:
             continue
         per_seed = []
         for seed in config.seeds:
-            spec = {"framework": "torch" if name == "native-torch" else "keras", "backend": name, "seed": seed,
-                    "n_train": config.n_train, "n_test": config.n_test, "epochs": config.epochs,
-                    "batch_size": config.batch_size, "path": "plain"}
-            r = out.step(f"{name}-seed{seed}", lambda: launch(spec))
+            spec = {
+                "framework": "torch" if name == "native-torch" else "keras",
+                "backend": name,
+                "seed": seed,
+                "n_train": config.n_train,
+                "n_test": config.n_test,
+                "epochs": config.epochs,
+                "batch_size": config.batch_size,
+                "path": "plain",
+            }
+            r = out.step(f"{name}-seed{seed}", lambda: launch(spec, name=name))
             per_seed.append(r)
             steady = r["epoch_times"][1:]
-            print(f"  {name:12s} seed {seed}: accuracy {r['test_accuracy']:.4f}, first epoch {r['epoch_times'][0]:.1f}s, "
-                  f"then {sum(steady) / len(steady):.1f}s/epoch, peak {r['peak_rss_mb']:.0f} MB (ran on {r['backend']})")
+            print(
+                f"  {name:12s} seed {seed}: accuracy {r['test_accuracy']:.4f}, first epoch {r['epoch_times'][0]:.1f}s, "
+                f"then {sum(steady) / len(steady):.1f}s/epoch, peak {r['peak_rss_mb']:.0f} MB (ran on {r['backend']})"
+            )
         results[name] = {
             "ran_on": sorted({r["backend"] for r in per_seed}),
             "test_accuracy": mean_std([r["test_accuracy"] for r in per_seed]),
             "first_epoch_s": mean_std([r["epoch_times"][0] for r in per_seed]),
             "epoch_s": mean_std([t for r in per_seed for t in r["epoch_times"][1:]]),
             "peak_rss_mb": mean_std([r["peak_rss_mb"] for r in per_seed]),
-            "params": per_seed[0]["params"], "loc": per_seed[0]["loc"],
+            "params": per_seed[0]["params"],
+            "loc": per_seed[0]["loc"],
             "per_seed": per_seed,
         }
     ref = results.get("native-torch")
@@ -69,6 +79,16 @@ def run(config: Config, out) -> Result:
         for r in results.values():
             r["speed_vs_native_torch"] = ref["epoch_s"]["mean"] / r["epoch_s"]["mean"]
     n_train = config.n_train or 60000
-    return Result(metrics={"contestants": results, "skipped": skipped, "images_per_epoch": n_train,
-                           "settings": {"epochs": config.epochs, "batch_size": config.batch_size,
-                                        "n_train": n_train, "optimizer": "adam (lr 1e-3, eps 1e-7)"}})
+    return Result(
+        metrics={
+            "contestants": results,
+            "skipped": skipped,
+            "images_per_epoch": n_train,
+            "settings": {
+                "epochs": config.epochs,
+                "batch_size": config.batch_size,
+                "n_train": n_train,
+                "optimizer": "adam (lr 1e-3, eps 1e-7)",
+            },
+        }
+    )

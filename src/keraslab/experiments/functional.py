@@ -54,20 +54,31 @@ def architecture_diagram(model, folder, log=print) -> dict:
 
     (folder / f"{model.name}.txt").write_text(summary_text(model))
     try:
-        keras.utils.plot_model(model, to_file=str(folder / f"{model.name}.png"), show_shapes=True,
-                               show_layer_names=True, dpi=80)
+        keras.utils.plot_model(
+            model, to_file=str(folder / f"{model.name}.png"), show_shapes=True, show_layer_names=True, dpi=80
+        )
         return {"diagram": f"{model.name}.png", "summary": f"{model.name}.txt"}
     except (ImportError, OSError, FileNotFoundError) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return {"diagram": None, "summary": f"{model.name}.txt", "why_no_diagram": reason[:200]}
 
 
-def train_classifier(model, splits, config, seed, loss="sparse_categorical_crossentropy", epochs=None,
-                     verbose=0):
+def train_classifier(model, splits, config, label: str, loss="sparse_categorical_crossentropy", epochs=None):
+    from keraslab.progress import fit_progress
+
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = splits
     model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
-    h = model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=epochs or config.epochs,
-                  batch_size=config.batch_size, verbose=verbose, shuffle=True)
+    verbose, progress = fit_progress(label)
+    h = model.fit(
+        x_train,
+        y_train,
+        validation_data=(x_val, y_val),
+        epochs=epochs or config.epochs,
+        batch_size=config.batch_size,
+        verbose=verbose,
+        callbacks=progress,
+        shuffle=True,
+    )
     _, acc = model.evaluate(x_test, y_test, verbose=0)
     return h, float(acc)
 
@@ -78,6 +89,7 @@ def run(config: Config, out) -> Result:
     from keraslab import data
     from keraslab.models import functional as F
     from keraslab.models.sequential import build_moons_mlp
+    from keraslab.progress import fit_progress
     from keraslab.train import history_dict, mean_std, seed_everything
 
     histories, metrics = {}, {}
@@ -90,10 +102,10 @@ def run(config: Config, out) -> Result:
     arch = {}
     for name in config.architectures:
         accs = []
-        for seed in config.seeds:
+        for k, seed in enumerate(config.seeds, 1):
             seed_everything(seed, config.deterministic)
             model = builders[name]()
-            h, acc = train_classifier(model, data.iris(seed), config, seed)
+            h, acc = train_classifier(model, data.iris(seed), config, f"{name}, seed {seed} ({k}/{len(config.seeds)})")
             histories[f"architectures/{name}/seed{seed}"] = history_dict(h)
             accs.append(acc)
             print(f"  {name:10s} seed {seed}: test accuracy {acc:.4f}")
@@ -107,32 +119,49 @@ def run(config: Config, out) -> Result:
     (xtr, ytr), (xva, yva), (xte, yte) = data.iris(seed)
     as_inputs = lambda x: {"sepal": x[:, :2], "petal": x[:, 2:]}  # noqa: E731
     multi = F.build_multi_io()
-    multi.compile(optimizer="adam",
-                  loss={"main": "sparse_categorical_crossentropy", "aux": "sparse_categorical_crossentropy"},
-                  loss_weights={"main": 1.0, "aux": config.aux_loss_weight},
-                  metrics={"main": ["accuracy"], "aux": ["accuracy"]})
-    h = multi.fit(as_inputs(xtr), {"main": ytr, "aux": ytr}, validation_data=(as_inputs(xva), {"main": yva, "aux": yva}),
-                  epochs=config.epochs, batch_size=config.batch_size, verbose=0)
+    multi.compile(
+        optimizer="adam",
+        loss={"main": "sparse_categorical_crossentropy", "aux": "sparse_categorical_crossentropy"},
+        loss_weights={"main": 1.0, "aux": config.aux_loss_weight},
+        metrics={"main": ["accuracy"], "aux": ["accuracy"]},
+    )
+    verbose, progress = fit_progress(f"multi_io, seed {seed}")
+    h = multi.fit(
+        as_inputs(xtr),
+        {"main": ytr, "aux": ytr},
+        validation_data=(as_inputs(xva), {"main": yva, "aux": yva}),
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        verbose=verbose,
+        callbacks=progress,
+    )
     histories["multi_io"] = history_dict(h)
     ev = multi.evaluate(as_inputs(xte), {"main": yte, "aux": yte}, verbose=0, return_dict=True)
-    metrics["multi_io"] = {"evaluation": {k: float(v) for k, v in ev.items()}, "params": int(multi.count_params()),
-                           "loss_weights": {"main": 1.0, "aux": config.aux_loss_weight},
-                           "inputs": ["sepal (length, width)", "petal (length, width)"]}
+    metrics["multi_io"] = {
+        "evaluation": {k: float(v) for k, v in ev.items()},
+        "params": int(multi.count_params()),
+        "loss_weights": {"main": 1.0, "aux": config.aux_loss_weight},
+        "inputs": ["sepal (length, width)", "petal (length, width)"],
+    }
     multi.save(out.path / "multi_io.keras")
     diagrams["multi_io"] = architecture_diagram(multi, diagrams_dir)
 
     # 3. Subclassed model through the same fit, saved and reloaded with safe_mode=True.
     seed_everything(seed, config.deterministic)
     custom = F.CustomModel(hidden=64, n_classes=3, name="custom_model")
-    h, acc = train_classifier(custom, data.iris(seed), config, seed)
+    h, acc = train_classifier(custom, data.iris(seed), config, f"custom_model, seed {seed}")
     histories["custom_model"] = history_dict(h)
     path = out.path / "custom_model.keras"
     custom.save(path)
     reloaded = keras.models.load_model(path, safe_mode=True)
     probe = xte[:8]
     diff = float(np.max(np.abs(custom.predict(probe, verbose=0) - reloaded.predict(probe, verbose=0))))
-    metrics["subclassed"] = {"test_accuracy": acc, "params": int(custom.count_params()),
-                             "reload_max_abs_diff": diff, "file": path.name}
+    metrics["subclassed"] = {
+        "test_accuracy": acc,
+        "params": int(custom.count_params()),
+        "reload_max_abs_diff": diff,
+        "file": path.name,
+    }
 
     # 4. Sequential vs Functional: (i) same weights, same outputs; (ii) same seed, same training.
     diffs, hist_gaps = [], []
@@ -148,8 +177,14 @@ def run(config: Config, out) -> Result:
         losses = {}
         for api, build in (("sequential", build_moons_mlp), ("functional", F.functional_twin_of_moons_mlp)):
             seed_everything(s, config.deterministic)  # same seed -> same initial weights and batch order
-            h, acc = train_classifier(build(), splits, config, s, loss="binary_crossentropy",
-                                      epochs=config.equivalence_epochs)
+            h, acc = train_classifier(
+                build(),
+                splits,
+                config,
+                f"{api} API twin, seed {s}",
+                loss="binary_crossentropy",
+                epochs=config.equivalence_epochs,
+            )
             histories[f"api/{api}/seed{s}"] = history_dict(h)
             test_acc[api].append(acc)
             losses[api] = np.array(histories[f"api/{api}/seed{s}"]["loss"])

@@ -14,7 +14,10 @@ import numpy as np
 from keraslab.config import BaseConfig, param
 from keraslab.experiments import Result
 
-DESCRIPTION = "moons + Iris with Sequential models; SGD/Adam/RMSprop/Adagrad compared over seeds"
+DESCRIPTION = (
+    "moons + Iris with Sequential models; SGD/Adam/RMSprop/Adagrad over seeds, at default and tuned learning rates"
+)
+RESUMABLE = True  # the learning-rate searches keep their finished trials when interrupted
 OPTIMIZERS = ("sgd", "adam", "rmsprop", "adagrad")
 
 
@@ -25,13 +28,27 @@ class Config(BaseConfig):
     epochs: int = param(100, "epochs for the moons and Iris models", min=1, max=10_000)
     optimizer_epochs: int = param(60, "epochs per optimizer arm (same for every arm)", min=1, max=10_000)
     batch_size: int = param(32, "Keras' default batch size", min=1, max=65_536)
-    optimizers: tuple[str, ...] = param(OPTIMIZERS, "arms of the comparison, Keras' default settings", choices=OPTIMIZERS)
-    converge_at: float = param(0.85, "validation accuracy that counts as converged (convergence speed)", min=0.0, max=1.0)
+    optimizers: tuple[str, ...] = param(
+        OPTIMIZERS, "arms of the comparison, Keras' default settings", choices=OPTIMIZERS
+    )
+    converge_at: float = param(
+        0.85, "validation accuracy that counts as converged (convergence speed)", min=0.0, max=1.0
+    )
     grid_steps: int = param(200, "resolution of the decision-boundary surface", min=10, max=2000)
+    tune_trials: int = param(
+        6, "KerasTuner trials per optimizer (the same for all; 0: skip the tuned comparison)", min=0, max=200
+    )
 
     PRESETS = {
-        "quick": {"moons_samples": 300, "epochs": 8, "optimizer_epochs": 5, "seeds": (0,),
-                  "grid_steps": 60, "deterministic": True},
+        "quick": {
+            "tune_trials": 2,
+            "moons_samples": 300,
+            "epochs": 8,
+            "optimizer_epochs": 5,
+            "seeds": (0,),
+            "grid_steps": 60,
+            "deterministic": True,
+        },
         "standard": {"seeds": (0, 1, 2)},
         "full": {"epochs": 200, "optimizer_epochs": 100, "seeds": (0, 1, 2, 3, 4)},
     }
@@ -46,28 +63,131 @@ def decision_surface(model, x: np.ndarray, steps: int):
     return gx.astype("float32"), gy.astype("float32"), p.astype("float32")
 
 
-def train_moons(config: Config, seed: int, optimizer="adam", epochs=None, build=None):
-    """One moons model: returns (model, history dict, test accuracy, splits)."""
+def make_optimizer(name: str, learning_rate: float | None = None):
+    """Keras' optimizer ``name`` at its default learning rate, or at ``learning_rate``."""
+    import keras
+
+    if learning_rate is None:
+        return keras.optimizers.get(name)
+    return keras.optimizers.get({"class_name": name, "config": {"learning_rate": float(learning_rate)}})
+
+
+def train_moons(config: Config, seed: int, optimizer="adam", epochs=None, build=None, label="", learning_rate=None):
+    """One moons model: returns (model, history dict, test accuracy, splits, initial-weights hash)."""
     from keraslab import data
     from keraslab.models.sequential import build_moons_mlp
-    from keraslab.train import history_dict, seed_everything, verbose, weights_fingerprint
+    from keraslab.progress import fit_progress
+    from keraslab.train import history_dict, seed_everything, weights_fingerprint
 
     seed_everything(seed, config.deterministic)
     splits = data.moons(config.moons_samples, config.moons_noise, seed)
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = splits
     model = (build or build_moons_mlp)()
     initial = weights_fingerprint(model)
-    model.compile(optimizer=optimizer, loss="binary_crossentropy", metrics=["accuracy"])
-    history = model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=epochs or config.epochs,
-                        batch_size=config.batch_size, verbose=verbose() if epochs is None else 0)
+    model.compile(optimizer=make_optimizer(optimizer, learning_rate), loss="binary_crossentropy", metrics=["accuracy"])
+    verbose, progress = fit_progress(label or f"moons MLP ({optimizer}), seed {seed}")
+    history = model.fit(
+        x_train,
+        y_train,
+        validation_data=(x_val, y_val),
+        epochs=epochs or config.epochs,
+        batch_size=config.batch_size,
+        verbose=verbose,
+        callbacks=progress,
+    )
     _, test_acc = model.evaluate(x_test, y_test, verbose=0)
     return model, history_dict(history), float(test_acc), splits, initial
+
+
+#: the learning rates searched for each optimizer, log scale (SGD and Adagrad want larger steps)
+LR_RANGES = {"sgd": (1e-4, 1.0), "adagrad": (1e-4, 1.0), "adam": (1e-4, 1e-1), "rmsprop": (1e-4, 1e-1)}
+
+
+def compare_optimizers(config: Config, histories: dict, tag: str, build=None, learning_rates=None) -> dict:
+    """Every optimizer over every seed (a fresh model each, the same data and initial weights per
+    seed): test accuracy, and epochs until validation accuracy first reaches ``converge_at``."""
+    from keraslab.train import epochs_to_reach, mean_std
+
+    comparison = {}
+    for opt in config.optimizers:
+        lr = (learning_rates or {}).get(opt)
+        accs, reach, initial = [], [], {}
+        for k, s in enumerate(config.seeds, 1):
+            label = f"{tag} {opt}, seed {s} ({k}/{len(config.seeds)})"
+            m, hist_o, acc, _, init = train_moons(
+                config, s, optimizer=opt, epochs=config.optimizer_epochs, build=build, label=label, learning_rate=lr
+            )
+            histories[f"{tag}/{opt}/seed{s}"] = hist_o
+            accs.append(acc)
+            reach.append(epochs_to_reach(hist_o["val_accuracy"], config.converge_at))
+            initial[str(s)] = init
+            print(
+                f"  {tag} {opt:8s} seed {s}: test accuracy {acc:.4f}, "
+                f"epochs to val_accuracy>={config.converge_at}: {reach[-1]}"
+            )
+        reached = [r for r in reach if r is not None]
+        comparison[opt] = {
+            "test_accuracy": mean_std(accs),
+            "epochs_to_converge": mean_std(reached) if reached else None,
+            "epochs_to_converge_per_seed": reach,
+            "converged_seeds": len(reached),
+            "initial_weights": initial,
+        }
+    return comparison
+
+
+def tune_learning_rate(optimizer: str, train, val, config: Config, directory) -> dict:
+    """A KerasTuner random search over ``optimizer``'s learning rate, judged on ``val`` only.
+
+    ``train`` and ``val`` are ``(x, y)`` pairs; the test split is not an argument, so it cannot
+    reach the tuner. Trials live in ``directory/optimizer`` and are reloaded when the search runs
+    again (``overwrite=False``): a killed search continues where it stopped.
+    """
+    import keras_tuner as kt
+
+    from keraslab.models.sequential import build_moons_mlp
+    from keraslab.train import seed_everything
+
+    lo, hi = LR_RANGES[optimizer]
+
+    def build(hp):
+        model = build_moons_mlp()
+        lr = hp.Float("learning_rate", lo, hi, sampling="log")
+        model.compile(optimizer=make_optimizer(optimizer, lr), loss="binary_crossentropy", metrics=["accuracy"])
+        return model
+
+    seed_everything(config.seeds[0], config.deterministic)
+    tuner = kt.RandomSearch(
+        build,
+        objective="val_accuracy",
+        max_trials=config.tune_trials,
+        seed=config.seeds[0],
+        directory=str(directory),
+        project_name=optimizer,
+        overwrite=False,
+    )
+    tuner.search(
+        train[0], train[1], validation_data=val, epochs=config.optimizer_epochs, batch_size=config.batch_size, verbose=0
+    )
+    trials = [
+        {"learning_rate": float(t.hyperparameters.get("learning_rate")), "val_accuracy": float(t.score)}
+        for t in tuner.oracle.trials.values()
+        if t.score is not None
+    ]
+    best = max(trials, key=lambda t: t["val_accuracy"])
+    return {
+        "learning_rate": best["learning_rate"],
+        "best_val_accuracy": best["val_accuracy"],
+        "trials": sorted(trials, key=lambda t: t["learning_rate"]),
+        "range": [lo, hi],
+    }
 
 
 def run(config: Config, out, build=None) -> Result:
     from keraslab import data
     from keraslab.models.sequential import build_iris_mlp
-    from keraslab.train import epochs_to_reach, history_dict, mean_std, seed_everything, verbose
+    from keraslab.progress import fit_progress
+    from keraslab.train import history_dict, seed_everything
 
     seed = config.seeds[0]
     histories, metrics = {}, {}
@@ -79,48 +199,75 @@ def run(config: Config, out, build=None) -> Result:
     gx, gy, gp = decision_surface(model, np.concatenate([x_train, x_test]), config.grid_steps)
     new_points = np.array([[0.0, 0.5], [1.0, -0.5], [-1.0, 0.5], [2.0, 0.0], [0.5, 0.25]], dtype="float32")
     probs = model.predict(new_points, verbose=0).ravel()
-    metrics["moons"] = {"test_accuracy": test_acc, "seed": seed, "params": int(model.count_params()),
-                        "n_test": int(len(y_test)),
-                        "final_val_accuracy": hist["val_accuracy"][-1],
-                        "predict_demo": [{"point": p.tolist(), "probability": float(q), "class": int(q >= 0.5)}
-                                         for p, q in zip(new_points, probs)]}
+    metrics["moons"] = {
+        "test_accuracy": test_acc,
+        "seed": seed,
+        "params": int(model.count_params()),
+        "n_test": int(len(y_test)),
+        "final_val_accuracy": hist["val_accuracy"][-1],
+        "predict_demo": [
+            {"point": p.tolist(), "probability": float(q), "class": int(q >= 0.5)} for p, q in zip(new_points, probs)
+        ],
+    }
 
     # 2. Multiclass classification on Iris (scaler fit on the training split only).
     seed_everything(seed, config.deterministic)
     (xi_train, yi_train), (xi_val, yi_val), (xi_test, yi_test) = data.iris(seed)
     iris_model = build_iris_mlp()
     iris_model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    h = iris_model.fit(xi_train, yi_train, validation_data=(xi_val, yi_val), epochs=config.epochs,
-                       batch_size=config.batch_size, verbose=verbose())
+    verbose, progress = fit_progress(f"Iris MLP, seed {seed}")
+    h = iris_model.fit(
+        xi_train,
+        yi_train,
+        validation_data=(xi_val, yi_val),
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        verbose=verbose,
+        callbacks=progress,
+    )
     histories["iris"] = history_dict(h)
-    metrics["iris"] = {"test_accuracy": float(iris_model.evaluate(xi_test, yi_test, verbose=0)[1]),
-                       "seed": seed, "params": int(iris_model.count_params()), "n_test": int(len(yi_test))}
+    metrics["iris"] = {
+        "test_accuracy": float(iris_model.evaluate(xi_test, yi_test, verbose=0)[1]),
+        "seed": seed,
+        "params": int(iris_model.count_params()),
+        "n_test": int(len(yi_test)),
+    }
 
     # 3. Optimizer comparison: a fresh model per arm and seed; same data and epochs for every arm.
-    comparison = {}
-    for opt in config.optimizers:
-        accs, reach, initial = [], [], {}
-        for s in config.seeds:
-            m, hist_o, acc, _, init = train_moons(config, s, optimizer=opt, epochs=config.optimizer_epochs,
-                                                  build=build)
-            histories[f"optimizers/{opt}/seed{s}"] = hist_o
-            accs.append(acc)
-            reach.append(epochs_to_reach(hist_o["val_accuracy"], config.converge_at))
-            initial[str(s)] = init
-            print(f"  optimizer {opt:8s} seed {s}: test accuracy {acc:.4f}, "
-                  f"epochs to val_accuracy>={config.converge_at}: {reach[-1]}")
-        reached = [r for r in reach if r is not None]
-        comparison[opt] = {
-            "test_accuracy": mean_std(accs),
-            "epochs_to_converge": mean_std(reached) if reached else None,
-            "epochs_to_converge_per_seed": reach,
-            "converged_seeds": len(reached),
-            "initial_weights": initial,
+    metrics["optimizers"] = compare_optimizers(config, histories, "optimizers", build=build)
+    metrics["optimizer_settings"] = {
+        "epochs": config.optimizer_epochs,
+        "batch_size": config.batch_size,
+        "converge_at": config.converge_at,
+        "learning_rates": "Keras defaults: sgd 0.01, adam/rmsprop/adagrad 0.001",
+    }
+
+    # 4. The fair comparison: each optimizer at its own learning rate, tuned on the validation split.
+    if config.tune_trials:
+        (x_tr, y_tr), (x_va, y_va), _ = data.moons(config.moons_samples, config.moons_noise, config.seeds[0])
+        searches = {}
+        for opt in config.optimizers:
+            searches[opt] = out.step(
+                f"tune-{opt}", lambda: tune_learning_rate(opt, (x_tr, y_tr), (x_va, y_va), config, out.path / "tuner")
+            )
+            found = searches[opt]
+            print(
+                f"  tuned {opt:8s}: learning rate {found['learning_rate']:.3g} (best validation accuracy "
+                f"{found['best_val_accuracy']:.4f}, {len(found['trials'])} trials)"
+            )
+        rates = {opt: searches[opt]["learning_rate"] for opt in config.optimizers}
+        tuned = compare_optimizers(config, histories, "tuned", build=build, learning_rates=rates)
+        for opt in config.optimizers:
+            tuned[opt]["search"] = searches[opt]
+            tuned[opt]["learning_rate"] = rates[opt]
+        metrics["tuned"] = tuned
+        metrics["tuning"] = {
+            "tuner": "keras_tuner.RandomSearch",
+            "objective": "val_accuracy (the validation split; the test split never reaches the tuner)",
+            "trials_per_optimizer": config.tune_trials,
+            "epochs_per_trial": config.optimizer_epochs,
+            "search_seed": config.seeds[0],
+            "ranges": {opt: list(LR_RANGES[opt]) for opt in config.optimizers},
         }
-    metrics["optimizers"] = comparison
-    metrics["optimizer_settings"] = {"epochs": config.optimizer_epochs, "batch_size": config.batch_size,
-                                     "converge_at": config.converge_at,
-                                     "learning_rates": "Keras defaults: sgd 0.01, adam/rmsprop/adagrad 0.001"}
-    out.write_arrays(grid_x=gx, grid_y=gy, grid_p=gp, x_train=x_train, y_train=y_train,
-                     x_test=x_test, y_test=y_test)
+    out.write_arrays(grid_x=gx, grid_y=gy, grid_p=gp, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
     return Result(metrics=metrics, history=histories)

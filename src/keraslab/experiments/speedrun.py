@@ -31,8 +31,9 @@ class Config(BaseConfig):
     label_smoothing: float = param(0.05, "softens targets; steadier at high learning rates", min=0.0, max=0.5)
     width: int = param(32, "filters of the first block (doubling per block)", min=4, max=256)
     target: float = param(0.99, "test accuracy that counts as reached", min=0.5, max=1.0)
-    validation_size: int = param(5000, "training images held out to judge the recipe (never the test set)",
-                                 min=0, max=30_000)
+    validation_size: int = param(
+        5000, "training images held out to judge the recipe (never the test set)", min=0, max=30_000
+    )
 
     PRESETS = {
         "quick": {"width": 8, "seeds": (0,)},
@@ -62,17 +63,34 @@ def _train_once(config: Config, seed: int, data, policy: str) -> dict:
     model = build_speed_cnn(config.width)
     steps = int(np.ceil(len(x) / config.batch_size)) * config.epochs
     schedule = OneCycle(config.peak_learning_rate, steps, int(steps * config.warmup_fraction))
-    model.compile(optimizer=keras.optimizers.Adam(schedule),
-                  loss=keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing),
-                  metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(schedule),
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing),
+        metrics=["accuracy"],
+    )
+    from keraslab.progress import fit_progress
+
+    verbose, progress = fit_progress(f"speedrun, seed {seed}")
     timer = TrainingTimeCallback()
-    model.fit(x, keras.utils.to_categorical(y, 10), batch_size=config.batch_size, epochs=config.epochs,
-              callbacks=[timer], verbose=0)
+    model.fit(
+        x,
+        keras.utils.to_categorical(y, 10),
+        batch_size=config.batch_size,
+        epochs=config.epochs,
+        callbacks=[timer, *progress],
+        verbose=verbose,
+    )
     # the recipe is judged on the validation split; the test split is evaluated once, at the end
     val_acc = float((model.predict(x_val, batch_size=2000, verbose=0).argmax(1) == y_val).mean())
     acc = float((model.predict(x_test, batch_size=2000, verbose=0).argmax(1) == y_test).mean())
-    return {"train_time_s": float(sum(timer.epoch_times)), "epoch_times": timer.epoch_times, "test_accuracy": acc,
-            "val_accuracy": val_acc, "params": int(model.count_params()), "precision": policy}
+    return {
+        "train_time_s": float(sum(timer.epoch_times)),
+        "epoch_times": timer.epoch_times,
+        "test_accuracy": acc,
+        "val_accuracy": val_acc,
+        "params": int(model.count_params()),
+        "precision": policy,
+    }
 
 
 def run(config: Config, out) -> Result:
@@ -88,14 +106,24 @@ def run(config: Config, out) -> Result:
     for seed in config.seeds:
         r = out.step(f"seed{seed}", lambda: train_once(config, seed, data))
         results.append(r)
-        print(f"  seed {seed}: validation {r['val_accuracy']:.4f}, test {r['test_accuracy']:.4f} after "
-              f"{r['train_time_s']:.1f}s of training")
+        print(
+            f"  seed {seed}: validation {r['val_accuracy']:.4f}, test {r['test_accuracy']:.4f} after "
+            f"{r['train_time_s']:.1f}s of training"
+        )
     accs = [r["test_accuracy"] for r in results]
     times = [r["train_time_s"] for r in results]
-    return Result(metrics={
-        "median_train_time_s": statistics.median(times), "median_test_accuracy": statistics.median(accs),
-        "reached_target": statistics.median(accs) >= config.target, "target": config.target,
-        "median_val_accuracy": statistics.median(r["val_accuracy"] for r in results),
-        "n_train": len(x) - n_val, "n_val": n_val,
-        "test_accuracy": mean_std(accs), "train_time_s": mean_std(times), "params": results[0]["params"],
-        "per_seed": results})
+    return Result(
+        metrics={
+            "median_train_time_s": statistics.median(times),
+            "median_test_accuracy": statistics.median(accs),
+            "reached_target": statistics.median(accs) >= config.target,
+            "target": config.target,
+            "median_val_accuracy": statistics.median(r["val_accuracy"] for r in results),
+            "n_train": len(x) - n_val,
+            "n_val": n_val,
+            "test_accuracy": mean_std(accs),
+            "train_time_s": mean_std(times),
+            "params": results[0]["params"],
+            "per_seed": results,
+        }
+    )

@@ -8,39 +8,45 @@ INPUT_SHAPE = (28, 28, 1)
 
 def build_simple_cnn() -> keras.Model:
     """Conv(32)-Pool-Conv(64)-Pool-Conv(64)-Flatten-Dense(64)-Dense(10): 93,322 parameters."""
-    return keras.Sequential([
-        keras.Input(shape=INPUT_SHAPE),
-        layers.Conv2D(32, 3, activation="relu"),
-        layers.MaxPooling2D(2),
-        layers.Conv2D(64, 3, activation="relu"),
-        layers.MaxPooling2D(2),
-        layers.Conv2D(64, 3, activation="relu"),
-        layers.Flatten(),
-        layers.Dense(64, activation="relu"),
-        layers.Dense(10, activation="softmax"),
-    ], name="simple_cnn")
+    return keras.Sequential(
+        [
+            keras.Input(shape=INPUT_SHAPE),
+            layers.Conv2D(32, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Conv2D(64, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Conv2D(64, 3, activation="relu"),
+            layers.Flatten(),
+            layers.Dense(64, activation="relu"),
+            layers.Dense(10, activation="softmax"),
+        ],
+        name="simple_cnn",
+    )
 
 
 def build_improved_cnn() -> keras.Model:
     """The guide's improved CNN exactly as it lists it (BatchNorm + Dropout)."""
-    return keras.Sequential([
-        keras.Input(shape=INPUT_SHAPE),
-        layers.Conv2D(32, (3, 3), activation="relu"),
-        layers.BatchNormalization(),
-        layers.Conv2D(32, (3, 3), activation="relu"),
-        layers.MaxPooling2D((2, 2)),
-        layers.Dropout(0.25),
-        layers.Conv2D(64, (3, 3), activation="relu"),
-        layers.BatchNormalization(),
-        layers.Conv2D(64, (3, 3), activation="relu"),
-        layers.MaxPooling2D((2, 2)),
-        layers.Dropout(0.25),
-        layers.Flatten(),
-        layers.Dense(512, activation="relu"),
-        layers.BatchNormalization(),
-        layers.Dropout(0.5),
-        layers.Dense(10, activation="softmax"),
-    ], name="improved_cnn")
+    return keras.Sequential(
+        [
+            keras.Input(shape=INPUT_SHAPE),
+            layers.Conv2D(32, (3, 3), activation="relu"),
+            layers.BatchNormalization(),
+            layers.Conv2D(32, (3, 3), activation="relu"),
+            layers.MaxPooling2D((2, 2)),
+            layers.Dropout(0.25),
+            layers.Conv2D(64, (3, 3), activation="relu"),
+            layers.BatchNormalization(),
+            layers.Conv2D(64, (3, 3), activation="relu"),
+            layers.MaxPooling2D((2, 2)),
+            layers.Dropout(0.25),
+            layers.Flatten(),
+            layers.Dense(512, activation="relu"),
+            layers.BatchNormalization(),
+            layers.Dropout(0.5),
+            layers.Dense(10, activation="softmax"),
+        ],
+        name="improved_cnn",
+    )
 
 
 def build_functional_cnn() -> keras.Model:
@@ -61,8 +67,7 @@ def build_functional_cnn() -> keras.Model:
     return keras.Model(inputs, {"main": main, "aux": aux}, name="functional_cnn")
 
 
-BUILDERS = {"simple_cnn": build_simple_cnn, "improved_cnn": build_improved_cnn,
-            "functional_cnn": build_functional_cnn}
+BUILDERS = {"simple_cnn": build_simple_cnn, "improved_cnn": build_improved_cnn, "functional_cnn": build_functional_cnn}
 
 
 def build_speed_cnn(width: int = 32) -> keras.Model:
@@ -71,6 +76,7 @@ def build_speed_cnn(width: int = 32) -> keras.Model:
     BatchNorm momentum 0.9 (Keras' default is 0.99): with only a few hundred steps, the slower
     moving averages would still lag the weights at test time. The classifier computes in float32
     even under a bfloat16 policy, so the softmax and the loss keep full precision."""
+
     def block(x, filters):
         x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
         x = layers.BatchNormalization(momentum=0.9)(x)
@@ -78,9 +84,9 @@ def build_speed_cnn(width: int = 32) -> keras.Model:
         return layers.MaxPooling2D(2)(x)
 
     inputs = keras.Input(shape=INPUT_SHAPE)
-    x = block(inputs, width)          # 14x14
-    x = block(x, 2 * width)           # 7x7
-    x = block(x, 4 * width)           # 3x3
+    x = block(inputs, width)  # 14x14
+    x = block(x, 2 * width)  # 7x7
+    x = block(x, 4 * width)  # 3x3
     x = layers.GlobalMaxPooling2D()(x)
     outputs = layers.Dense(10, activation="softmax", dtype="float32")(x)
     return keras.Model(inputs, outputs, name="speed_cnn")

@@ -51,8 +51,7 @@ def build_multi_io(n_classes: int = 3) -> keras.Model:
     merged = layers.Concatenate()([s, p])
     h = layers.Dense(16, activation="relu")(merged)
     main = layers.Dense(n_classes, activation="softmax", name="main")(h)
-    return keras.Model(inputs={"sepal": sepal, "petal": petal}, outputs={"main": main, "aux": aux},
-                       name="multi_io")
+    return keras.Model(inputs={"sepal": sepal, "petal": petal}, outputs={"main": main, "aux": aux}, name="multi_io")
 
 
 def functional_twin_of_moons_mlp(hidden=(16, 8)) -> keras.Model:

@@ -17,7 +17,11 @@ def build_moons_mlp(hidden=(16, 8)) -> keras.Model:
 def build_iris_mlp(hidden: int = 16) -> keras.Model:
     """A small multiclass classifier for the 4 Iris features and 3 species."""
     return keras.Sequential(
-        [keras.Input(shape=(4,)), layers.Dense(hidden, activation="relu"),
-         layers.Dense(hidden, activation="relu"), layers.Dense(3, activation="softmax")],
+        [
+            keras.Input(shape=(4,)),
+            layers.Dense(hidden, activation="relu"),
+            layers.Dense(hidden, activation="relu"),
+            layers.Dense(3, activation="softmax"),
+        ],
         name="iris_mlp",
     )

@@ -28,9 +28,14 @@ class SimpleCNN(nn.Module):
     def __init__(self):
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(64, 64, 3), nn.ReLU(),
+            nn.Conv2d(1, 32, 3),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(64, 64, 3),
+            nn.ReLU(),
         )
         self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(576, 64), nn.ReLU(), nn.Linear(64, 10))
         keras_init_(self)
@@ -55,8 +60,17 @@ def count_params(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
-def train(model: nn.Module, x: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: int, seed: int,
-          loss_fn: nn.Module, on_epoch_end=None) -> list[float]:
+def train(
+    model: nn.Module,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    epochs: int,
+    batch_size: int,
+    seed: int,
+    loss_fn: nn.Module,
+    on_epoch_end=None,
+) -> list[float]:
     """The manual loop: batches in the (seed, epoch) order, forward, loss, backward, step."""
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-7)
     x_t, y_t = torch.from_numpy(x), torch.from_numpy(y)
@@ -66,7 +80,7 @@ def train(model: nn.Module, x: np.ndarray, y: np.ndarray, *, epochs: int, batch_
         order = torch.from_numpy(np.random.default_rng([seed, epoch]).permutation(len(x)))
         total = 0.0
         for start in range(0, len(x), batch_size):
-            idx = order[start:start + batch_size]
+            idx = order[start : start + batch_size]
             optimizer.zero_grad(set_to_none=True)
             loss = loss_fn(model(x_t[idx]), y_t[idx])
             loss.backward()
@@ -81,7 +95,7 @@ def train(model: nn.Module, x: np.ndarray, y: np.ndarray, *, epochs: int, batch_
 @torch.no_grad()
 def predict(model: nn.Module, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
     model.eval()
-    return torch.cat([model(torch.from_numpy(x[i:i + batch_size])) for i in range(0, len(x), batch_size)]).numpy()
+    return torch.cat([model(torch.from_numpy(x[i : i + batch_size])) for i in range(0, len(x), batch_size)]).numpy()
 
 
 def copy_keras_simple_cnn(keras_model, twin: SimpleCNN) -> SimpleCNN:

@@ -14,8 +14,21 @@ from pathlib import Path
 
 from keraslab import plots
 from keraslab.report import sections
-from keraslab.report.claims import (CONSISTENT, CONTRADICTED, HIGHER, INCONCLUSIVE, LOWER, NOT_MEASURED,
-                                    NOT_TESTABLE, TIE, UNFAIR, VERDICTS, describe, evaluate, load_claims)
+from keraslab.report.claims import (
+    CONSISTENT,
+    CONTRADICTED,
+    HIGHER,
+    INCONCLUSIVE,
+    LOWER,
+    NOT_MEASURED,
+    NOT_TESTABLE,
+    TIE,
+    UNFAIR,
+    VERDICTS,
+    describe,
+    evaluate,
+    load_claims,
+)
 from keraslab.report.render import to_html, to_markdown
 from keraslab.store import Run, RunStore, atomic_write_bytes
 
@@ -59,13 +72,20 @@ def summary_blocks(rows) -> list:
     items = []
     for r in differ:
         measured, interval = describe(r.measured)
-        items.append(f"{r.claim['wording']} — guide {sections.guide_text(r.claim)}, measured {measured}, "
-                     f"95% interval {interval}: **{r.verdict.word}**" + (f" ({r.verdict.note})" if r.verdict.note else ""))
-    return [("h2", "Summary"),
+        items.append(
+            f"{r.claim['wording']} — guide {sections.guide_text(r.claim)}, measured {measured}, "
+            f"95% interval {interval}: **{r.verdict.word}**" + (f" ({r.verdict.note})" if r.verdict.note else "")
+        )
+    return (
+        [
+            ("h2", "Summary"),
             ("p", f"{len(rows)} claims of the original module guide: {counts_text(rows)}."),
             ("p", "Claims our runs do not bear out:" if items else "Our runs bear out every claim they could judge."),
-            ("ul", items)] if items else [("h2", "Summary"),
-                                           ("p", f"{len(rows)} claims of the original module guide: {counts_text(rows)}.")]
+            ("ul", items),
+        ]
+        if items
+        else [("h2", "Summary"), ("p", f"{len(rows)} claims of the original module guide: {counts_text(rows)}.")]
+    )
 
 
 def vocabulary_block() -> list:
@@ -82,30 +102,42 @@ def provenance_block(runs: dict[str, Run], out: Path, build_s: float) -> list:
     for exp, run in runs.items():
         p = run.provenance
         v = p.get("versions", {})
-        rows.append([exp, run.run_id, p.get("backend", "?"), run.config.get("profile", "?"),
-                     ", ".join(map(str, run.config.get("seeds", []))), fmt(p.get("wall_time_s"), 1),
-                     short_commit(p.get("git_commit", "?")), f"`{p.get('command', '')}`"])
+        rows.append(
+            [
+                exp,
+                run.run_id,
+                p.get("backend", "?"),
+                run.config.get("profile", "?"),
+                ", ".join(map(str, run.config.get("seeds", []))),
+                fmt(p.get("wall_time_s"), 1),
+                short_commit(p.get("git_commit", "?")),
+                f"`{p.get('command', '')}`",
+            ]
+        )
     first = next(iter(runs.values()), None)
     lines = []
     if first is not None:
         v = first.provenance.get("versions", {})
-        lines = [f"keraslab {v.get('keraslab')}, Keras {v.get('keras')}, TensorFlow "
-                 f"{v.get('tensorflow-cpu', v.get('tensorflow', '—'))}, JAX {v.get('jax', '—')}, PyTorch "
-                 f"{v.get('torch', '—')}, NumPy {v.get('numpy')}, Python {v.get('python')}",
-                 f"CPU: {first.provenance.get('cpu')} ({first.provenance.get('cpu_count')} cores), "
-                 f"{first.provenance.get('platform')}",
-                 f"Total training wall time of these runs: "
-                 f"{sum(r.provenance.get('wall_time_s', 0) for r in runs.values()):.1f}s; report built in "
-                 f"{build_s:.1f}s on {time.strftime('%Y-%m-%d %H:%M')}",
-                 f"Reproduce: `keraslab run {' '.join(runs)} --profile "
-                 f"{first.config.get('profile')} --out {out}` then `keraslab report --out {out}`"]
-    return [("h2", "Provenance"), ("ul", lines),
-            ("table", ["experiment", "run", "backend", "profile", "seeds", "wall time (s)", "git commit", "command"], rows)]
+        lines = [
+            f"keraslab {v.get('keraslab')}, Keras {v.get('keras')}, TensorFlow "
+            f"{v.get('tensorflow-cpu', v.get('tensorflow', '—'))}, JAX {v.get('jax', '—')}, PyTorch "
+            f"{v.get('torch', '—')}, NumPy {v.get('numpy')}, Python {v.get('python')}",
+            f"CPU: {first.provenance.get('cpu')} ({first.provenance.get('cpu_count')} cores), "
+            f"{first.provenance.get('platform')}",
+            f"Total training wall time of these runs: "
+            f"{sum(r.provenance.get('wall_time_s', 0) for r in runs.values()):.1f}s; report built in "
+            f"{build_s:.1f}s on {time.strftime('%Y-%m-%d %H:%M')}",
+            f"Reproduce: `keraslab run {' '.join(runs)} --profile "
+            f"{first.config.get('profile')} --out {out}` then `keraslab report --out {out}`",
+        ]
+    return [
+        ("h2", "Provenance"),
+        ("ul", lines),
+        ("table", ["experiment", "run", "backend", "profile", "seeds", "wall time (s)", "git commit", "command"], rows),
+    ]
 
 
 # --------------------------------------------------------------------------- rendering
-
-
 
 
 def results_summary(rows, runs: dict) -> str:
@@ -120,25 +152,42 @@ def results_summary(rows, runs: dict) -> str:
     if bench is not None:
         brows = bench.metrics["rows"]
         if brows.get("native PyTorch (eager loop)"):
-            extra.append("Training speed (Simple CNN, images/s, `keraslab bench`): " + ", ".join(
-                f"{k} {r['images_per_s']['mean']:,.0f} ({r['ratio_vs_native_torch']:.2f}×)" for k, r in brows.items()
-                if not k.startswith("variant")) + ".")
+            extra.append(
+                "Training speed (Simple CNN, images/s, `keraslab bench`): "
+                + ", ".join(
+                    f"{k} {r['images_per_s']['mean']:,.0f} ({r['ratio_vs_native_torch']:.2f}×)"
+                    for k, r in brows.items()
+                    if not k.startswith("variant")
+                )
+                + "."
+            )
     speed = runs.get("speedrun")
     if speed is not None:
         sm = speed.metrics
-        extra.append(f"Time to {sm['target']:.0%} MNIST test accuracy (`keraslab run speedrun`, median of "
-                     f"{len(sm['per_seed'])} seeds): {sm['median_train_time_s']:.1f}s of training, "
-                     f"{sm['median_test_accuracy']:.4f} accuracy.")
+        extra.append(
+            f"Time to {sm['target']:.0%} MNIST test accuracy (`keraslab run speedrun`, median of "
+            f"{len(sm['per_seed'])} seeds): {sm['median_train_time_s']:.1f}s of training, "
+            f"{sm['median_test_accuracy']:.4f} accuracy."
+        )
     walls = [(exp, run.provenance.get("wall_time_s")) for exp, run in runs.items() if run.provenance.get("wall_time_s")]
     if walls:
-        extra.append("Wall time of these runs (from their provenance): " + ", ".join(
-            f"{exp} {w:.0f} s" for exp, w in walls) + ".")
-    return to_markdown([
-        ("p", f"{len(rows)} claims of the original module guide checked against the measured runs: "
-              f"{counts_text(rows)}. Each verdict comes with its 95% interval; full tables and plots: "
-              f"[REPORT.md](REPORT.md)."),
-        ("table", ["the guide says", "guide's value", "measured", "95% interval", "verdict"], table),
-    ] + ([("ul", extra)] if extra else []))
+        extra.append(
+            "Wall time of these runs (from their provenance): "
+            + ", ".join(f"{exp} {w:.0f} s" for exp, w in walls)
+            + "."
+        )
+    return to_markdown(
+        [
+            (
+                "p",
+                f"{len(rows)} claims of the original module guide checked against the measured runs: "
+                f"{counts_text(rows)}. Each verdict comes with its 95% interval; full tables and plots: "
+                f"[REPORT.md](REPORT.md).",
+            ),
+            ("table", ["the guide says", "guide's value", "measured", "95% interval", "verdict"], table),
+        ]
+        + ([("ul", extra)] if extra else [])
+    )
 
 
 def build(out: str | Path, readme: Path | None = None, strict: bool = False) -> list[Path]:
@@ -158,17 +207,30 @@ def build(out: str | Path, readme: Path | None = None, strict: bool = False) -> 
     claims = load_claims()
     rows = evaluate(claims, runs, strict=strict)
     ctx = sections.Context(runs, claims, rows)
-    blocks: list = [("h1", "keraslab report"),
-                    ("p", "Every number below was measured by keraslab and read from the run store at "
-                          f"`{out}`; the plots were redrawn from the same store. Each claim of the original "
-                          "module guide is judged with its uncertainty: mean ± std over seeds (n), a 95% "
-                          "interval, and a verdict."),
-                    ("toc",)]
+    blocks: list = [
+        ("h1", "keraslab report"),
+        (
+            "p",
+            "Every number below was measured by keraslab and read from the run store at "
+            f"`{out}`; the plots were redrawn from the same store. Each claim of the original "
+            "module guide is judged with its uncertainty: mean ± std over seeds (n), a 95% "
+            "interval, and a verdict.",
+        ),
+        ("toc",),
+    ]
     blocks += summary_blocks(rows)
     missing = [exp for exp in SECTIONS if exp not in runs]
     if missing:
-        blocks.append(("p", "**Not in this store:** " + ", ".join(missing) + ". Run `keraslab run "
-                       + " ".join(missing) + f" --out {out}` to add them."))
+        blocks.append(
+            (
+                "p",
+                "**Not in this store:** "
+                + ", ".join(missing)
+                + ". Run `keraslab run "
+                + " ".join(missing)
+                + f" --out {out}` to add them.",
+            )
+        )
     for exp, run in runs.items():
         builder = sections.BUILDERS.get(exp)
         if builder is None:
@@ -179,12 +241,17 @@ def build(out: str | Path, readme: Path | None = None, strict: bool = False) -> 
             if strict:
                 raise
             store.notices.append(f"section {exp}: run {run.run_id} lacks {exc}; skipped (rerun it)")
-    blocks += [("h2", "All claims"),
-               ("p", "Every claim of the original module guide (`src/keraslab/claims.json`), the value measured "
-                     "here with its 95% interval, the claim's tolerance (its reason in the last column) and the "
-                     "verdict."),
-               *vocabulary_block(),
-               ("table", ["section"] + sections.CLAIMS_HEADER, [[r.section] + sections.claim_row(r) for r in rows])]
+    blocks += [
+        ("h2", "All claims"),
+        (
+            "p",
+            "Every claim of the original module guide (`src/keraslab/claims.json`), the value measured "
+            "here with its 95% interval, the claim's tolerance (its reason in the last column) and the "
+            "verdict.",
+        ),
+        *vocabulary_block(),
+        ("table", ["section"] + sections.CLAIMS_HEADER, [[r.section] + sections.claim_row(r) for r in rows]),
+    ]
     if store.notices:
         blocks += [("h2", "Notices"), ("ul", sorted(set(store.notices)))]
     blocks += provenance_block(runs, out, time.perf_counter() - start)
@@ -197,7 +264,8 @@ def build(out: str | Path, readme: Path | None = None, strict: bool = False) -> 
         if RESULTS_START in text and RESULTS_END in text:
             head, rest = text.split(RESULTS_START, 1)
             _, tail = rest.split(RESULTS_END, 1)
-            atomic_write_bytes(readme, (head + RESULTS_START + "\n" + results_summary(rows, runs) + RESULTS_END
-                                        + tail).encode())
+            atomic_write_bytes(
+                readme, (head + RESULTS_START + "\n" + results_summary(rows, runs) + RESULTS_END + tail).encode()
+            )
             written.append(readme)
     return written

@@ -33,10 +33,10 @@ NOT_MEASURED = "not measured"
 #: every verdict word, with what it means (printed under the report's claims table)
 VERDICTS = {
     CONSISTENT: "the guide's value lies inside our 95% interval widened by the claim's tolerance "
-                "(for a threshold or a ranking: our interval is on the guide's side of it)",
+    "(for a threshold or a ranking: our interval is on the guide's side of it)",
     HIGHER: "our 95% interval, widened by the tolerance, lies above the guide's value",
     LOWER: "our 95% interval, widened by the tolerance, lies below the guide's value (or a threshold the "
-           "guide says is reached)",
+    "guide says is reached)",
     INCONCLUSIVE: "the interval is wider than the tolerance: more seeds or examples are needed (the row says how many)",
     TIE: "a ranking claim whose paired difference over seeds has an interval that spans 0",
     CONTRADICTED: "a ranking or pattern claim that our runs show the other way round",
@@ -126,9 +126,9 @@ class Measured:
     mean: float
     lo: float
     hi: float
-    kind: str = "seeds"           # seeds | binomial | exact
-    n: int = 1                    # seeds (kind seeds), examples (binomial), 1 (exact)
-    std: float = 0.0              # sample std over seeds (kind seeds)
+    kind: str = "seeds"  # seeds | binomial | exact
+    n: int = 1  # seeds (kind seeds), examples (binomial), 1 (exact)
+    std: float = 0.0  # sample std over seeds (kind seeds)
     detail: str = ""
 
     @classmethod
@@ -228,8 +228,9 @@ def _threshold(m: Measured, bound: float, tol: float, above: bool) -> Verdict:
     if not above and m.lo > b:
         return Verdict(HIGHER, tol_text)
     gap = abs(m.mean - b)
-    return Verdict(INCONCLUSIVE, tol_text,
-                   "the interval straddles the threshold" + (f"; {_settle(m, gap)}" if gap > 0 else ""))
+    return Verdict(
+        INCONCLUSIVE, tol_text, "the interval straddles the threshold" + (f"; {_settle(m, gap)}" if gap > 0 else "")
+    )
 
 
 def _ranking(arms: Arms, expected: str, how: str) -> Verdict:
@@ -237,12 +238,15 @@ def _ranking(arms: Arms, expected: str, how: str) -> Verdict:
         raise KeyError(f"arm {expected!r} not measured")
     others = [a for a in arms.values if a != expected]
     diffs = {o: arms.paired(expected, o) for o in others}
-    better = [o for o, d in diffs.items() if d.lo > 0]   # expected significantly better than o
-    worse = [o for o, d in diffs.items() if d.hi < 0]    # expected significantly worse than o
+    better = [o for o, d in diffs.items() if d.lo > 0]  # expected significantly better than o
+    worse = [o for o, d in diffs.items() if d.hi < 0]  # expected significantly worse than o
     ties = [o for o in others if o not in better and o not in worse]
     n = len(next(iter(arms.values.values())))
-    text = {"best": "paired differences over seeds, 95%", "worst": "paired differences over seeds, 95%",
-            "middle": "paired differences over seeds, 95%"}[how]
+    text = {
+        "best": "paired differences over seeds, 95%",
+        "worst": "paired differences over seeds, 95%",
+        "middle": "paired differences over seeds, 95%",
+    }[how]
     if n < 2:
         return Verdict(INCONCLUSIVE, text, "one seed: no interval; 3 or more seeds are needed")
     if how == "best":

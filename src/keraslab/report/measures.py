@@ -46,12 +46,23 @@ def moons_generalization_gap(runs):
     n_val = int(round(_config(runs, "sequential")["moons_samples"] * 0.2))
     p = h["val_accuracy"][-1]
     half = 1.96 * np.sqrt(max(p * (1 - p), 1e-6) / n_val)  # the validation accuracy's binomial error
-    return Measured(gap, max(0.0, gap - half), gap + half, "binomial", n_val, 0.0,
-                    f"train {h['accuracy'][-1]:.4f} vs validation {p:.4f} at epoch {len(h['accuracy'])}")
+    return Measured(
+        gap,
+        max(0.0, gap - half),
+        gap + half,
+        "binomial",
+        n_val,
+        0.0,
+        f"train {h['accuracy'][-1]:.4f} vs validation {p:.4f} at epoch {len(h['accuracy'])}",
+    )
 
 
-def _optimizers(runs) -> dict:
-    return _metrics(runs, "sequential")["optimizers"]
+def _optimizers(runs, table: str = "optimizers") -> dict:
+    """The default-learning-rate comparison (``optimizers``) or the tuned one (``tuned``)."""
+    metrics = _metrics(runs, "sequential")
+    if table not in metrics:
+        raise Untestable("this run has no tuned comparison (tune_trials 0, or a run from before it existed)")
+    return metrics[table]
 
 
 @measure
@@ -60,17 +71,23 @@ def optimizer_accuracy(runs, opt):
 
 
 @measure
-def optimizer_accuracy_arms(runs):
-    return Arms({o: c["test_accuracy"]["values"] for o, c in _optimizers(runs).items()}, True, "test accuracy")
+def optimizer_accuracy_arms(runs, table="optimizers"):
+    return Arms({o: c["test_accuracy"]["values"] for o, c in _optimizers(runs, table).items()}, True, "test accuracy")
 
 
 @measure
-def optimizer_epochs_arms(runs):
+def optimizer_epochs_arms(runs, table="optimizers"):
     """Epochs until validation accuracy first reaches the threshold; a seed that never did counts as
     the budget + 1 (slower than any that did)."""
     budget = _metrics(runs, "sequential")["optimizer_settings"]["epochs"]
-    return Arms({o: [r if r is not None else budget + 1 for r in c["epochs_to_converge_per_seed"]]
-                 for o, c in _optimizers(runs).items()}, False, "epochs to converge")
+    return Arms(
+        {
+            o: [r if r is not None else budget + 1 for r in c["epochs_to_converge_per_seed"]]
+            for o, c in _optimizers(runs, table).items()
+        },
+        False,
+        "epochs to converge",
+    )
 
 
 @measure
@@ -91,8 +108,9 @@ def _architectures(runs) -> dict:
 @measure
 def architecture_accuracy(runs, arch):
     n_test = 30  # Iris: 150 flowers, 20% test
-    return Measured.over_seeds(_architectures(runs)[arch]["test_accuracy"]["values"],
-                               f"test accuracy over seeds, {n_test} test flowers each")
+    return Measured.over_seeds(
+        _architectures(runs)[arch]["test_accuracy"]["values"], f"test accuracy over seeds, {n_test} test flowers each"
+    )
 
 
 @measure
@@ -133,8 +151,9 @@ def callback_epochs(runs, arm):
 
 @measure
 def callback_test_accuracy(runs, arm):
-    return Measured.over_seeds(_arm_values(runs, arm, "test_accuracy"),
-                               "test accuracy of the model the setup ends with")
+    return Measured.over_seeds(
+        _arm_values(runs, arm, "test_accuracy"), "test accuracy of the model the setup ends with"
+    )
 
 
 @measure
@@ -168,8 +187,9 @@ def _same_budget(runs, *names) -> None:
 @measure
 def cnn_accuracy(runs, name):
     m = _cnn(runs, name)
-    return Measured.over_seeds(m["test_accuracy"]["values"],
-                               f"{m['epochs']} epochs, {_precision(runs)}, 10,000 test images per seed")
+    return Measured.over_seeds(
+        m["test_accuracy"]["values"], f"{m['epochs']} epochs, {_precision(runs)}, 10,000 test images per seed"
+    )
 
 
 @measure
@@ -195,8 +215,9 @@ def cnn_time_increase(runs):
     _same_budget(runs, "improved_cnn", "simple_cnn")
     a = _cnn(runs, "improved_cnn")["train_time_s"]["values"]
     b = _cnn(runs, "simple_cnn")["train_time_s"]["values"]
-    return Measured.over_seeds([x / y - 1 for x, y in zip(a, b)],
-                               f"improved / simple training time − 1, by seed ({_precision(runs)})")
+    return Measured.over_seeds(
+        [x / y - 1 for x, y in zip(a, b)], f"improved / simple training time − 1, by seed ({_precision(runs)})"
+    )
 
 
 def _analysis(runs) -> dict:
@@ -207,8 +228,10 @@ def _analysis(runs) -> dict:
 def cnn_confused_pairs(runs):
     ea = _analysis(runs)
     pairs = ea["most_confused_pairs"]
-    return Category([p["pair"] for p in pairs],
-                    f"{ea['model']}, last seed: " + ", ".join(f"{p['pair']} ({p['count']})" for p in pairs[:5]))
+    return Category(
+        [p["pair"] for p in pairs],
+        f"{ea['model']}, last seed: " + ", ".join(f"{p['pair']} ({p['count']})" for p in pairs[:5]),
+    )
 
 
 def _class_counts(runs):

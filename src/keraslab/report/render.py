@@ -15,8 +15,14 @@ from pathlib import Path
 from keraslab.report.claims import CONSISTENT, CONTRADICTED, HIGHER, INCONCLUSIVE, LOWER, TIE
 
 #: verdict word -> CSS class of its table cell
-VERDICT_CLASS = {CONSISTENT: "holds", HIGHER: "differs", LOWER: "differs", CONTRADICTED: "differs",
-                 INCONCLUSIVE: "open", TIE: "open"}
+VERDICT_CLASS = {
+    CONSISTENT: "holds",
+    HIGHER: "differs",
+    LOWER: "differs",
+    CONTRADICTED: "differs",
+    INCONCLUSIVE: "open",
+    TIE: "open",
+}
 
 
 def anchor(title: str) -> str:
@@ -46,8 +52,12 @@ def to_markdown(blocks: list) -> str:
             def esc(s):
                 return str(s).replace("|", "\\|").replace("\n", " ")
 
-            out.append("\n".join(["| " + " | ".join(map(esc, header)) + " |",
-                                  "|" + "---|" * len(header)] + ["| " + " | ".join(map(esc, r)) + " |" for r in rows]))
+            out.append(
+                "\n".join(
+                    ["| " + " | ".join(map(esc, header)) + " |", "|" + "---|" * len(header)]
+                    + ["| " + " | ".join(map(esc, r)) + " |" for r in rows]
+                )
+            )
         elif kind == "img":
             out.append(f"![{b[2]}](plots/{b[1]})")
         elif kind == "code":
@@ -76,11 +86,12 @@ td.na{color:#777}
 """
 
 
-
 def to_html(blocks: list, plots_dir: Path) -> str:
-    out = ['<!doctype html><html lang="en"><head><meta charset="utf-8">',
-           '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>keraslab report</title><style>{CSS}</style></head><body>"]
+    out = [
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>keraslab report</title><style>{CSS}</style></head><body>",
+    ]
     for b in blocks:
         kind = b[0]
         if kind in ("h1", "h2", "h3"):
@@ -90,21 +101,31 @@ def to_html(blocks: list, plots_dir: Path) -> str:
         elif kind == "ul":
             out.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in b[1]) + "</ul>")
         elif kind == "toc":
-            out.append("<nav><p><strong>Contents:</strong> " + " · ".join(_inline(t) for t in _toc(blocks)) + "</p></nav>")
+            out.append(
+                "<nav><p><strong>Contents:</strong> " + " · ".join(_inline(t) for t in _toc(blocks)) + "</p></nav>"
+            )
         elif kind == "table":
+
             def cell(v):
                 v = str(v)
                 cls = VERDICT_CLASS.get(v, "na" if v.startswith("not ") else "")
                 return f'<td class="{cls}">{_inline(v)}</td>' if cls else f"<td>{_inline(v)}</td>"
-            out.append('<div class="tw"><table><thead><tr>' + "".join(f"<th>{_inline(h)}</th>" for h in b[1])
-                       + "</tr></thead><tbody>" + "".join("<tr>" + "".join(cell(v) for v in r) + "</tr>" for r in b[2])
-                       + "</tbody></table></div>")
+
+            out.append(
+                '<div class="tw"><table><thead><tr>'
+                + "".join(f"<th>{_inline(h)}</th>" for h in b[1])
+                + "</tr></thead><tbody>"
+                + "".join("<tr>" + "".join(cell(v) for v in r) + "</tr>" for r in b[2])
+                + "</tbody></table></div>"
+            )
         elif kind == "img":
             f = plots_dir / b[1]
             if f.exists():
                 data = base64.b64encode(f.read_bytes()).decode()
-                out.append(f'<figure><img alt="{html.escape(b[2])}" src="data:image/png;base64,{data}">'
-                           f"<figcaption>{html.escape(b[2])}</figcaption></figure>")
+                out.append(
+                    f'<figure><img alt="{html.escape(b[2])}" src="data:image/png;base64,{data}">'
+                    f"<figcaption>{html.escape(b[2])}</figcaption></figure>"
+                )
         elif kind == "code":
             out.append(f"<pre><code>{html.escape(b[1])}</code></pre>")
     out.append("</body></html>")
