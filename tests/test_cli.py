@@ -18,6 +18,9 @@ from keraslab import backend
         (["run", "sequential", "--backend", "theano"], "unknown backend 'theano'"),
         (["run", "--frobnicate"], "unrecognized arguments"),
         (["report", "--out", "/nonexistent/keraslab-store"], "no run store at"),
+        (["run", "sequential", "--out", ""], "--out is empty"),
+        (["run", "sequential", "--backend", ""], "--backend is empty"),
+        (["report", "--out", " "], "--out is empty"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args, message):
@@ -96,3 +99,39 @@ def test_stored_backend_matches_the_requested_one(tmp_path, name):
     (run_dir,) = (tmp_path / "runs" / "sequential").iterdir()
     assert json.loads((run_dir / "provenance.json").read_text())["backend"] == name
     assert f"-{name}-" in run_dir.name
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["run", "sequential", "--out", ""], "--out is empty"),
+        (["run", "sequential", "--backend", ""], "--backend is empty"),
+        (["bench", "--out", ""], "--out is empty"),
+    ],
+)
+def test_empty_values_are_refused_in_process(args, message, capsys):
+    """The same check without a child process (unit tier): nothing starts, one line, exit 2."""
+    from keraslab import cli
+
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]
+
+
+def test_data_says_so_when_the_cache_cannot_be_written(monkeypatch, capsys, tmp_path):
+    """With KERASLAB_DATA_DIR unwritable, `keraslab data` must not claim a cache file that does not exist."""
+    import numpy as np
+
+    from keraslab import cli, data
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("KERASLAB_DATA_DIR", str(blocker / "mnist"))
+    arrays = (
+        (np.zeros((60000, 28, 28), "uint8"), np.zeros(60000, "uint8")),
+        (np.zeros((10000, 28, 28), "uint8"), np.zeros(10000, "uint8")),
+    )
+    monkeypatch.setattr(data, "load_mnist", lambda: arrays)
+    assert cli.main(["data"]) == 0
+    out = capsys.readouterr().out
+    assert "not cached" in out and "verified, cached at" not in out

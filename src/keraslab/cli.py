@@ -144,8 +144,10 @@ def cmd_data(args) -> int:
     backend.select(None)
     t = time.perf_counter()
     (x_train, _), (x_test, _) = data.load_mnist()
+    path = data.cache_path()
+    where = f"cached at {path}" if path.exists() else f"not cached ({path} could not be written; fetched each time)"
     print(
-        f"MNIST ready: {len(x_train)} train + {len(x_test)} test images, verified, at {data.cache_path()} "
+        f"MNIST ready: {len(x_train)} train + {len(x_test)} test images, verified, {where} "
         f"({time.perf_counter() - t:.1f}s)"
     )
     return 0
@@ -412,7 +414,7 @@ def main(argv=None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         print(
-            "keraslab: interrupted; earlier runs are intact. callbacks, cnn, compare, bench and speedrun keep "
+            "keraslab: interrupted; earlier runs are intact. sequential, callbacks, cnn, compare, bench and speedrun keep "
             "their finished steps (rerun the same command to resume); other unfinished runs were discarded",
             file=sys.stderr,
         )

@@ -9,6 +9,7 @@ the store. A missing experiment or a skipped run is said out loud, never shown a
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -76,16 +77,19 @@ def summary_blocks(rows) -> list:
             f"{r.claim['wording']} — guide {sections.guide_text(r.claim)}, measured {measured}, "
             f"95% interval {interval}: **{r.verdict.word}**" + (f" ({r.verdict.note})" if r.verdict.note else "")
         )
-    return (
-        [
-            ("h2", "Summary"),
-            ("p", f"{len(rows)} claims of the original module guide: {counts_text(rows)}."),
-            ("p", "Claims our runs do not bear out:" if items else "Our runs bear out every claim they could judge."),
-            ("ul", items),
-        ]
-        if items
-        else [("h2", "Summary"), ("p", f"{len(rows)} claims of the original module guide: {counts_text(rows)}.")]
-    )
+    blocks = [("h2", "Summary"), ("p", f"{len(rows)} claims of the original module guide: {counts_text(rows)}.")]
+    if items:
+        blocks += [("p", "Claims our runs do not bear out, each with its measured interval:"), ("ul", items)]
+    undecided = sum(1 for r in rows if r.verdict.word in (INCONCLUSIVE, TIE))
+    if undecided:
+        blocks.append(
+            (
+                "p",
+                f"{undecided} claims are *inconclusive* or a *tie*: the data cannot decide them at this "
+                "number of seeds (each row says what would).",
+            )
+        )
+    return blocks
 
 
 def vocabulary_block() -> list:
@@ -140,7 +144,7 @@ def provenance_block(runs: dict[str, Run], out: Path, build_s: float) -> list:
 # --------------------------------------------------------------------------- rendering
 
 
-def results_summary(rows, runs: dict) -> str:
+def results_summary(rows, runs: dict, report_link: str = "REPORT.md") -> str:
     """The README's headline table (rewritten between the markers by `keraslab report`)."""
     keep = [r for r in rows if r.verdict.word != NOT_MEASURED]
     table = []
@@ -182,7 +186,7 @@ def results_summary(rows, runs: dict) -> str:
                 "p",
                 f"{len(rows)} claims of the original module guide checked against the measured runs: "
                 f"{counts_text(rows)}. Each verdict comes with its 95% interval; full tables and plots: "
-                f"[REPORT.md](REPORT.md).",
+                f"[{report_link}]({report_link}).",
             ),
             ("table", ["the guide says", "guide's value", "measured", "95% interval", "verdict"], table),
         ]
@@ -264,8 +268,9 @@ def build(out: str | Path, readme: Path | None = None, strict: bool = False) -> 
         if RESULTS_START in text and RESULTS_END in text:
             head, rest = text.split(RESULTS_START, 1)
             _, tail = rest.split(RESULTS_END, 1)
+            link = os.path.relpath(md_path.resolve(), readme.resolve().parent)
             atomic_write_bytes(
-                readme, (head + RESULTS_START + "\n" + results_summary(rows, runs) + RESULTS_END + tail).encode()
+                readme, (head + RESULTS_START + "\n" + results_summary(rows, runs, link) + RESULTS_END + tail).encode()
             )
             written.append(readme)
     return written
