@@ -364,15 +364,21 @@ def cmd_bench(args) -> int:
     experiments.execute("bench", config, store)
     run = store.latest("bench")
     print(
-        f"{'contestant':36s} {'images/s':>10s} {'vs PyTorch':>10s} {'first epoch':>12s} {'peak MB':>8s} "
-        f"{'of matmul peak':>15s} {'accuracy':>9s}"
+        f"{'contestant':46s} {'precision':>14s} {'images/s':>9s} {'range':>13s} {'vs PyTorch':>10s} "
+        f"{'first epoch':>12s} {'peak MB':>8s} {'of matmul peak':>15s} {'accuracy':>9s}"
     )
     for label, r in run.metrics["rows"].items():
-        ratio = r["ratio_vs_native_torch"]
+        ratio, ips = r["ratio_vs_native_torch"], r["images_per_s"]
         print(
-            f"{label:36s} {r['images_per_s']['mean']:10.0f} {(f'{ratio:.2f}x' if ratio else '-'):>10s} "
-            f"{r['first_epoch_s']['mean']:11.1f}s {r['peak_rss_mb']:8.0f} {r['fraction_of_matmul_peak'] * 100:14.1f}% "
-            f"{r['test_accuracy']['mean']:9.4f}"
+            f"{label:46s} {r['precision']:>14s} {ips['median']:9.0f} {ips['min']:6.0f}-{ips['max']:<6.0f} "
+            f"{(f'{ratio:.2f}x' if ratio else '-'):>10s} {r['first_epoch_s']['median']:11.1f}s {r['peak_rss_mb']:8.0f} "
+            f"{r['fraction_of_matmul_peak'] * 100:14.1f}% {r['test_accuracy']['median']:9.4f}"
+        )
+    h = run.metrics.get("headline")
+    if h:
+        print(
+            f"keraslab path vs {h['versus']} (fastest native PyTorch, {h['precision_class']}): median "
+            f"{h['median']:.2f}x, range {h['min']:.2f}-{h['max']:.2f}x over {h['rounds']} rounds: {h['verdict']}"
         )
     plots.render(store, plots_dir_for(args.out), experiments=["bench"])
     return 0
@@ -414,8 +420,9 @@ def main(argv=None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         print(
-            "keraslab: interrupted; earlier runs are intact. sequential, callbacks, cnn, compare, bench and speedrun keep "
-            "their finished steps (rerun the same command to resume); other unfinished runs were discarded",
+            "keraslab: interrupted; earlier runs are intact. sequential, callbacks, cnn, compare, bench and "
+            "speedrun keep their finished steps (rerun the same command to resume); other unfinished runs were "
+            "discarded",
             file=sys.stderr,
         )
         return 130

@@ -68,25 +68,3 @@ def build_functional_cnn() -> keras.Model:
 
 
 BUILDERS = {"simple_cnn": build_simple_cnn, "improved_cnn": build_improved_cnn, "functional_cnn": build_functional_cnn}
-
-
-def build_speed_cnn(width: int = 32) -> keras.Model:
-    """A slim CNN for the time-to-99% speedrun: BatchNorm lets a high learning rate work in one epoch.
-
-    BatchNorm momentum 0.9 (Keras' default is 0.99): with only a few hundred steps, the slower
-    moving averages would still lag the weights at test time. The classifier computes in float32
-    even under a bfloat16 policy, so the softmax and the loss keep full precision."""
-
-    def block(x, filters):
-        x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
-        x = layers.BatchNormalization(momentum=0.9)(x)
-        x = layers.Activation("relu")(x)
-        return layers.MaxPooling2D(2)(x)
-
-    inputs = keras.Input(shape=INPUT_SHAPE)
-    x = block(inputs, width)  # 14x14
-    x = block(x, 2 * width)  # 7x7
-    x = block(x, 4 * width)  # 3x3
-    x = layers.GlobalMaxPooling2D()(x)
-    outputs = layers.Dense(10, activation="softmax", dtype="float32")(x)
-    return keras.Model(inputs, outputs, name="speed_cnn")
