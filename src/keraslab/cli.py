@@ -90,6 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="also rewrite the results block of this README (the committed reference does this: `make reference`)",
     )
+    rep.add_argument(
+        "--docs",
+        action="append",
+        default=[],
+        help="also rewrite the performance block of this document (repeatable; `make reference`: docs/performance.md)",
+    )
     _add_out(rep)
 
     bench = sub.add_parser("bench", help="measure training speed: native PyTorch vs plain fit vs keraslab's path")
@@ -344,7 +350,11 @@ def cmd_report(args) -> int:
     readme = Path(args.readme) if args.readme else None
     if readme is not None and not readme.is_file():
         raise KeraslabError(f"--readme {readme}: no such file")
-    paths = report.build(out, readme=readme)
+    docs = [Path(d) for d in args.docs]
+    for d in docs:
+        if not d.is_file():
+            raise KeraslabError(f"--docs {d}: no such file")
+    paths = report.build(out, readme=readme, docs=docs)
     for p in paths:
         print(f"keraslab: wrote {p}")
     return 0

@@ -226,6 +226,7 @@ def launch(spec: dict, timeout: float = 3600, name: str = "") -> dict:
     env = dict(os.environ)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     env["KERASLAB_PROGRESS_CHILD"] = "1"
+    env.update(spec.get("env", {}))  # a variant's thread or oneDNN settings
     if spec["framework"] == "keras":
         env["KERAS_BACKEND"] = spec["backend"]
     name = name or f"{spec['framework']}/{spec.get('backend', '')}"

@@ -35,6 +35,17 @@ VARIANTS = {
     "float32, tf.data + prefetch": {"backend": "tensorflow", "options": {"precision": "float32", "tf_data": True}},
     "bf16, steps_per_execution 16": {"backend": "tensorflow", "options": {"steps_per_execution": 16}},
     "bf16, XLA": {"backend": "tensorflow", "options": {"precision": "mixed_bfloat16", "jit_compile": True}},
+    "bf16, 1 inter-op thread": {"backend": "tensorflow", "options": {}, "env": {"TF_NUM_INTEROP_THREADS": "1"}},
+    "bf16, 2 intra-op + 2 inter-op threads": {
+        "backend": "tensorflow",
+        "options": {},
+        "env": {"TF_NUM_INTRAOP_THREADS": "2", "TF_NUM_INTEROP_THREADS": "2"},
+    },
+    "float32, oneDNN off": {
+        "backend": "tensorflow",
+        "options": {"precision": "float32"},
+        "env": {"TF_ENABLE_ONEDNN_OPTS": "0"},
+    },
     "jax, bf16": {"backend": "jax", "options": {"precision": "mixed_bfloat16"}},
     "torch backend, bf16": {"backend": "torch", "options": {"precision": "mixed_bfloat16"}},
 }
@@ -122,7 +133,13 @@ def contestants(config: Config) -> tuple[list[tuple[str, dict]], list[tuple[str,
     if config.variants:
         for name, v in VARIANTS.items():
             if backend.is_installed(v["backend"]):
-                spec = {"framework": "keras", "backend": v["backend"], "path": "keraslab", "options": v["options"]}
+                spec = {
+                    "framework": "keras",
+                    "backend": v["backend"],
+                    "path": "keraslab",
+                    "options": v["options"],
+                    "env": v.get("env", {}),
+                }
                 once.append((f"variant {name}", spec))
     return headline, once
 

@@ -39,6 +39,20 @@ SECTIONS = ("sequential", "functional", "callbacks", "cnn", "compare")
 #: measured by `keraslab bench` / `keraslab run speedrun`; shown when present, never listed as missing
 OPTIONAL_SECTIONS = ("bench", "speedrun")
 RESULTS_START, RESULTS_END = "<!-- keraslab:results:start -->", "<!-- keraslab:results:end -->"
+PERF_START, PERF_END = "<!-- keraslab:performance:start -->", "<!-- keraslab:performance:end -->"
+
+
+def rewrite_block(path: Path, start: str, end: str, body: str) -> bool:
+    """Replace the text between the ``start`` and ``end`` markers of ``path``; False when it has none."""
+    text = path.read_text()
+    if start not in text or end not in text:
+        return False
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    atomic_write_bytes(path, (head + start + "\n" + body + end + tail).encode())
+    return True
+
+
 #: the order verdicts are counted in
 ORDER = (CONSISTENT, HIGHER, LOWER, TIE, CONTRADICTED, INCONCLUSIVE, UNFAIR, NOT_TESTABLE, NOT_MEASURED)
 DIFFERS = (HIGHER, LOWER, CONTRADICTED)
@@ -205,11 +219,12 @@ def results_summary(rows, runs: dict, report_link: str = "REPORT.md") -> str:
     )
 
 
-def build(out: str | Path, readme: Path | None = None, strict: bool = False) -> list[Path]:
+def build(out: str | Path, readme: Path | None = None, strict: bool = False, docs=()) -> list[Path]:
     """Redraw the plots into ``out/plots`` and write ``out/REPORT.md`` + ``out/report.html``.
 
     Everything lands inside the store folder. ``readme``: also rewrite that README's results
-    block (only on purpose: the committed reference). ``strict`` (the tests) makes a measure that
+    block, and each of ``docs`` its performance block (only on purpose: the committed reference).
+    ``strict`` (the tests) makes a measure that
     raises an error instead of a "not measured" row.
     """
     start = time.perf_counter()
@@ -274,14 +289,14 @@ def build(out: str | Path, readme: Path | None = None, strict: bool = False) -> 
     atomic_write_bytes(md_path, to_markdown(blocks).encode())
     atomic_write_bytes(html_path, to_html(blocks, plots_dir).encode())
     written = [md_path, html_path]
-    if readme is not None and readme.exists():
-        text = readme.read_text()
-        if RESULTS_START in text and RESULTS_END in text:
-            head, rest = text.split(RESULTS_START, 1)
-            _, tail = rest.split(RESULTS_END, 1)
-            link = os.path.relpath(md_path.resolve(), readme.resolve().parent)
-            atomic_write_bytes(
-                readme, (head + RESULTS_START + "\n" + results_summary(rows, runs, link) + RESULTS_END + tail).encode()
-            )
+    if readme is not None:
+        link = os.path.relpath(md_path.resolve(), readme.resolve().parent)
+        if rewrite_block(readme, RESULTS_START, RESULTS_END, results_summary(rows, runs, link)):
             written.append(readme)
+    for doc in docs:
+        prefix = os.path.relpath(plots_dir.resolve(), doc.resolve().parent) + "/"
+        perf = [b for exp in ("bench", "speedrun") if exp in runs for b in sections.BUILDERS[exp](runs[exp], ctx)]
+        perf = [b for b in perf if b[0] != "h2"]  # the document has its own headings
+        if perf and rewrite_block(doc, PERF_START, PERF_END, to_markdown(perf, img_prefix=prefix)):
+            written.append(doc)
     return written

@@ -34,7 +34,7 @@ def _toc(blocks: list) -> list[str]:
     return [f"[{b[1]}](#{anchor(b[1])})" for b in blocks if b[0] == "h2"]
 
 
-def to_markdown(blocks: list) -> str:
+def to_markdown(blocks: list, img_prefix: str = "plots/") -> str:
     out = []
     for b in blocks:
         kind = b[0]
@@ -59,7 +59,7 @@ def to_markdown(blocks: list) -> str:
                 )
             )
         elif kind == "img":
-            out.append(f"![{b[2]}](plots/{b[1]})")
+            out.append(f"![{b[2]}]({img_prefix}{b[1]})")
         elif kind == "code":
             out.append(f"```{b[2] if len(b) > 2 else ''}\n{b[1]}\n```")
     return "\n\n".join(out) + "\n"
