@@ -31,7 +31,7 @@ def test_bad_input_is_one_line_and_exit_2(args, message):
     assert "Traceback" not in proc.stderr
 
 
-def test_bad_config_files(tmp_path):
+def test_bad_config_files(tmp_path, capsys):
     cases = {
         "bad.json": "{oops",
         "neg.json": json.dumps({"epochs": -3}),
@@ -44,11 +44,17 @@ def test_bad_config_files(tmp_path):
         "unk.json": "unknown config field 'epochz'",
         "type.json": "'batch_size': expected an integer",
     }
-    for name, text in cases.items():
+    from keraslab import cli
+
+    for name, text in cases.items():  # in-process: the check happens before anything trains
         f = tmp_path / name
         f.write_text(text)
-        proc = run_cli("run", "sequential", "--profile", "quick", "--config", f, "--out", tmp_path / "runs")
-        assert proc.returncode == 2 and expect[name] in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+        assert (
+            cli.main(["run", "sequential", "--profile", "quick", "--config", str(f), "--out", str(tmp_path / "runs")])
+            == 2
+        )
+        err = capsys.readouterr().err
+        assert expect[name] in err and "Traceback" not in err, err
     assert not (tmp_path / "runs" / "sequential").exists()  # nothing half-written
 
 
@@ -78,7 +84,16 @@ def test_stored_backend_matches_the_requested_one(tmp_path, name):
         pytest.skip(f"{name} not installed")
     cfg = tmp_path / "tiny.json"
     cfg.write_text(
-        json.dumps({"moons_samples": 100, "epochs": 2, "optimizer_epochs": 1, "optimizers": ["adam"], "grid_steps": 10})
+        json.dumps(
+            {
+                "moons_samples": 100,
+                "epochs": 2,
+                "optimizer_epochs": 1,
+                "optimizers": ["adam"],
+                "grid_steps": 10,
+                "tune_trials": 0,
+            }
+        )
     )
     proc = run_cli(
         "run",

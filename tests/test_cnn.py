@@ -49,7 +49,15 @@ def test_digits():
     return x_test, y_test
 
 
-def test_predict_rejects_bad_inputs(quick_store, tmp_path):
+def test_predict_rejects_bad_inputs(quick_store, tmp_path, capsys):
+    """Bad images are one line and exit 2. In-process (`cli.main`): a child process per case would
+    spend its time importing TensorFlow, not testing the checks."""
+    from keraslab import cli
+
+    def predict(*args):
+        code = cli.main(["predict", *map(str, args)])
+        return code, capsys.readouterr().err
+
     cases = {
         "wide.npy": (np.zeros((28, 32)), "has shape (28, 32)"),
         "rgb3.npy": (np.zeros((28, 28, 3)), "has shape (28, 28, 3)"),
@@ -58,8 +66,8 @@ def test_predict_rejects_bad_inputs(quick_store, tmp_path):
     }
     for name, (array, message) in cases.items():
         np.save(tmp_path / name, array)
-        proc = run_cli("predict", tmp_path / name, "--out", quick_store)
-        assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+        code, err = predict(tmp_path / name, "--out", quick_store)
+        assert code == 2 and message in err and "Traceback" not in err, err
     (tmp_path / "notes.txt").write_text("hello")
     (tmp_path / "fake.png").write_bytes(b"not a png at all")
     obj = np.array([{"a": 1}], dtype=object)
@@ -71,11 +79,11 @@ def test_predict_rejects_bad_inputs(quick_store, tmp_path):
         ((tmp_path / "pickled.npy",), "not a plain numeric .npy"),
         ((tmp_path / "missing.png",), "no such image file"),
     ]:
-        proc = run_cli("predict", *args, "--out", quick_store)
-        assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+        code, err = predict(*args, "--out", quick_store)
+        assert code == 2 and message in err, err
     np.save(tmp_path / "ok.npy", np.zeros((28, 28)))
-    proc = run_cli("predict", tmp_path / "ok.npy", "--model", tmp_path / "broken.keras")
-    assert proc.returncode == 2 and "not a loadable Keras model" in proc.stderr, proc.stderr
+    code, err = predict(tmp_path / "ok.npy", "--model", tmp_path / "broken.keras")
+    assert code == 2 and "not a loadable Keras model" in err, err
 
 
 @pytest.mark.slow

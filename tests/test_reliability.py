@@ -25,6 +25,7 @@ TINY_SEQUENTIAL = {
     "optimizer_epochs": 2,
     "optimizers": ["adam", "sgd"],
     "grid_steps": 10,
+    "tune_trials": 0,  # the learning-rate search has its own tests
     "seeds": [0],
     "deterministic": True,
 }

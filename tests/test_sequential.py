@@ -32,6 +32,7 @@ def test_plots_redraw_from_the_store_alone(quick_store, tmp_path):
         "sequential_decision_boundary.png",
         "sequential_optimizer_comparison.png",
         "sequential_test_accuracy_comparison.png",
+        "sequential_tuned_learning_rates.png",
     }
     for f in files:
         assert f.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and f.stat().st_size > 10_000

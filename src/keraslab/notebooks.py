@@ -99,8 +99,10 @@ def out_of_sync(script: Path, notebook: Path) -> list[str]:
 
     if not notebook.exists():
         return [f"{notebook} is missing: run `make notebooks`"]
-    want = [(c.cell_type, c.source) for c in read_demo(script).cells]
-    have = [(c.cell_type, c.source) for c in nbformat.read(notebook, as_version=4).cells]
+    def cells(nb):  # the cell title (the text after "# %%") lives in the cell's metadata
+        return [(c.cell_type, c.source, c.get("metadata", {}).get("title")) for c in nb.cells]
+
+    want, have = cells(read_demo(script)), cells(nbformat.read(notebook, as_version=4))
     if want == have:
         return []
     for i, (w, h) in enumerate(zip(want, have)):
