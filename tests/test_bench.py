@@ -88,7 +88,7 @@ def test_speedrun_quick_is_well_formed(tmp_path):
     m = RunStore(tmp_path / "runs").latest("speedrun").metrics
     assert m["median_train_time_s"] > 0 and 0 <= m["median_test_accuracy"] <= 1
     assert m["reached_target"] == (m["median_test_accuracy"] >= m["target"])
-    assert len(m["per_seed"]) == 1 and m["n_val"] == 5000 and m["n_train"] == 55000
+    assert len(m["per_seed"]) == 1 and m["n_val"] == 5000 and m["n_train"] == 8000  # quick: a subset
     assert 0 <= m["per_seed"][0]["val_accuracy"] <= 1  # the recipe is judged on validation, not test
     if backend.is_installed("torch"):
         twin = m["torch_twin"]

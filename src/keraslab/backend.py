@@ -65,16 +65,20 @@ def select(name: str | None = None) -> str:
     os.environ["KERAS_BACKEND"] = name
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # keep TensorFlow's C++ log noise off the terminal
     logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing chatter is not for learners
-    if "keras" not in sys.modules:
-        import_keras_quietly()
     return name
 
 
 def import_keras_quietly() -> None:
     """Import Keras (and its backend) with the C++ start-up banners that ignore
     ``TF_CPP_MIN_LOG_LEVEL`` ("All log messages before absl::InitializeLog() ...", oneDNN's note)
-    kept off the user's terminal. If the import fails, what it printed is shown with the error."""
+    kept off the user's terminal. If the import fails, what it printed is shown with the error.
+
+    The CLI calls it after checking its input (so a bad option fails fast, without loading
+    TensorFlow) and before anything imports Keras."""
     import tempfile
+
+    if "keras" in sys.modules:
+        return
 
     try:
         saved = os.dup(2)

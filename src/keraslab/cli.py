@@ -148,6 +148,7 @@ def cmd_data(args) -> int:
     from keraslab import backend, data
 
     backend.select(None)
+    backend.import_keras_quietly()
     t = time.perf_counter()
     (x_train, _), (x_test, _) = data.load_mnist()
     path = data.cache_path()
@@ -209,6 +210,7 @@ def cmd_run(args) -> int:
 
     store = RunStore(args.out)
     store.ensure_writable()
+    backend.import_keras_quietly()  # only now: bad input above failed fast, without loading TensorFlow
     if backend.active() != name:  # cannot happen unless Keras was imported before select()
         raise KeraslabError(f"Keras runs on {backend.active()!r}, not the requested {name!r}")
     print(f"keraslab: Keras backend: {name}")
@@ -364,6 +366,7 @@ def cmd_bench(args) -> int:
     from keraslab import backend
 
     backend.select("tensorflow")
+    backend.import_keras_quietly()
     from keraslab import experiments, plots
     from keraslab.store import RunStore
 
@@ -398,6 +401,7 @@ def cmd_predict(args) -> int:
     from keraslab import backend
 
     backend.select(args.backend)
+    backend.import_keras_quietly()
     from keraslab import predict
 
     for line in predict.main(args.image, model_path=args.model, store_root=args.out):

@@ -99,6 +99,7 @@ def out_of_sync(script: Path, notebook: Path) -> list[str]:
 
     if not notebook.exists():
         return [f"{notebook} is missing: run `make notebooks`"]
+
     def cells(nb):  # the cell title (the text after "# %%") lives in the cell's metadata
         return [(c.cell_type, c.source, c.get("metadata", {}).get("title")) for c in nb.cells]
 

@@ -158,7 +158,7 @@ def run_torch_speedrun(spec: dict) -> dict:
 
     from keraslab.models import torch_models as T
 
-    (x, y), (x_val, y_val), (x_test, y_test) = speedrun_data(spec["validation_size"])
+    (x, y), (x_val, y_val), (x_test, y_test) = speedrun_data(spec["validation_size"], spec.get("n_train", 0))
     nchw = lambda a: a.transpose(0, 3, 1, 2).copy()  # noqa: E731
     x, x_val, x_test = nchw(x), nchw(x_val), nchw(x_test)
     per_seed = []
@@ -187,16 +187,17 @@ def run_torch_speedrun(spec: dict) -> dict:
     }
 
 
-def speedrun_data(validation_size: int):
+def speedrun_data(validation_size: int, n_train: int = 0):
     """MNIST normalised as the speedrun recipe wants it, the first ``validation_size`` training
-    images held out: (train, validation, test), NHWC float32."""
+    images held out, then ``n_train`` of the rest (0: all): (train, validation, test), NHWC float32."""
     from keraslab.data import mnist_for_training
 
     (x, y), (x_test, y_test) = mnist_for_training()
     mean, std = 0.1307, 0.3081  # MNIST's pixel mean and std, as in the published recipe
     x, x_test = (x - mean) / std, (x_test - mean) / std
     v = validation_size
-    return (x[v:], y[v:]), (x[:v], y[:v]), (x_test, y_test)
+    end = v + n_train if n_train else len(x)
+    return (x[v:end], y[v:end]), (x[:v], y[:v]), (x_test, y_test)
 
 
 def main(argv=None) -> int:

@@ -44,9 +44,10 @@ class Config(BaseConfig):
     validation_size: int = param(
         5000, "training images held out to judge the recipe (never the test set)", min=0, max=30_000
     )
+    n_train: int = param(0, "training images (0: every one not held out for validation)", min=0, max=60_000)
 
     PRESETS = {
-        "quick": {"seeds": (0,)},
+        "quick": {"seeds": (0,), "n_train": 8000},
         "standard": {"seeds": (0, 1, 2, 3, 4)},
         "full": {"seeds": tuple(range(10))},
     }
@@ -150,7 +151,7 @@ def run(config: Config, out) -> Result:
     from keraslab.fast import cpu_has_bf16, resolve_precision
     from keraslab.workers import launch, speedrun_data
 
-    data = speedrun_data(config.validation_size)
+    data = speedrun_data(config.validation_size, config.n_train)
     results = []
     for seed in config.seeds:
         r = out.step(f"seed{seed}", lambda: train_once(config, seed, data))
@@ -178,6 +179,7 @@ def run(config: Config, out) -> Result:
             "seeds": list(config.seeds),
             "recipe": recipe(config),
             "validation_size": config.validation_size,
+            "n_train": config.n_train,
             "channels_last": True,
             "bf16": bf16,
         }
