@@ -22,8 +22,8 @@ from keras import layers
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-QUICK = os.environ.get("KERASLAB_PROFILE") == "quick"  # fewer epochs when the notebooks are built
-EPOCHS = 30 if QUICK else 100
+PROFILE = os.environ.get("KERASLAB_PROFILE", "standard")  # quick: the executed notebooks; smoke: the tests
+EPOCHS = 10 if PROFILE == "smoke" else 100
 os.makedirs("plots", exist_ok=True)
 
 

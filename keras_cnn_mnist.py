@@ -20,8 +20,9 @@ from keras import layers
 
 from keraslab.data import load_mnist  # = keras.datasets.mnist.load_data(), verified and cached for offline use
 
-QUICK = os.environ.get("KERASLAB_PROFILE") == "quick"  # a subset and fewer epochs when the notebooks are built
-EPOCHS = 2 if QUICK else 5
+PROFILE = os.environ.get("KERASLAB_PROFILE", "standard")  # quick: the executed notebooks; smoke: the tests
+EPOCHS = {"smoke": 1, "quick": 2}.get(PROFILE, 5)
+N_TRAIN = 2000 if PROFILE == "smoke" else 60_000  # the smoke test trains on a sliver
 os.makedirs("plots", exist_ok=True)
 
 
@@ -37,8 +38,7 @@ keras.utils.set_random_seed(0)
 (x_train, y_train), (x_test, y_test) = load_mnist()
 x_train = (x_train.astype("float32") / 255.0)[..., None]
 x_test = (x_test.astype("float32") / 255.0)[..., None]
-if QUICK:
-    x_train, y_train = x_train[:6000], y_train[:6000]
+x_train, y_train = x_train[:N_TRAIN], y_train[:N_TRAIN]
 print("train", x_train.shape, "test", x_test.shape)
 
 # %% Model: the Simple CNN

@@ -22,8 +22,8 @@ from sklearn.datasets import load_iris
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-QUICK = os.environ.get("KERASLAB_PROFILE") == "quick"  # fewer epochs when the notebooks are built
-EPOCHS = 20 if QUICK else 100
+PROFILE = os.environ.get("KERASLAB_PROFILE", "standard")  # quick: the executed notebooks; smoke: the tests
+EPOCHS = {"smoke": 5, "quick": 60}.get(PROFILE, 100)
 os.makedirs("plots", exist_ok=True)
 
 

@@ -13,7 +13,7 @@ def test_bench_quick_stores_and_prints_the_table(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     run = RunStore(tmp_path / "runs").latest("bench")
     rows = run.metrics["rows"]
-    expected = {f"plain fit, {b}" for b in backend.available()} | {"keraslab path (tensorflow)"}
+    expected = {"plain fit, tensorflow", "keraslab path (tensorflow)"}  # quick: no other backends
     if backend.is_installed("torch"):
         expected |= {
             "native PyTorch, eager NCHW",

@@ -173,10 +173,10 @@ def test_committed_notebooks_match_the_demo_sources():
 @pytest.mark.integration
 @pytest.mark.parametrize("script", DEMOS)
 def test_demo_executes_as_a_notebook_with_inline_figures(script, tmp_path):
-    """nbclient runs every cell in a real Jupyter kernel on the quick profile; no cell may fail."""
+    """nbclient runs every cell in a real Jupyter kernel (smoke sizes); no cell may fail."""
     from keraslab import notebooks
 
-    nb = notebooks.execute(REPO / script, profile="quick", cwd=tmp_path)
+    nb = notebooks.execute(REPO / script, profile="smoke", cwd=tmp_path)
     mimes, errors = notebooks.outputs_of(nb)
     assert errors == []
     assert "image/png" in mimes  # figures are inline, not only files

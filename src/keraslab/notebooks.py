@@ -3,7 +3,8 @@
 Each demo is a Jupytext "py:percent" script; it is turned into a notebook with Jupytext and
 executed with nbclient in a real Jupyter kernel on the quick profile (``KERASLAB_PROFILE=quick``),
 so its figures are embedded (matplotlib's inline backend) and the notebook renders on a code host
-without running anything. ``python -m keraslab.notebooks [--check]`` writes them, or checks that
+without running anything. The tests execute them on the ``smoke`` profile (tiny sizes): they check
+that every cell runs, not what it learns. ``python -m keraslab.notebooks [--check]`` writes them, or checks that
 the committed ones have the demo sources' cells.
 """
 

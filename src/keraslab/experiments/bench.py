@@ -58,10 +58,11 @@ class Config(BaseConfig):
     epochs: int = param(2, "the first epoch is warm-up (and compilation); throughput is the rest", min=2, max=50)
     batch_size: int = param(128, "as in the guide's timing figures", min=1, max=65536)
     rounds: int = param(3, "interleaved rounds of the headline contestants (median and range)", min=1, max=20)
+    other_backends: bool = param(True, "also time plain fit on the JAX and PyTorch backends (once each)")
     variants: bool = param(False, "also time the alternatives to keraslab's path (for docs/performance.md)")
 
     PRESETS = {
-        "quick": {"n_train": 2048, "n_test": 500, "rounds": 1},
+        "quick": {"n_train": 2048, "n_test": 500, "rounds": 1, "other_backends": False},
         "standard": {},
         "full": {"n_train": 60000, "epochs": 3, "rounds": 5, "variants": True},
     }
@@ -128,7 +129,10 @@ def contestants(config: Config) -> tuple[list[tuple[str, dict]], list[tuple[str,
             )
     for b in backend.available():
         entry = (f"plain fit, {b}", {"framework": "keras", "backend": b, "path": "plain"})
-        (headline if b == "tensorflow" else once).append(entry)
+        if b == "tensorflow":
+            headline.append(entry)
+        elif config.other_backends:  # `keraslab run compare` times these too
+            once.append(entry)
     headline.append((KERASLAB, {"framework": "keras", "backend": "tensorflow", "path": "keraslab"}))
     if config.variants:
         for name, v in VARIANTS.items():
