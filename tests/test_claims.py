@@ -235,3 +235,13 @@ def test_quick_profile_and_other_budgets_are_not_judged():
     assert "smoke test" in C.fairness(c, Run(profile="quick", epochs=100))
     assert "epochs = 12" in C.fairness(c, Run(profile="standard", epochs=12))
     assert C.fairness(c, Run(profile="standard", epochs=100)) == ""
+
+
+def test_accuracy_over_seeds_is_never_narrower_than_the_pooled_binomial_interval():
+    # three seeds that all score 29/30: a zero-width t-interval, but 90 flowers do not pin 0.9667
+    m = Measured.accuracy_over_seeds([29 / 30] * 3, 30)
+    assert (m.lo, m.hi) == C.wilson(87, 90) and m.n == 3 and m.std == 0.0
+    assert judge(approx(0.932, 0.034), m).word == C.INCONCLUSIVE
+    # with a real spread the t-interval is the wider one and is kept
+    wide = Measured.accuracy_over_seeds([0.80, 0.90, 1.0], 10_000)
+    assert wide.lo == pytest.approx(C.t_interval([0.80, 0.90, 1.0])[2])

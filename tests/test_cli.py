@@ -150,3 +150,49 @@ def test_data_says_so_when_the_cache_cannot_be_written(monkeypatch, capsys, tmp_
     assert cli.main(["data"]) == 0
     out = capsys.readouterr().out
     assert "not cached" in out and "verified, cached at" not in out
+
+
+@pytest.mark.integration
+def test_progress_is_a_line_per_epoch_and_quiet_prints_none(tmp_path):
+    """Piped to a file (not a terminal): one line per epoch of every model; --quiet: summary lines only."""
+    cfg = tmp_path / "cnn.json"
+    cfg.write_text(json.dumps({"epochs": 2, "n_train": 600, "n_test": 200}))
+    proc = run_cli("run", "cnn", "--profile", "quick", "--config", cfg, "--out", tmp_path / "runs", "--no-plots")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    for model in ("simple_cnn", "improved_cnn", "functional_cnn"):
+        for epoch in (1, 2):
+            assert any(
+                l.strip().startswith(f"{model}, seed 0 (1/1), epoch {epoch}/2:") for l in proc.stdout.splitlines()
+            )
+    assert "[1/1] cnn: no estimate yet" in proc.stdout
+    assert "absl::InitializeLog" not in proc.stdout + proc.stderr  # TensorFlow's start-up banner stays out
+    quiet = run_cli(
+        "run",
+        "cnn",
+        "--profile",
+        "quick",
+        "--config",
+        cfg,
+        "--out",
+        tmp_path / "runs",
+        "--no-plots",
+        "--quiet",
+        "--fresh",
+    )
+    assert quiet.returncode == 0 and ", epoch " not in quiet.stdout
+    assert "[1/1] cnn: about" in quiet.stdout  # an estimate from the first run in this store
+    assert "test accuracy" in quiet.stdout  # the summary lines stay
+
+
+def test_estimate_comes_from_earlier_runs_of_the_same_profile_scaled_by_seeds():
+    from types import SimpleNamespace
+
+    from keraslab.cli import estimate_s
+
+    def run(profile, seeds, wall):
+        return SimpleNamespace(config={"profile": profile, "seeds": seeds}, provenance={"wall_time_s": wall})
+
+    store = SimpleNamespace(runs=lambda exp: [run("standard", [0, 1], 100.0), run("quick", [0], 5.0)])
+    cfg = SimpleNamespace(profile="standard", seeds=tuple(range(100_000)))
+    assert estimate_s(store, "cnn", cfg) == pytest.approx(100.0 * 100_000 / 2)  # --seeds 100000 says so up front
+    assert estimate_s(store, "cnn", SimpleNamespace(profile="full", seeds=(0,))) is None

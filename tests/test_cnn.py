@@ -126,3 +126,35 @@ def _write(tmp_path, obj):
     f = tmp_path / "cfg.json"
     f.write_text(json.dumps(obj))
     return f
+
+
+def test_precision_policy_is_restored_even_when_training_fails():
+    import keras
+
+    from keraslab.fast import precision_policy
+
+    assert keras.mixed_precision.global_policy().name == "float32"
+    with pytest.raises(RuntimeError):
+        with precision_policy("mixed_bfloat16") as policy:
+            assert policy == "mixed_bfloat16" and keras.mixed_precision.global_policy().name == "mixed_bfloat16"
+            raise RuntimeError("training failed")
+    assert keras.mixed_precision.global_policy().name == "float32"
+
+
+@pytest.mark.integration
+def test_cnn_in_bf16_then_sequential_in_one_process_builds_the_moons_model_in_float32(tmp_path):
+    """`keraslab run cnn sequential` with bf16 forced for the CNNs: the moons MLP after it is float32."""
+    import keras
+
+    from keraslab.experiments import cnn, execute
+    from keraslab.models.sequential import build_moons_mlp
+    from keraslab.store import RunStore
+
+    config = cnn.Config.for_profile(
+        "quick", models=("simple_cnn",), n_train=256, n_test=100, precision="mixed_bfloat16"
+    )
+    execute("cnn", config, RunStore(tmp_path / "runs"), log=lambda msg: None)
+    assert RunStore(tmp_path / "runs").latest("cnn").metrics["settings"]["precision"] == "mixed_bfloat16"
+    assert keras.mixed_precision.global_policy().name == "float32"
+    model = build_moons_mlp()
+    assert {layer.compute_dtype for layer in model.layers} == {"float32"}

@@ -265,6 +265,7 @@ def launch_workers(args) -> int:
     ``<out>/.workers/worker<i>`` (its results are the same model's replicas), kept so that a
     killed run resumes on every worker. If one worker fails, the others — which would wait for it
     forever in the next collective — are stopped. Returns the chief's exit code."""
+
     import json
     import signal
     import socket
@@ -298,6 +299,7 @@ def launch_workers(args) -> int:
                 KERAS_DISTRIBUTION_NUM_PROCESSES=str(args.workers),
                 KERAS_DISTRIBUTION_PROCESS_ID=str(index),
             )
+        env["KERASLAB_PROGRESS_LABEL"] = f"worker {index}"  # its epoch lines say which worker they come from
         worker_argv = list(argv)
         if index > 0:  # only the chief writes the real store
             worker_argv += ["--out", str(Path(args.out) / ".workers" / f"worker{index}"), "--no-plots"]

@@ -20,6 +20,7 @@ import keras
 
 QUIET_ENV = "KERASLAB_QUIET"
 CHILD_ENV = "KERASLAB_PROGRESS_CHILD"  # set for child processes: lines go to the parent, not a terminal
+LABEL_ENV = "KERASLAB_PROGRESS_LABEL"  # a distributed worker's name, put before its lines
 PROGRESS_PREFIX = "KERASLAB_PROGRESS "
 SHOWN = ("loss", "accuracy", "val_loss", "val_accuracy", "main_accuracy", "val_main_accuracy")
 
@@ -60,6 +61,8 @@ class EpochLine(keras.callbacks.Callback):
 
 def fit_progress(label: str) -> tuple[object, list]:
     """``(verbose, callbacks)`` for one ``fit``: the bar on a terminal, lines otherwise, nothing if quiet."""
+    if os.environ.get(LABEL_ENV):
+        label = f"[{os.environ[LABEL_ENV]}] {label}"
     if quiet():
         return 0, []
     if os.environ.get(CHILD_ENV):

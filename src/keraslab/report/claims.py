@@ -137,6 +137,18 @@ class Measured:
         return cls(mean, lo, hi, "seeds", len(list(values)), std, detail)
 
     @classmethod
+    def accuracy_over_seeds(cls, values, n_examples: int, detail: str = "") -> Measured:
+        """Accuracies of several seeds, each on ``n_examples`` test examples: the t-interval over
+        seeds, widened to at least the binomial interval of all the predictions pooled. Three seeds
+        that all score 29/30 give a zero-width t-interval, yet 90 test flowers do not pin an
+        accuracy to the last digit. An accuracy's interval stays inside [0, 1]."""
+        values = [float(v) for v in values]
+        m = cls.over_seeds(values, detail)
+        n = n_examples * len(values)
+        lo, hi = wilson(int(round(sum(values) * n_examples)), n)
+        return cls(m.mean, max(0.0, min(m.lo, lo)), min(1.0, max(m.hi, hi)), "seeds", m.n, m.std, detail)
+
+    @classmethod
     def binomial(cls, successes: int, n: int, detail: str = "") -> Measured:
         lo, hi = wilson(successes, n)
         return cls(successes / n, lo, hi, "binomial", n, 0.0, detail)

@@ -67,7 +67,12 @@ def _optimizers(runs, table: str = "optimizers") -> dict:
 
 @measure
 def optimizer_accuracy(runs, opt):
-    return Measured.over_seeds(_optimizers(runs)[opt]["test_accuracy"]["values"], "test accuracy over seeds")
+    n_test = int(round(_config(runs, "sequential")["moons_samples"] * 0.2))
+    return Measured.accuracy_over_seeds(
+        _optimizers(runs)[opt]["test_accuracy"]["values"],
+        n_test,
+        f"test accuracy over seeds, {n_test} test points each",
+    )
 
 
 @measure
@@ -108,8 +113,10 @@ def _architectures(runs) -> dict:
 @measure
 def architecture_accuracy(runs, arch):
     n_test = 30  # Iris: 150 flowers, 20% test
-    return Measured.over_seeds(
-        _architectures(runs)[arch]["test_accuracy"]["values"], f"test accuracy over seeds, {n_test} test flowers each"
+    return Measured.accuracy_over_seeds(
+        _architectures(runs)[arch]["test_accuracy"]["values"],
+        n_test,
+        f"test accuracy over seeds, {n_test} test flowers each",
     )
 
 
@@ -151,8 +158,11 @@ def callback_epochs(runs, arm):
 
 @measure
 def callback_test_accuracy(runs, arm):
-    return Measured.over_seeds(
-        _arm_values(runs, arm, "test_accuracy"), "test accuracy of the model the setup ends with"
+    n_test = 360  # scikit-learn's 1,797 digits, 20% test
+    return Measured.accuracy_over_seeds(
+        _arm_values(runs, arm, "test_accuracy"),
+        n_test,
+        f"test accuracy of the model the setup ends with, {n_test} test digits each",
     )
 
 
@@ -187,8 +197,11 @@ def _same_budget(runs, *names) -> None:
 @measure
 def cnn_accuracy(runs, name):
     m = _cnn(runs, name)
-    return Measured.over_seeds(
-        m["test_accuracy"]["values"], f"{m['epochs']} epochs, {_precision(runs)}, 10,000 test images per seed"
+    n_test = _metrics(runs, "cnn")["data"]["n_test"]
+    return Measured.accuracy_over_seeds(
+        m["test_accuracy"]["values"],
+        n_test,
+        f"{m['epochs']} epochs, {_precision(runs)}, {n_test:,} test images per seed",
     )
 
 
