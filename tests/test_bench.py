@@ -70,11 +70,11 @@ def test_best_torch_ratio_compares_within_a_precision_class_and_calls_ties():
         "torch fp32": row("float32", [200, 200, 200]),  # faster, but another precision class: not the peer
         "torch bf16": row("mixed_bfloat16", [95, 100, 110]),
     }
-    h = best_torch_ratio(rows, {}, 1000)
+    h = best_torch_ratio(rows)
     assert h["versus"] == "torch bf16" and h["ratios"] == pytest.approx([100 / 95, 1.2, 90 / 110])
     assert h["verdict"].startswith("tie")
     rows["torch bf16"] = row("mixed_bfloat16", [50, 50, 50])
-    assert best_torch_ratio(rows, {}, 1000)["verdict"] == "faster"
+    assert best_torch_ratio(rows)["verdict"] == "faster"
 
 
 def test_flops_per_image_matches_the_layer_arithmetic():

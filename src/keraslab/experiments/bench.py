@@ -217,7 +217,7 @@ def run(config: Config, out) -> Result:
     ref = rows.get(REFERENCE)
     for r in rows.values():
         r["ratio_vs_native_torch"] = (r["images_per_s"]["median"] / ref["images_per_s"]["median"]) if ref else None
-    headline_ratio = best_torch_ratio(rows, runs, config.n_train)
+    headline_ratio = best_torch_ratio(rows)
     if headline_ratio:
         h = headline_ratio
         print(
@@ -243,7 +243,7 @@ def run(config: Config, out) -> Result:
     )
 
 
-def best_torch_ratio(rows: dict, runs: dict, n_train: int) -> dict | None:
+def best_torch_ratio(rows: dict) -> dict | None:
     """keraslab's path ÷ the fastest native PyTorch variant of the same precision class, per round."""
     if KERASLAB not in rows:
         return None

@@ -254,11 +254,7 @@ def _ranking(arms: Arms, expected: str, how: str) -> Verdict:
     worse = [o for o, d in diffs.items() if d.hi < 0]  # expected significantly worse than o
     ties = [o for o in others if o not in better and o not in worse]
     n = len(next(iter(arms.values.values())))
-    text = {
-        "best": "paired differences over seeds, 95%",
-        "worst": "paired differences over seeds, 95%",
-        "middle": "paired differences over seeds, 95%",
-    }[how]
+    text = "paired differences over seeds, 95%"
     if n < 2:
         return Verdict(INCONCLUSIVE, text, "one seed: no interval; 3 or more seeds are needed")
     if how == "best":
