@@ -67,7 +67,7 @@ list: venv
 
 # Everything (what CI runs): unit and integration tests, on both cores.
 test: data
-	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist worksteal $(PYTEST_ARGS)
 
 # The unit tier: no training, no subprocess; under a minute. Lint first.
 test-fast: data lint
