@@ -2,7 +2,7 @@
 
 Keras fixes its backend when it is first imported, from the ``KERAS_BACKEND`` environment
 variable. Everything here therefore runs *before* ``import keras``; a comparison across backends
-runs each backend in its own subprocess (see :mod:`keraslab.workers`).
+runs each backend in its own subprocess (see :mod:`keraslab.contestant`).
 """
 
 from __future__ import annotations

@@ -161,7 +161,7 @@ def spread(values: list[float]) -> dict:
 
 def run(config: Config, out) -> Result:
     from keraslab.fast import cpu_has_bf16, resolve_precision_for
-    from keraslab.workers import launch
+    from keraslab.contestant import launch
 
     machine = matmul_gflops()
     flops_per_image = simple_cnn_train_flops_per_image()

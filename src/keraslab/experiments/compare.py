@@ -37,7 +37,7 @@ def installed(contestant: str) -> bool:
 
 def run(config: Config, out) -> Result:
     from keraslab.train import mean_std
-    from keraslab.workers import launch
+    from keraslab.contestant import launch
 
     results, skipped = {}, []
     for name in config.contestants:

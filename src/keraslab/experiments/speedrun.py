@@ -149,7 +149,7 @@ def summary(per_seed: list[dict], target: float) -> dict:
 def run(config: Config, out) -> Result:
     from keraslab import backend
     from keraslab.fast import cpu_has_bf16, resolve_precision
-    from keraslab.workers import launch, speedrun_data
+    from keraslab.contestant import launch, speedrun_data
 
     data = speedrun_data(config.validation_size, config.n_train)
     results = []

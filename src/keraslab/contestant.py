@@ -1,10 +1,11 @@
-"""One measured training in a fresh process: ``python -m keraslab.workers '<json spec>'``.
+"""One measured training in a fresh process: ``python -m keraslab.contestant '<json spec>'``.
 
 Keras fixes its backend at import and frameworks keep threads, caches and allocator state, so a
 fair comparison trains each contestant in its own process. The spec names the framework
 (``keras`` on ``backend``, or native ``torch``), the training path, the data size, epochs, batch
-size and seed; the worker prints one JSON line with per-epoch times, test accuracy, peak memory
-and the backend it really ran on. Used by ``keraslab run compare`` and ``keraslab bench``.
+size and seed; the contestant prints one JSON line with per-epoch times, test accuracy, peak memory
+and the backend it really ran on. Used by ``keraslab run compare``, ``keraslab bench`` and the speedrun's
+PyTorch twin. (Named apart from ``--workers``, the processes of distributed training.)
 """
 
 from __future__ import annotations
@@ -217,7 +218,7 @@ def main(argv=None) -> int:
 
 
 def launch(spec: dict, timeout: float = 3600, name: str = "") -> dict:
-    """Run one worker in a child process; returns its result or raises RuntimeError.
+    """Run one contestant in a child process; returns its result or raises RuntimeError.
 
     The child's progress lines are streamed to this process's output as they come, prefixed with
     ``name``; everything else it prints is kept only for the error message.
@@ -232,7 +233,7 @@ def launch(spec: dict, timeout: float = 3600, name: str = "") -> dict:
         env["KERAS_BACKEND"] = spec["backend"]
     name = name or f"{spec['framework']}/{spec.get('backend', '')}"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "keraslab.workers", json.dumps(spec)],
+        [sys.executable, "-m", "keraslab.contestant", json.dumps(spec)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -259,7 +260,7 @@ def launch(spec: dict, timeout: float = 3600, name: str = "") -> dict:
     if result is not None and proc.returncode == 0:
         return result
     tail = (other or ["no output"])[-1]
-    raise RuntimeError(f"{name} worker failed (exit {proc.returncode}): {tail}")
+    raise RuntimeError(f"{name} contestant process failed (exit {proc.returncode}): {tail}")
 
 
 if __name__ == "__main__":
