@@ -45,7 +45,7 @@ def summary_text(model) -> str:
     return buf.getvalue()
 
 
-def architecture_diagram(model, folder, log=print) -> dict:
+def architecture_diagram(model, folder) -> dict:
     """``<name>.png`` via ``keras.utils.plot_model`` (needs Graphviz + pydot), else a text summary.
 
     Always writes ``<name>.txt`` (the summary); returns what was written and why.
