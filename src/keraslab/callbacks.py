@@ -86,3 +86,33 @@ def check_callbacks(callbacks, *, has_validation: bool, optimizer=None) -> None:
                     f"({type(optimizer._learning_rate).__name__}); pass a float learning_rate, or drop "
                     "ReduceLROnPlateau and let the schedule decide"
                 )
+
+
+#: the metrics an :class:`EpochLine` shows, where the epoch's logs have them
+SHOWN = ("loss", "accuracy", "val_loss", "val_accuracy", "main_accuracy", "val_main_accuracy")
+
+
+class EpochLine(keras.callbacks.Callback):
+    """Prints one line per epoch: the label, ``epoch k/N``, the main metrics and the seconds.
+
+    Args:
+        label: what is training (``"simple_cnn seed 1/2"``).
+        prefix: put before each line (a child process uses :data:`keraslab.progress.PROGRESS_PREFIX`).
+    """
+
+    def __init__(self, label: str, prefix: str = "  "):
+        super().__init__()
+        self.label, self.prefix = label, prefix
+        self._start = 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        epochs = self.params.get("epochs", "?") if self.params else "?"
+        shown = ", ".join(f"{k} {float(logs[k]):.4f}" for k in SHOWN if k in logs)
+        print(
+            f"{self.prefix}{self.label}, epoch {epoch + 1}/{epochs}: {shown}, {time.perf_counter() - self._start:.1f}s",
+            flush=True,
+        )

@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+from keraslab import progress
 from keraslab.errors import KeraslabError
 
 
@@ -299,7 +300,7 @@ def launch_workers(args) -> int:
                 KERAS_DISTRIBUTION_NUM_PROCESSES=str(args.workers),
                 KERAS_DISTRIBUTION_PROCESS_ID=str(index),
             )
-        env["KERASLAB_PROGRESS_LABEL"] = f"worker {index}"  # its epoch lines say which worker they come from
+        env[progress.LABEL_ENV] = f"worker {index}"  # its epoch lines say which worker they come from
         worker_argv = list(argv)
         if index > 0:  # only the chief writes the real store
             worker_argv += ["--out", str(Path(args.out) / ".workers" / f"worker{index}"), "--no-plots"]
@@ -429,7 +430,7 @@ def main(argv=None) -> int:
             return 2
         check_args(args)
         if getattr(args, "quiet", False):
-            os.environ["KERASLAB_QUIET"] = "1"  # children inherit it
+            os.environ[progress.QUIET_ENV] = "1"  # children inherit it
         return COMMANDS[args.command](args)
     except KeraslabError as exc:
         print(f"keraslab: error: {exc}", file=sys.stderr)

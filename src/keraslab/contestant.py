@@ -18,8 +18,9 @@ import subprocess
 import sys
 import time
 
+from keraslab.progress import CHILD_ENV, PROGRESS_PREFIX, quiet
+
 RESULT_PREFIX = "KERASLAB_RESULT "
-PROGRESS_PREFIX = "KERASLAB_PROGRESS "  # the same marker as keraslab.progress (not imported: it loads Keras)
 
 
 def peak_rss_mb() -> float:
@@ -120,7 +121,7 @@ def run_torch(spec: dict) -> dict:
         now = time.perf_counter()
         times.append(now - start[0])
         start[0] = now
-        if not os.environ.get("KERASLAB_QUIET"):
+        if not quiet():
             print(
                 f"{PROGRESS_PREFIX}seed {spec['seed']}, epoch {epoch + 1}/{spec['epochs']}: {times[-1]:.1f}s",
                 flush=True,
@@ -176,7 +177,7 @@ def run_torch_speedrun(spec: dict) -> dict:
                 "test_accuracy": accuracy(x_test, y_test),
             }
         )
-        if not os.environ.get("KERASLAB_QUIET"):
+        if not quiet():
             print(f"{PROGRESS_PREFIX}seed {seed}: {seconds:.1f}s, test {per_seed[-1]['test_accuracy']:.4f}", flush=True)
     return {
         "framework": "torch",
@@ -227,7 +228,7 @@ def launch(spec: dict, timeout: float = 3600, name: str = "") -> dict:
 
     env = dict(os.environ)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    env["KERASLAB_PROGRESS_CHILD"] = "1"
+    env[CHILD_ENV] = "1"
     env.update(spec.get("env", {}))  # a variant's thread or oneDNN settings
     if spec["framework"] == "keras":
         env["KERAS_BACKEND"] = spec["backend"]
