@@ -216,8 +216,10 @@ def cmd_run(args) -> int:
         raise KeraslabError(f"Keras runs on {backend.active()!r}, not the requested {name!r}")
     print(f"keraslab: Keras backend: {name}")
     walls = {}
+    # read the store's earlier runs once: each experiment's estimate comes from its own past runs
+    estimates = [estimate_s(store, e, c) for e, c in configs]
     for k, (exp, config) in enumerate(configs, 1):
-        left = [estimate_s(store, e, c) for e, c in configs[k - 1 :]]
+        left = estimates[k - 1 :]
         known = [s for s in left if s is not None]
         when = (
             "no estimate yet (no earlier run of it in this store)"
