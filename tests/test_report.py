@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from conftest import run_cli
-from keraslab import report
+from keraslab import experiments, report
 from keraslab.report import claims as C
 from keraslab.store import RunStore
 
@@ -42,7 +42,7 @@ def test_report_builds_from_a_quick_store(quick_store, tmp_path):
 
 
 def test_every_claim_is_measured_on_a_quick_store_without_error(quick_store):
-    runs = {e: RunStore(quick_store).latest(e) for e in report.SECTIONS}
+    runs = {e: RunStore(quick_store).latest(e) for e in experiments.names()}
     claims = report.load_claims()
     rows = report.evaluate(claims, runs, strict=True)  # a measure that raises fails here
     assert len(rows) == len(claims) >= 45

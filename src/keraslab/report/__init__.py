@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from keraslab import plots
+from keraslab import experiments
 from keraslab.report import sections
 from keraslab.report.claims import (
     CONSISTENT,
@@ -33,11 +34,8 @@ from keraslab.report.claims import (
 from keraslab.report.render import to_html, to_markdown
 from keraslab.store import Run, RunStore, atomic_write_bytes
 
-__all__ = ["build", "load_claims", "evaluate", "SECTIONS", "OPTIONAL_SECTIONS", "RESULTS_START", "RESULTS_END"]
+__all__ = ["build", "load_claims", "evaluate", "RESULTS_START", "RESULTS_END"]
 
-SECTIONS = ("sequential", "functional", "callbacks", "cnn", "compare")
-#: measured by `keraslab bench` / `keraslab run speedrun`; shown when present, never listed as missing
-OPTIONAL_SECTIONS = ("bench", "speedrun")
 RESULTS_START, RESULTS_END = "<!-- keraslab:results:start -->", "<!-- keraslab:results:end -->"
 PERF_START, PERF_END = "<!-- keraslab:performance:start -->", "<!-- keraslab:performance:end -->"
 
@@ -172,7 +170,7 @@ def results_summary(rows, runs: dict, report_link: str = "REPORT.md") -> str:
         extra.append(
             "Training speed (Simple CNN, images/s, `keraslab bench`, median over rounds): "
             + ", ".join(
-                f"{k} ({r.get('precision', 'float32')}) {sections._stat(r['images_per_s']):,.0f}"
+                f"{k} ({r.get('precision', 'float32')}) {sections.stat(r['images_per_s']):,.0f}"
                 for k, r in brows.items()
                 if not k.startswith("variant")
             )
@@ -232,7 +230,8 @@ def build(out: str | Path, readme: Path | None = None, strict: bool = False, doc
     store = RunStore(out)
     base = out
     plots_dir = base / "plots"
-    runs: dict[str, Run] = {exp: r for exp in SECTIONS + OPTIONAL_SECTIONS if (r := store.latest(exp)) is not None}
+    parts = experiments.reports()  # each experiment with its report section, in `run all` order
+    runs: dict[str, Run] = {e.name: r for e, _ in parts if (r := store.latest(e.name)) is not None}
     plots.render(store, plots_dir)
     claims = load_claims()
     rows = evaluate(claims, runs, strict=strict)
@@ -249,7 +248,8 @@ def build(out: str | Path, readme: Path | None = None, strict: bool = False, doc
         ("toc",),
     ]
     blocks += summary_blocks(rows)
-    missing = [exp for exp in SECTIONS if exp not in runs]
+    # the speed measurements (`keraslab bench`, `run speedrun`) are shown when present, never listed as missing
+    missing = [e.name for e, _ in parts if e.in_all and e.name not in runs]
     if missing:
         blocks.append(
             (
@@ -261,12 +261,12 @@ def build(out: str | Path, readme: Path | None = None, strict: bool = False, doc
                 + f" --out {out}` to add them.",
             )
         )
-    for exp, run in runs.items():
-        builder = sections.BUILDERS.get(exp)
-        if builder is None:
+    for e, part in parts:
+        exp, run = e.name, runs.get(e.name)
+        if run is None:
             continue
         try:
-            blocks.extend(builder(run, ctx))
+            blocks.extend(part.section(run, ctx))
         except (KeyError, TypeError, IndexError) as exc:
             if strict:
                 raise
@@ -295,7 +295,7 @@ def build(out: str | Path, readme: Path | None = None, strict: bool = False, doc
             written.append(readme)
     for doc in docs:
         prefix = os.path.relpath(plots_dir.resolve(), doc.resolve().parent) + "/"
-        perf = [b for exp in ("bench", "speedrun") if exp in runs for b in sections.BUILDERS[exp](runs[exp], ctx)]
+        perf = [b for e, part in parts if not e.in_all and e.name in runs for b in part.section(runs[e.name], ctx)]
         perf = [b for b in perf if b[0] != "h2"]  # the document has its own headings
         if perf and rewrite_block(doc, PERF_START, PERF_END, to_markdown(perf, img_prefix=prefix)):
             written.append(doc)

@@ -357,8 +357,9 @@ def evaluate(claims: list[dict], runs: dict, strict: bool = False) -> list[Row]:
     A measure that raises is a bug: with ``strict`` (the tests) it propagates; otherwise the row
     says "not measured" and why.
     """
-    from keraslab.report.measures import MEASURES
+    from keraslab.report.measures import all_measures
 
+    MEASURES = all_measures()
     rows = []
     for claim in claims:
         row = Row(claim)

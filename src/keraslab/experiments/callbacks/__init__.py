@@ -17,6 +17,19 @@ from keraslab.config import BaseConfig, param
 from keraslab.experiments import Result
 from keraslab.errors import RunFailed
 
+ORDER = 3  # its place in `keraslab run all`
+#: how the figures and the report name its arms
+LABELS = {
+    "no_callbacks": "No callbacks",
+    "early_stopping": "EarlyStopping",
+    "early_stopping_reduce_lr": "EarlyStopping + ReduceLROnPlateau",
+}
+#: one colour per arm, the same in every figure
+COLORS = {
+    "no_callbacks": "#7f7f7f",
+    "early_stopping": "#1f77b4",
+    "early_stopping_reduce_lr": "#d62728",
+}
 DESCRIPTION = "EarlyStopping/ReduceLROnPlateau effectiveness over seeds; LR schedules; resumable training"
 RESUMABLE = True
 ARMS = ("no_callbacks", "early_stopping", "early_stopping_reduce_lr")

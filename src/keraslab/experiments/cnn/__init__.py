@@ -17,6 +17,19 @@ from keraslab.config import BaseConfig, param
 from keraslab.errors import RunFailed
 from keraslab.experiments import Result
 
+ORDER = 4  # its place in `keraslab run all`
+#: how the figures and the report name its arms
+LABELS = {
+    "simple_cnn": "Simple CNN",
+    "improved_cnn": "Improved CNN",
+    "functional_cnn": "Functional CNN",
+}
+#: one colour per arm, the same in every figure
+COLORS = {
+    "simple_cnn": "#1f77b4",
+    "improved_cnn": "#d62728",
+    "functional_cnn": "#2ca02c",
+}
 DESCRIPTION = "Simple / Improved / Functional CNN on real MNIST; confusion matrix and error analysis"
 RESUMABLE = True
 MODELS = ("simple_cnn", "improved_cnn", "functional_cnn")

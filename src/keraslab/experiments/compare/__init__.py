@@ -10,6 +10,7 @@ from keraslab.config import BaseConfig, param
 from keraslab.experiments import Result
 
 RESUMABLE = True  # finished contestants/seeds are kept when interrupted
+ORDER = 5  # its place in `keraslab run all`
 DESCRIPTION = "Simple CNN on every Keras backend (plain fit) vs native PyTorch: accuracy, s/epoch, memory, LOC"
 CONTESTANTS = ("tensorflow", "jax", "torch", "native-torch")
 

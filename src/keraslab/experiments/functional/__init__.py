@@ -18,6 +18,15 @@ import numpy as np
 from keraslab.config import BaseConfig, param
 from keraslab.experiments import Result
 
+ORDER = 2  # its place in `keraslab run all`
+#: one colour per arm, the same in every figure
+COLORS = {
+    "simple": "#1f77b4",
+    "branching": "#ff7f0e",
+    "residual": "#2ca02c",
+    "sequential": "#17becf",
+    "functional": "#e377c2",
+}
 DESCRIPTION = "simple/branching/residual functional models, multi-input/output, subclassing, API equivalence"
 ARCHITECTURES = ("simple", "branching", "residual")
 

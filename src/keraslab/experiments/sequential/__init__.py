@@ -14,6 +14,21 @@ import numpy as np
 from keraslab.config import BaseConfig, param
 from keraslab.experiments import Result
 
+ORDER = 1  # its place in `keraslab run all`
+#: how the figures and the report name its arms
+LABELS = {
+    "sgd": "SGD",
+    "adam": "Adam",
+    "rmsprop": "RMSprop",
+    "adagrad": "Adagrad",
+}
+#: one colour per arm, the same in every figure
+COLORS = {
+    "sgd": "#1f77b4",
+    "adam": "#d62728",
+    "rmsprop": "#2ca02c",
+    "adagrad": "#9467bd",
+}
 DESCRIPTION = (
     "moons + Iris with Sequential models; SGD/Adam/RMSprop/Adagrad over seeds, at default and tuned learning rates"
 )

@@ -1,0 +1,73 @@
+"""The bench experiment in the report: its section (prose, tables, figures) and the measures
+its claims in claims.json name."""
+
+from __future__ import annotations
+
+
+from keraslab.report.sections import Context, stat
+from keraslab.store import Run
+
+
+def section(run: Run, ctx: Context) -> list:
+    met = run.metrics
+    rows = []
+    for label, r in met["rows"].items():
+        ratio = r["ratio_vs_native_torch"]
+        ips = r["images_per_s"]
+        rows.append(
+            [
+                label,
+                r.get("precision", "float32"),
+                str(r.get("rounds", ips.get("n", 1))),
+                f"{stat(ips):,.0f}",
+                f"{stat(ips, 'min'):,.0f}–{stat(ips, 'max'):,.0f}" if "min" in ips else "—",
+                f"{ratio:.2f}×" if ratio else "—",
+                f"{stat(r['first_epoch_s']):.1f}",
+                f"{r['peak_rss_mb']:.0f}",
+                f"{r['fraction_of_matmul_peak'] * 100:.1f}%",
+                f"{stat(r['test_accuracy']):.4f}",
+            ]
+        )
+    mm = met["matmul_gflops"]
+    s = met["settings"]
+    h = met.get("headline")
+    lines = []
+    if met.get("choices"):
+        lines.append(met["choices"] + ".")
+    if h:
+        lines.append(
+            f"**keraslab's path vs the fastest native PyTorch of its precision class** ({h['versus']}, "
+            f"{h['precision_class']}): median **{h['median']:.2f}×**, range {h['min']:.2f}–{h['max']:.2f}× over "
+            f"{h['rounds']} interleaved rounds — **{h['verdict']}**."
+        )
+    return [
+        ("h2", "Performance"),
+        (
+            "p",
+            f"`keraslab bench`: the Simple CNN, batch {s['batch_size']}, {s['n_train']:,} images per epoch, "
+            f"{s['epochs']} epochs per process (the first is warm-up and compilation), each contestant in its own "
+            f"process; the headline contestants run interleaved in {s.get('rounds', 1)} rounds (A B C … A B C …) "
+            "and each shows its median and range, the others run once. Matmul peak (2048², best of 5): "
+            + ", ".join(f"{k} {v:.0f} GFLOP/s" for k, v in mm.items())
+            + f"; one training image costs {met['train_flops_per_image'] / 1e6:.1f} MFLOP; bfloat16 rows are put "
+            "against the bfloat16 peak.",
+        ),
+        ("ul", lines),
+        (
+            "table",
+            [
+                "contestant",
+                "precision",
+                "rounds",
+                "images / s (median)",
+                "range",
+                "vs eager NCHW PyTorch",
+                "first epoch (s)",
+                "peak MB",
+                "of matmul peak",
+                "test accuracy",
+            ],
+            rows,
+        ),
+        ("img", "bench_throughput.png", "Training throughput"),
+    ]

@@ -1,0 +1,100 @@
+"""The callbacks experiment's figures: each reads the stored run only (plots never train)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from keraslab.plots import bars_with_errors, color, grouped, label, plt, save
+from keraslab.store import Run
+
+
+def callbacks_effectiveness(run: Run, path: Path) -> Path:
+    arms = run.metrics["arms"]
+    names = list(arms)
+    groups = grouped(run, "arms")
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
+    for arm in names:
+        for h in groups[arm]:
+            axes[0].plot(
+                np.arange(1, len(h["val_accuracy"]) + 1),
+                h["val_accuracy"],
+                color=color(arm),
+                alpha=0.7,
+                label=label(arm) if h is groups[arm][0] else None,
+            )
+    axes[0].set_xlabel("epoch")
+    axes[0].set_ylabel("validation accuracy")
+    axes[0].set_title("Validation accuracy per seed (a line ends where training stopped)")
+    axes[0].grid(alpha=0.3)
+    axes[0].legend()
+    bars_with_errors(
+        axes[1],
+        names,
+        [arms[a]["epochs_run"]["mean"] for a in names],
+        [arms[a]["epochs_run"]["std"] for a in names],
+        "epochs run",
+        "Epochs actually run",
+    )
+    bars_with_errors(
+        axes[2],
+        names,
+        [arms[a]["test_accuracy"]["mean"] for a in names],
+        [arms[a]["test_accuracy"]["std"] for a in names],
+        "test accuracy",
+        "Final test accuracy",
+    )
+    lo = min(arms[a]["test_accuracy"]["mean"] for a in names)
+    axes[2].set_ylim(max(0, lo - 0.05), 1.0)
+    for ax in axes[1:]:
+        ax.tick_params(axis="x", labelrotation=12)
+    n = arms[names[0]]["epochs_run"]["n"]
+    fig.suptitle(
+        f"Callback effectiveness on {run.metrics['dataset']} (n={n} seed{'s' * (n > 1)}, "
+        f"budget {run.metrics['budget_epochs']} epochs)"
+    )
+    return save(fig, path)
+
+
+def learning_rate_schedule(run: Run, path: Path) -> Path:
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
+    sched = run.history["schedule"]
+    axes[0].step(np.arange(1, len(sched["lr"]) + 1), sched["lr"], where="post", color="#d62728")
+    axes[0].set_title("LearningRateScheduler: halve every few epochs")
+    groups = grouped(run, "arms")
+    for h in groups.get("early_stopping_reduce_lr", []):
+        axes[1].step(np.arange(1, len(h["lr"]) + 1), h["lr"], where="post", alpha=0.8)
+    axes[1].set_title("ReduceLROnPlateau: cut on a val_loss plateau (one line per seed)")
+    for ax in axes:
+        ax.set_yscale("log")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("learning rate")
+        ax.grid(alpha=0.3, which="both")
+    return save(fig, path)
+
+
+def training_time_per_epoch(run: Run, path: Path) -> Path:
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for arm, hists in grouped(run, "arms").items():
+        h = hists[0]
+        ax.plot(
+            np.arange(1, len(h["epoch_time"]) + 1),
+            np.array(h["epoch_time"]) * 1000,
+            color=color(arm),
+            label=label(arm),
+        )
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("ms per epoch (TrainingTimeCallback)")
+    ax.set_title("Time per epoch, first seed")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return save(fig, path)
+
+
+#: (file name, function(run, path)) in the order the report shows them
+FIGURES = [
+    ("callbacks_effectiveness.png", callbacks_effectiveness),
+    ("learning_rate_schedule.png", learning_rate_schedule),
+    ("training_time_per_epoch.png", training_time_per_epoch),
+]

@@ -1,0 +1,128 @@
+"""The sequential experiment's figures: each reads the stored run only (plots never train)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from keraslab.plots import bars_with_errors, color, curves, label, mean_band, plt, save
+from keraslab.store import Run
+
+
+def sequential_training_history(run: Run, path: Path) -> Path:
+    hist = run.history["moons"]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    curves(axes[0], hist, "loss", "make_moons: binary cross-entropy")
+    curves(axes[1], hist, "accuracy", "make_moons: accuracy")
+    fig.suptitle(f"Sequential 16-8-1 MLP on make_moons (test accuracy {run.metrics['moons']['test_accuracy']:.3f})")
+    return save(fig, path)
+
+
+def sequential_decision_boundary(run: Run, path: Path) -> Path:
+    a = run.arrays()
+    fig, ax = plt.subplots(figsize=(7, 5.5))
+    cs = ax.contourf(a["grid_x"], a["grid_y"], a["grid_p"], levels=np.linspace(0, 1, 21), cmap="RdBu_r", alpha=0.8)
+    ax.contour(a["grid_x"], a["grid_y"], a["grid_p"], levels=[0.5], colors="k", linewidths=1.5)
+    fig.colorbar(cs, ax=ax, label="P(class 1)")
+    for name, marker in (("train", "o"), ("test", "^")):
+        x, y = a[f"x_{name}"], a[f"y_{name}"]
+        ax.scatter(
+            x[:, 0],
+            x[:, 1],
+            c=y,
+            cmap="RdBu_r",
+            edgecolors="k",
+            s=18 if name == "train" else 30,
+            marker=marker,
+            label=f"{name} points",
+            vmin=0,
+            vmax=1,
+        )
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    ax.set_title("Decision boundary (black line: P = 0.5)")
+    ax.legend(loc="lower right")
+    return save(fig, path)
+
+
+def _optimizer_histories(run: Run) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for key, hist in run.history.items():
+        if key.startswith("optimizers/"):
+            out.setdefault(key.split("/")[1], []).append(hist)
+    return out
+
+
+def sequential_optimizer_comparison(run: Run, path: Path) -> Path:
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    n_seeds = len(run.config["seeds"])
+    for opt, hists in _optimizer_histories(run).items():
+        for ax, metric in zip(axes, ("val_loss", "val_accuracy")):
+            x, m, s = mean_band([h[metric] for h in hists])
+            ax.plot(x, m, color=color(opt), label=label(opt))
+            ax.fill_between(x, m - s, m + s, color=color(opt), alpha=0.2)
+    for ax, metric in zip(axes, ("validation loss", "validation accuracy")):
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        ax.grid(alpha=0.3)
+        ax.legend()
+        ax.set_title(f"{metric} (mean ± std over {n_seeds} seed{'s' * (n_seeds > 1)})")
+    threshold = run.metrics["optimizer_settings"]["converge_at"]
+    axes[1].axhline(threshold, color="k", linestyle=":", linewidth=1)
+    fig.suptitle("Optimizer comparison on make_moons (same model, data and epochs)")
+    return save(fig, path)
+
+
+def sequential_tuned_learning_rates(run: Run, path: Path) -> Path | None:
+    """Each optimizer's search: best validation accuracy of each trial against its learning rate."""
+    tuned = run.metrics.get("tuned")
+    if not tuned:
+        return None
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for opt, c in tuned.items():
+        trials = c["search"]["trials"]
+        ax.plot(
+            [t["learning_rate"] for t in trials],
+            [t["val_accuracy"] for t in trials],
+            "o-",
+            color=color(opt),
+            label=f"{label(opt)} (chosen {c['learning_rate']:.3g})",
+            alpha=0.85,
+        )
+        ax.axvline(c["learning_rate"], color=color(opt), linestyle=":", alpha=0.6)
+    ax.set_xscale("log")
+    ax.set_xlabel("learning rate (log scale)")
+    ax.set_ylabel("best validation accuracy of the trial")
+    ax.set_title(f"KerasTuner searches, {run.metrics['tuning']['trials_per_optimizer']} trials per optimizer")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return save(fig, path)
+
+
+def sequential_test_accuracy_comparison(run: Run, path: Path) -> Path:
+    comp = run.metrics["optimizers"]
+    names = list(comp)
+    means = [comp[n]["test_accuracy"]["mean"] for n in names]
+    stds = [comp[n]["test_accuracy"]["std"] for n in names]
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    bars_with_errors(
+        ax,
+        names,
+        means,
+        stds,
+        "test accuracy",
+        f"Final test accuracy by optimizer (error bars: std over {comp[names[0]]['test_accuracy']['n']} seeds)",
+    )
+    ax.set_ylim(max(0.0, min(means) - 0.15), 1.0)
+    return save(fig, path)
+
+
+#: (file name, function(run, path)) in the order the report shows them
+FIGURES = [
+    ("sequential_training_history.png", sequential_training_history),
+    ("sequential_decision_boundary.png", sequential_decision_boundary),
+    ("sequential_optimizer_comparison.png", sequential_optimizer_comparison),
+    ("sequential_test_accuracy_comparison.png", sequential_test_accuracy_comparison),
+    ("sequential_tuned_learning_rates.png", sequential_tuned_learning_rates),
+]
