@@ -12,7 +12,7 @@ def test_bench_quick_stores_and_prints_the_table(tmp_path):
     proc = run_cli("bench", "--quick", "--out", tmp_path / "runs", timeout=1200)
     assert proc.returncode == 0, proc.stderr[-3000:]
     run = RunStore(tmp_path / "runs").latest("bench")
-    rows = run.metrics["rows"]
+    arms = run.metrics["arms"]
     expected = {"plain fit, tensorflow", "keraslab path (tensorflow)"}  # quick: no other backends
     if backend.is_installed("torch"):
         expected |= {
@@ -22,26 +22,26 @@ def test_bench_quick_stores_and_prints_the_table(tmp_path):
         }
         if fast.cpu_has_bf16():  # PyTorch's own bf16 only where the CPU computes it natively
             expected.add("native PyTorch, bf16 autocast, channels_last")
-    assert set(rows) == expected
-    ref = rows.get("native PyTorch, eager NCHW")
-    for label, r in rows.items():
+    assert set(arms) == expected
+    ref = arms.get("native PyTorch, eager NCHW")
+    for label, r in arms.items():
         ips = r["images_per_s"]
         assert ips["min"] <= ips["median"] <= ips["max"] and ips["min"] > 0
-        assert r["first_epoch_s"]["median"] > 0 and r["peak_rss_mb"] > 0
+        assert r["first_epoch_time"]["median"] > 0 and r["peak_rss_mb"] > 0
         assert 0 < r["fraction_of_matmul_peak"] < 1
         assert 0 <= r["test_accuracy"]["median"] <= 1
         if ref:
-            assert r["ratio_vs_native_torch"] == pytest.approx(ips["median"] / ref["images_per_s"]["median"])
-    assert rows["keraslab path (tensorflow)"]["precision"] == fast.resolve_precision_for("tensorflow")
+            assert r["speedup"] == pytest.approx(ips["median"] / ref["images_per_s"]["median"])
+    assert arms["keraslab path (tensorflow)"]["precision"] == fast.resolve_precision_for("tensorflow")
     if ref:  # the headline compares like with like: the fastest PyTorch of the same precision class
         h = run.metrics["headline"]
         same = [
             k
-            for k, r in rows.items()
+            for k, r in arms.items()
             if r["ran_on"] == "native-torch"
-            and ("bfloat16" in r["precision"]) == ("bfloat16" in rows["keraslab path (tensorflow)"]["precision"])
+            and ("bfloat16" in r["precision"]) == ("bfloat16" in arms["keraslab path (tensorflow)"]["precision"])
         ]
-        assert h["versus"] == max(same, key=lambda k: rows[k]["images_per_s"]["median"])
+        assert h["versus"] == max(same, key=lambda k: arms[k]["images_per_s"]["median"])
         assert h["min"] <= h["median"] <= h["max"]
         assert h["verdict"].startswith("tie") == (h["min"] <= 1.0 <= h["max"])
         assert "progress" not in proc.stdout.lower() or "[native PyTorch" in proc.stdout  # child lines streamed
@@ -51,30 +51,30 @@ def test_bench_quick_stores_and_prints_the_table(tmp_path):
     for col in ("precision", "images/s", "range", "vs PyTorch", "first epoch", "peak MB", "of matmul peak", "accuracy"):
         assert col in header
     # every contestant's epochs arrive in the parent's output, prefixed with its name
-    for label in rows:
+    for label in arms:
         assert any(l.strip().startswith(f"[{label}") and "epoch 2/2" in l for l in lines), label
 
 
 def test_best_torch_ratio_compares_within_a_precision_class_and_calls_ties():
     from keraslab.experiments.bench import KERASLAB, best_torch_ratio
 
-    def row(precision, values, ran_on="native-torch"):
+    def arm(precision, values, ran_on="native-torch"):
         return {
             "precision": precision,
             "ran_on": ran_on,
             "images_per_s": {"values": values, "median": sorted(values)[len(values) // 2]},
         }
 
-    rows = {
-        KERASLAB: row("mixed_bfloat16", [100, 120, 90], ran_on="tensorflow"),
-        "torch fp32": row("float32", [200, 200, 200]),  # faster, but another precision class: not the peer
-        "torch bf16": row("mixed_bfloat16", [95, 100, 110]),
+    arms = {
+        KERASLAB: arm("mixed_bfloat16", [100, 120, 90], ran_on="tensorflow"),
+        "torch fp32": arm("float32", [200, 200, 200]),  # faster, but another precision class: not the peer
+        "torch bf16": arm("mixed_bfloat16", [95, 100, 110]),
     }
-    h = best_torch_ratio(rows)
+    h = best_torch_ratio(arms)
     assert h["versus"] == "torch bf16" and h["ratios"] == pytest.approx([100 / 95, 1.2, 90 / 110])
     assert h["verdict"].startswith("tie")
-    rows["torch bf16"] = row("mixed_bfloat16", [50, 50, 50])
-    assert best_torch_ratio(rows)["verdict"] == "faster"
+    arms["torch bf16"] = arm("mixed_bfloat16", [50, 50, 50])
+    assert best_torch_ratio(arms)["verdict"] == "faster"
 
 
 def test_flops_per_image_matches_the_layer_arithmetic():
@@ -86,7 +86,7 @@ def test_speedrun_quick_is_well_formed(tmp_path):
     proc = run_cli("run", "speedrun", "--profile", "quick", "--out", tmp_path / "runs", "--no-plots", timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     m = RunStore(tmp_path / "runs").latest("speedrun").metrics
-    assert m["median_train_time_s"] > 0 and 0 <= m["median_test_accuracy"] <= 1
+    assert m["median_train_time"] > 0 and 0 <= m["median_test_accuracy"] <= 1
     assert m["reached_target"] == (m["median_test_accuracy"] >= m["target"])
     assert len(m["per_seed"]) == 1 and m["n_val"] == 5000 and m["n_train"] == 8000  # quick: a subset
     assert 0 <= m["per_seed"][0]["val_accuracy"] <= 1  # the recipe is judged on validation, not test
@@ -94,7 +94,7 @@ def test_speedrun_quick_is_well_formed(tmp_path):
         twin = m["torch_twin"]
         assert twin["channels_last"] and len(twin["per_seed"]) == 1
         assert ("bfloat16" in twin["precision"]) == ("bfloat16" in m["precision"])  # same precision class
-        assert m["keras_speed_vs_torch_twin"] == pytest.approx(twin["median_train_time_s"] / m["median_train_time_s"])
+        assert m["speedup"] == pytest.approx(twin["median_train_time"] / m["median_train_time"])
 
 
 def test_speedrun_keras_net_is_the_torch_twin():

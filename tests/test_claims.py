@@ -139,16 +139,16 @@ def test_unfair_budget_is_not_judged():
 
     class Run:
         metrics = {
-            "models": {
+            "arms": {
                 "simple_cnn": {
                     "epochs": 10,
                     "test_accuracy": {"values": [0.99, 0.99]},
-                    "train_time_s": {"values": [1, 1]},
+                    "train_time": {"values": [1, 1]},
                 },
                 "improved_cnn": {
                     "epochs": 3,
                     "test_accuracy": {"values": [0.98, 0.98]},
-                    "train_time_s": {"values": [2, 2]},
+                    "train_time": {"values": [2, 2]},
                 },
             },
             "settings": {},

@@ -28,7 +28,7 @@ def test_quick_run_stores_error_analysis(quick_store):
     pairs = ea["most_confused_pairs"]
     assert pairs == sorted(pairs, key=lambda p: -p["count"])
     for name in ("simple_cnn", "improved_cnn", "functional_cnn"):
-        assert (run.path / run.metrics["models"][name]["model_file"]).exists()
+        assert (run.path / run.metrics["arms"][name]["model_file"]).exists()
 
 
 def test_six_plots_redraw_from_the_store(quick_store, tmp_path):
@@ -105,7 +105,7 @@ def test_simple_cnn_on_full_mnist_beats_97_percent(tmp_path, test_digits, capsys
     assert proc.returncode == 0, proc.stderr[-3000:]
     run = RunStore(tmp_path / "runs").latest("cnn")
     assert run.metrics["data"] == {"n_train": 60000, "n_val": 0, "n_test": 10000}
-    assert run.metrics["models"]["simple_cnn"]["test_accuracy"]["mean"] > 0.97
+    assert run.metrics["arms"]["simple_cnn"]["test_accuracy"]["mean"] > 0.97
     # predict on real test digits with the stored model: its label comes back on top
     from keraslab import cli
 

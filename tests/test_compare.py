@@ -53,11 +53,11 @@ def test_moons_mlp_parity():
 
 def test_each_contestant_records_what_it_ran_on(quick_store):
     run = RunStore(quick_store).latest("compare")
-    for name, r in run.metrics["contestants"].items():
+    for name, r in run.metrics["arms"].items():
         assert r["ran_on"] == [name]
-        assert len(r["per_seed"][0]["epoch_times"]) == run.config["epochs"]
+        assert len(r["per_seed"][0]["epoch_time"]) == run.config["epochs"]
         assert r["params"] == 93_322
-    assert "native-torch" in run.metrics["contestants"]
+    assert "native-torch" in run.metrics["arms"]
 
 
 def test_compare_with_only_tensorflow_installed(tmp_path, monkeypatch):
@@ -69,6 +69,6 @@ def test_compare_with_only_tensorflow_installed(tmp_path, monkeypatch):
     cfg = compare.Config.for_profile("quick", n_train=512, n_test=200)
     writer = RunStore(tmp_path).writer("compare", "tensorflow")
     result = compare.run(cfg, writer)
-    assert set(result.metrics["contestants"]) == {"tensorflow"}
+    assert set(result.metrics["arms"]) == {"tensorflow"}
     assert result.metrics["skipped"] == ["jax", "torch", "native-torch"]
-    assert result.metrics["contestants"]["tensorflow"]["ran_on"] == ["tensorflow"]
+    assert result.metrics["arms"]["tensorflow"]["ran_on"] == ["tensorflow"]

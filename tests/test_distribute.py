@@ -59,11 +59,15 @@ def single(tmp_path_factory):
 
 def learned(history):
     """The per-epoch losses and metrics of every series, without the timings."""
-    return {s: {k: v for k, v in history[s].items() if "time" not in k} for s in history}
+    return {
+        (arm, seed): {k: v for k, v in h.items() if "time" not in k}
+        for arm, per_seed in history.items()
+        for seed, h in per_seed.items()
+    }
 
 
 def accuracy(run):
-    return run.metrics["models"]["simple_cnn"]["test_accuracy"]["mean"]
+    return run.metrics["arms"]["simple_cnn"]["test_accuracy"]["mean"]
 
 
 def test_mirrored_strategy_on_two_logical_cpus(tmp_path, single):
@@ -182,7 +186,7 @@ def test_workers_resume_only_what_every_worker_saved(tmp_path, engine):
     assert last.returncode == 0, last.stderr[-3000:]
     assert last.stdout.count("the workers stopped after different epochs") == 2, last.stdout
     run = RunStore(out).latest("cnn")
-    assert run.metrics["models"]["simple_cnn"]["epochs"] == 3 and accuracy(run) > 0.85
+    assert run.metrics["arms"]["simple_cnn"]["epochs"] == 3 and accuracy(run) > 0.85
 
 
 @pytest.mark.parametrize(

@@ -81,14 +81,14 @@ def test_saved_model_loads_in_a_fresh_process(tmp_path, kind):
 
 def test_quick_run_has_per_output_history_and_equivalence(quick_store):
     run = RunStore(quick_store).latest("functional")
-    h = run.history["multi_io"]
+    h = run.histories("multi_io")[0]
     for key in ("main_loss", "aux_loss", "main_accuracy", "aux_accuracy", "val_main_loss", "val_aux_loss"):
         assert key in h and len(h[key]) == run.config["epochs"], key
     eq = run.metrics["api_equivalence"]
     assert eq["same_weights_max_abs_diff"] < 1e-5
     assert eq["same_seed_max_loss_gap"] < 1e-4  # same seed, same initial weights and batches
     assert run.metrics["subclassed"]["reload_max_abs_diff"] < 1e-6
-    assert set(run.metrics["architectures"]) == {"simple", "branching", "residual"}
+    assert set(run.metrics["arms"]) == {"simple", "branching", "residual"}
     assert (run.path / "custom_model.keras").exists() and (run.path / "multi_io.keras").exists()
 
 

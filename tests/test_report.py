@@ -75,14 +75,14 @@ def test_every_number_traces_back_to_the_store(quick_store, tmp_path):
     m = json.loads((seq_dir / "metrics.json").read_text())
     planted = {"sgd": 0.1234, "adam": 0.4321, "rmsprop": 0.5678, "adagrad": 0.8765}
     for opt, v in planted.items():
-        m["optimizers"][opt]["test_accuracy"].update(mean=v, std=0.0111, n=3, values=[v - 0.0111, v, v + 0.0111])
+        m["arms"][opt]["test_accuracy"].update(mean=v, std=0.0111, n=3, values=[v - 0.0111, v, v + 0.0111])
     m["moons"]["test_accuracy"] = 0.3141
     (seq_dir / "metrics.json").write_text(json.dumps(m))
     config = json.loads((seq_dir / "config.json").read_text())
     (seq_dir / "config.json").write_text(json.dumps({**config, "profile": "standard"}))  # judged, not a smoke test
     (cnn_dir,) = [p for p in (store / "cnn").iterdir() if not p.name.startswith(".")]
     c = json.loads((cnn_dir / "metrics.json").read_text())
-    c["models"]["simple_cnn"]["params"] = 424242
+    c["arms"]["simple_cnn"]["params"] = 424242
     (cnn_dir / "metrics.json").write_text(json.dumps(c))
     md = report.build(store, strict=True)[0].read_text()
     for v in planted.values():

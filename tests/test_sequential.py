@@ -13,11 +13,13 @@ def test_quick_run_is_well_formed(quick_store):
     assert run is not None and run.status == "ok"
     m = run.metrics
     assert 0 <= m["moons"]["test_accuracy"] <= 1 and m["moons"]["params"] == 193
-    assert set(m["optimizers"]) == {"sgd", "adam", "rmsprop", "adagrad"}
-    for opt, c in m["optimizers"].items():
+    assert set(m["arms"]) == {"sgd", "adam", "rmsprop", "adagrad"} == set(m["tuned"]["arms"])
+    for opt, c in m["arms"].items():
         assert c["test_accuracy"]["n"] == len(run.config["seeds"])
-    assert len(run.history["moons"]["loss"]) == run.config["epochs"]
-    assert {"loss", "val_loss", "accuracy", "val_accuracy"} <= set(run.history["iris"])
+        # one vocabulary: history.json[arm][seed], the tuned arms beside the default ones
+        assert len(run.histories(opt)) == len(run.histories(f"tuned {opt}")) == len(run.config["seeds"])
+    assert len(run.histories("moons")[0]["loss"]) == run.config["epochs"]
+    assert {"loss", "val_loss", "accuracy", "val_accuracy"} <= set(run.histories("iris")[0])
     assert run.provenance["backend"] == "tensorflow" and run.provenance["command"].startswith("keraslab run")
     for p in m["moons"]["predict_demo"]:
         assert p["class"] == int(p["probability"] >= 0.5)
@@ -55,7 +57,7 @@ def test_each_optimizer_arm_gets_a_fresh_model(tmp_path):
     arms = len(cfg.optimizers) * len(cfg.seeds)
     assert len(built) == 1 + arms and len({id(m) for m in built}) == len(built)
     # same seed -> same starting weights for every optimizer (a fair race); other seed -> other weights
-    comp = result.metrics["optimizers"]
+    comp = result.metrics["arms"]
     assert len({comp[o]["initial_weights"]["0"] for o in comp}) == 1
     assert comp["adam"]["initial_weights"]["0"] != comp["adam"]["initial_weights"]["1"]
     # and training moved each arm away from its start (no arm reused a trained model)

@@ -382,14 +382,14 @@ def cmd_bench(args) -> int:
     experiments.execute("bench", config, store)
     run = store.latest("bench")
     print(
-        f"{'contestant':46s} {'precision':>14s} {'images/s':>9s} {'range':>13s} {'vs PyTorch':>10s} "
+        f"{'arm':46s} {'precision':>14s} {'images/s':>9s} {'range':>13s} {'vs PyTorch':>10s} "
         f"{'first epoch':>12s} {'peak MB':>8s} {'of matmul peak':>15s} {'accuracy':>9s}"
     )
-    for label, r in run.metrics["rows"].items():
-        ratio, ips = r["ratio_vs_native_torch"], r["images_per_s"]
+    for label, r in run.metrics["arms"].items():
+        ratio, ips, first = r["speedup"], r["images_per_s"], r["first_epoch_time"]
         print(
             f"{label:46s} {r['precision']:>14s} {ips['median']:9.0f} {ips['min']:6.0f}-{ips['max']:<6.0f} "
-            f"{(f'{ratio:.2f}x' if ratio else '-'):>10s} {r['first_epoch_s']['median']:11.1f}s {r['peak_rss_mb']:8.0f} "
+            f"{(f'{ratio:.2f}x' if ratio else '-'):>10s} {first['median']:11.1f}s {r['peak_rss_mb']:8.0f} "
             f"{r['fraction_of_matmul_peak'] * 100:14.1f}% {r['test_accuracy']['median']:9.4f}"
         )
     h = run.metrics.get("headline")

@@ -96,7 +96,7 @@ def run_keras(spec: dict) -> dict:
         "path": path,
         "options": spec.get("options", {}),
         "precision": policy,
-        "epoch_times": timer.epoch_times,
+        "epoch_time": timer.epoch_times,
         "test_accuracy": float((probs.argmax(1) == y_test).mean()),
         "params": int(model.count_params()),
         "loc": count_loc(build_simple_cnn, keras_plain_fit),
@@ -146,7 +146,7 @@ def run_torch(spec: dict) -> dict:
         "path": "manual loop",
         "variant": spec.get("variant", "eager, NCHW"),
         "precision": "mixed_bfloat16" if variant.get("bf16") else "float32",
-        "epoch_times": times,
+        "epoch_time": times,
         "test_accuracy": float((logits.argmax(1) == y_test).mean()),
         "params": T.count_params(model),
         "torch_threads": torch.get_num_threads(),
@@ -172,7 +172,7 @@ def run_torch_speedrun(spec: dict) -> dict:
         per_seed.append(
             {
                 "seed": seed,
-                "train_time_s": seconds,
+                "train_time": seconds,
                 "val_accuracy": accuracy(x_val, y_val),
                 "test_accuracy": accuracy(x_test, y_test),
             }

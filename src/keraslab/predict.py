@@ -65,9 +65,9 @@ def default_model(store_root: str | Path) -> Path:
     if run is None:
         raise KeraslabError(f"no finished cnn run in {store_root}; run `keraslab run cnn` or pass --model FILE.keras")
     return (
-        run.path / run.metrics["models"]["simple_cnn"]["model_file"]
-        if "simple_cnn" in run.metrics["models"]
-        else run.path / next(iter(run.metrics["models"].values()))["model_file"]
+        run.path / run.metrics["arms"]["simple_cnn"]["model_file"]
+        if "simple_cnn" in run.metrics["arms"]
+        else run.path / next(iter(run.metrics["arms"].values()))["model_file"]
     )
 
 

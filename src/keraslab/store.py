@@ -175,6 +175,11 @@ class Run:
     def status(self) -> str:
         return self.metrics.get("status", "ok")
 
+    def histories(self, arm: str) -> list[dict]:
+        """``history.json[arm]`` over its seeds, in seed order (a single model: a list of one)."""
+        per_seed = self.history[arm]
+        return [per_seed[s] for s in sorted(per_seed, key=int)]
+
     def arrays(self) -> dict[str, np.ndarray]:
         """Stored arrays (numerical only: never unpickled)."""
         if self._arrays is None:

@@ -163,39 +163,12 @@ def results_summary(rows, runs: dict, report_link: str = "REPORT.md") -> str:
     for r in keep:
         measured, interval = describe(r.measured)
         table.append([r.claim["wording"], sections.guide_text(r.claim), measured, interval, r.verdict.word])
-    extra = []
-    bench = runs.get("bench")
-    if bench is not None:
-        brows, h = bench.metrics["rows"], bench.metrics.get("headline")
-        extra.append(
-            "Training speed (Simple CNN, images/s, `keraslab bench`, median over rounds): "
-            + ", ".join(
-                f"{k} ({r.get('precision', 'float32')}) {sections.stat(r['images_per_s']):,.0f}"
-                for k, r in brows.items()
-                if not k.startswith("variant")
-            )
-            + "."
-            + (
-                f" keraslab's path vs the fastest native PyTorch of its precision class ({h['versus']}): "
-                f"{h['median']:.2f}× (range {h['min']:.2f}–{h['max']:.2f}, {h['rounds']} rounds): {h['verdict']}."
-                if h
-                else ""
-            )
-        )
-    speed = runs.get("speedrun")
-    if speed is not None:
-        sm = speed.metrics
-        twin = sm.get("torch_twin")
-        extra.append(
-            f"Time to {sm['target']:.0%} MNIST test accuracy (`keraslab run speedrun`, median of "
-            f"{len(sm['per_seed'])} seeds): Keras {sm['median_train_time_s']:.1f}s of training, "
-            f"{sm['median_test_accuracy']:.4f} accuracy"
-            + (
-                f"; {twin['name']} {twin['median_train_time_s']:.1f}s, {twin['median_test_accuracy']:.4f}."
-                if twin
-                else "."
-            )
-        )
+    # an experiment's report part may add one line to the README (the speed measurements do)
+    extra = [
+        part.readme_line(runs[e.name])
+        for e, part in experiments.reports()
+        if e.name in runs and hasattr(part, "readme_line")
+    ]
     walls = [(exp, run.provenance.get("wall_time_s")) for exp, run in runs.items() if run.provenance.get("wall_time_s")]
     if walls:
         extra.append(

@@ -4,7 +4,7 @@ trained by native PyTorch at its strongest — eager NCHW (the guide-style refer
 — by plain ``model.fit`` on each installed Keras backend (how the original module guide writes it),
 and by keraslab's own path (:mod:`keraslab.fast`); each contestant in its own process.
 
-The host is noisy, so the headline contestants run interleaved in ``rounds`` (A B C … A B C …);
+The host is noisy, so the headline arms run interleaved in ``rounds`` (A B C … A B C …);
 each reports its median and range over rounds, and keraslab's path is compared, round by round,
 with the fastest native PyTorch variant **of its own precision class** (float32 with float32,
 bfloat16 with bfloat16). A ratio whose range spans 1.0 is a tie. Also measured in the same run: the
@@ -57,7 +57,7 @@ class Config(BaseConfig):
     n_test: int = param(10000, "test images to check accuracy is unchanged", min=100, max=10000)
     epochs: int = param(2, "the first epoch is warm-up (and compilation); throughput is the rest", min=2, max=50)
     batch_size: int = param(128, "as in the guide's timing figures", min=1, max=65536)
-    rounds: int = param(3, "interleaved rounds of the headline contestants (median and range)", min=1, max=20)
+    rounds: int = param(3, "interleaved rounds of the headline arms (median and range)", min=1, max=20)
     other_backends: bool = param(True, "also time plain fit on the JAX and PyTorch backends (once each)")
     variants: bool = param(False, "also time the alternatives to keraslab's path (for docs/performance.md)")
 
@@ -110,8 +110,8 @@ REFERENCE = "native PyTorch, eager NCHW"
 KERASLAB = "keraslab path (tensorflow)"
 
 
-def contestants(config: Config) -> tuple[list[tuple[str, dict]], list[tuple[str, dict]]]:
-    """(headline contestants, run in every round; the others, run once)."""
+def arms(config: Config) -> tuple[list[tuple[str, dict]], list[tuple[str, dict]]]:
+    """(headline arms, run in every round; the others, run once), each with its contestant spec."""
     from keraslab import backend
     from keraslab.fast import cpu_has_bf16
     from keraslab.models.torch_models import VARIANTS as TORCH_VARIANTS
@@ -162,6 +162,7 @@ def spread(values: list[float]) -> dict:
 def run(config: Config, out) -> Result:
     from keraslab.fast import cpu_has_bf16, resolve_precision_for
     from keraslab.contestant import launch
+    from keraslab.experiments.runner import over_seeds
 
     machine = matmul_gflops()
     flops_per_image = simple_cnn_train_flops_per_image()
@@ -176,48 +177,52 @@ def run(config: Config, out) -> Result:
         else "has no native bfloat16 units (emulated bf16 would be slower)"
     )
     print(f"  {choice}")
-    headline, once = contestants(config)
-    runs: dict[str, list[dict]] = {label: [] for label, _ in headline + once}
+    headline, once = arms(config)
     spec_of = dict(headline + once)
-    schedule = [(r, label) for r in range(config.rounds) for label, _ in headline] + [(0, label) for label, _ in once]
-    for rnd, label in schedule:
+
+    def train_one(label, rnd, text):
         full = {
             **spec_of[label],
-            "seed": config.seeds[0],
+            "seed": config.seeds[0],  # rounds repeat one configuration: only the host's noise differs
             "n_train": config.n_train,
             "n_test": config.n_test,
             "epochs": config.epochs,
             "batch_size": config.batch_size,
         }
-        tag = f"round {rnd + 1}/{config.rounds}" if label in dict(headline) else "once"
-        runs[label].append(out.step(f"{label}-round{rnd}", lambda: launch(full, name=f"{label}, {tag}")))
-    rows = {}
-    for label, rs in runs.items():
-        ips = [config.n_train / float(np.mean(r["epoch_times"][1:])) for r in rs]  # per round, warm-up excluded
+        return launch(full, name=text)
+
+    trials = over_seeds(out, [a for a, _ in headline], range(config.rounds), train_one, interleave=True, unit="round")
+    if once:
+        extra = over_seeds(out, [a for a, _ in once], [0], train_one, unit="once")
+        trials.results.update(extra.results)
+    table = {}
+    for label in spec_of:
+        rs = trials.of(label)
+        ips = [config.n_train / float(np.mean(r["epoch_time"][1:])) for r in rs]  # per round, warm-up excluded
         precision = rs[0].get("precision", "float32")
         peak = machine.get("torch_bf16") if precision_class(precision) == "bfloat16" else None
         peak = peak or max(v for k, v in machine.items() if k != "torch_bf16")
-        rows[label] = {
+        table[label] = {
             "spec": spec_of[label],
             "precision": precision,
             "rounds": len(rs),
             "images_per_s": spread(ips),
-            "first_epoch_s": spread([r["epoch_times"][0] for r in rs]),
+            "first_epoch_time": spread([r["epoch_time"][0] for r in rs]),
             "peak_rss_mb": max(r["peak_rss_mb"] for r in rs),
             "test_accuracy": spread([r["test_accuracy"] for r in rs]),
             "ran_on": rs[0]["backend"],
             "fraction_of_matmul_peak": float(np.median(ips)) * flops_per_image / (peak * 1e9),
             "matmul_peak_gflops": peak,
         }
-        row = rows[label]
+        arm = table[label]
         print(
-            f"  {label:46s} {row['images_per_s']['median']:8.0f} images/s (median of {len(rs)}), first "
-            f"epoch {row['first_epoch_s']['median']:.1f}s, accuracy {row['test_accuracy']['median']:.4f}"
+            f"  {label:46s} {arm['images_per_s']['median']:8.0f} images/s (median of {len(rs)}), first "
+            f"epoch {arm['first_epoch_time']['median']:.1f}s, accuracy {arm['test_accuracy']['median']:.4f}"
         )
-    ref = rows.get(REFERENCE)
-    for r in rows.values():
-        r["ratio_vs_native_torch"] = (r["images_per_s"]["median"] / ref["images_per_s"]["median"]) if ref else None
-    headline_ratio = best_torch_ratio(rows)
+    ref = table.get(REFERENCE)
+    for r in table.values():  # images/s ÷ the guide-style reference's
+        r["speedup"] = (r["images_per_s"]["median"] / ref["images_per_s"]["median"]) if ref else None
+    headline_ratio = best_torch_ratio(table)
     if headline_ratio:
         h = headline_ratio
         print(
@@ -226,7 +231,7 @@ def run(config: Config, out) -> Result:
         )
     return Result(
         metrics={
-            "rows": rows,
+            "arms": table,
             "headline": headline_ratio,
             "choices": choice,
             "matmul_gflops": machine,
@@ -243,16 +248,16 @@ def run(config: Config, out) -> Result:
     )
 
 
-def best_torch_ratio(rows: dict) -> dict | None:
+def best_torch_ratio(arms: dict) -> dict | None:
     """keraslab's path ÷ the fastest native PyTorch variant of the same precision class, per round."""
-    if KERASLAB not in rows:
+    if KERASLAB not in arms:
         return None
-    cls = precision_class(rows[KERASLAB]["precision"])
-    peers = [k for k, r in rows.items() if r["ran_on"] == "native-torch" and precision_class(r["precision"]) == cls]
+    cls = precision_class(arms[KERASLAB]["precision"])
+    peers = [k for k, r in arms.items() if r["ran_on"] == "native-torch" and precision_class(r["precision"]) == cls]
     if not peers:
         return None
-    best = max(peers, key=lambda k: rows[k]["images_per_s"]["median"])
-    ours, theirs = rows[KERASLAB]["images_per_s"]["values"], rows[best]["images_per_s"]["values"]
+    best = max(peers, key=lambda k: arms[k]["images_per_s"]["median"])
+    ours, theirs = arms[KERASLAB]["images_per_s"]["values"], arms[best]["images_per_s"]["values"]
     ratios = [a / b for a, b in zip(ours, theirs)]  # the same round: measured minutes apart
     lo, hi = min(ratios), max(ratios)
     verdict = "tie (the range spans 1.0)" if lo <= 1.0 <= hi else ("faster" if lo > 1.0 else "slower")

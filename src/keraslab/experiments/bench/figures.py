@@ -10,17 +10,17 @@ from keraslab.store import Run
 
 
 def bench_throughput(run: Run, path: Path) -> Path:
-    rows = run.metrics["rows"]
-    names = list(rows)
-    means = [rows[n]["images_per_s"].get("median", rows[n]["images_per_s"]["mean"]) for n in names]
-    lo = [rows[n]["images_per_s"].get("min", m) for n, m in zip(names, means)]
-    hi = [rows[n]["images_per_s"].get("max", m) for n, m in zip(names, means)]
+    arms = run.metrics["arms"]
+    names = list(arms)
+    means = [arms[n]["images_per_s"].get("median", arms[n]["images_per_s"]["mean"]) for n in names]
+    lo = [arms[n]["images_per_s"].get("min", m) for n, m in zip(names, means)]
+    hi = [arms[n]["images_per_s"].get("max", m) for n, m in zip(names, means)]
     fig, ax = plt.subplots(figsize=(10, 0.45 * len(names) + 1.5))
     colors = [
         "#7f7f7f" if n.startswith("native") else "#d62728" if n.startswith("keraslab") else "#1f77b4" for n in names
     ]
     err = [[m - a for m, a in zip(means, lo)], [b - m for m, b in zip(means, hi)]]
-    ax.barh([f"{n} ({rows[n].get('precision', 'float32')})" for n in names], means, xerr=err, capsize=3, color=colors)
+    ax.barh([f"{n} ({arms[n].get('precision', 'float32')})" for n in names], means, xerr=err, capsize=3, color=colors)
     ref = next((m for n, m in zip(names, means) if n.startswith("native")), None)
     for i, m in enumerate(means):
         ax.text(m, i, f" {m:,.0f}" + (f" ({m / ref:.2f}×)" if ref else ""), va="center", fontsize=8)

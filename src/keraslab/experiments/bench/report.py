@@ -11,8 +11,8 @@ from keraslab.store import Run
 def section(run: Run, ctx: Context) -> list:
     met = run.metrics
     rows = []
-    for label, r in met["rows"].items():
-        ratio = r["ratio_vs_native_torch"]
+    for label, r in met["arms"].items():
+        ratio = r["speedup"]
         ips = r["images_per_s"]
         rows.append(
             [
@@ -22,7 +22,7 @@ def section(run: Run, ctx: Context) -> list:
                 f"{stat(ips):,.0f}",
                 f"{stat(ips, 'min'):,.0f}–{stat(ips, 'max'):,.0f}" if "min" in ips else "—",
                 f"{ratio:.2f}×" if ratio else "—",
-                f"{stat(r['first_epoch_s']):.1f}",
+                f"{stat(r['first_epoch_time']):.1f}",
                 f"{r['peak_rss_mb']:.0f}",
                 f"{r['fraction_of_matmul_peak'] * 100:.1f}%",
                 f"{stat(r['test_accuracy']):.4f}",
@@ -71,3 +71,23 @@ def section(run: Run, ctx: Context) -> list:
         ),
         ("img", "bench_throughput.png", "Training throughput"),
     ]
+
+
+def readme_line(run: Run) -> str:
+    """The bench's line under README's results table."""
+    arms, h = run.metrics["arms"], run.metrics.get("headline")
+    return (
+        "Training speed (Simple CNN, images/s, `keraslab bench`, median over rounds): "
+        + ", ".join(
+            f"{k} ({r.get('precision', 'float32')}) {stat(r['images_per_s']):,.0f}"
+            for k, r in arms.items()
+            if not k.startswith("variant")
+        )
+        + "."
+        + (
+            f" keraslab's path vs the fastest native PyTorch of its precision class ({h['versus']}): "
+            f"{h['median']:.2f}× (range {h['min']:.2f}–{h['max']:.2f}, {h['rounds']} rounds): {h['verdict']}."
+            if h
+            else ""
+        )
+    )

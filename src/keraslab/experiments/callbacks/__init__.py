@@ -152,12 +152,12 @@ def train_arm(arm: str, seed: int, config: Config, label: str = "") -> dict:
     stopped = next((cb.stopped_epoch for cb in cbs if isinstance(cb, keras.callbacks.EarlyStopping)), 0)
     return {
         "history": hist,
-        "epochs_run": len(hist["loss"]),
+        "epochs": len(hist["loss"]),
         "best_val_accuracy": max(hist["val_accuracy"]),
         "best_epoch": int(min(range(len(hist["val_loss"])), key=hist["val_loss"].__getitem__)) + 1,
         "test_accuracy": float(test_acc),
-        "wall_time_s": wall,
-        "train_time_s": sum(timer.epoch_times),
+        "wall_time": wall,
+        "train_time": sum(timer.epoch_times),
         "stopped_epoch": int(stopped),
     }
 
@@ -214,7 +214,7 @@ def train_schedule_run(seed: int, config: Config, folder) -> dict:
     _, best_test = best.evaluate(x_test, y_test, verbose=0)
     return {
         "history": hist,
-        "epochs_run": len(hist["loss"]),
+        "epochs": len(hist["loss"]),
         "best_epoch": checkpoint.best_epoch,
         "best_val_accuracy": float(checkpoint.best),
         "best_model_test_accuracy": float(best_test),
@@ -223,32 +223,36 @@ def train_schedule_run(seed: int, config: Config, folder) -> dict:
 
 
 def run(config: Config, out) -> Result:
+    from keraslab.experiments.runner import over_seeds
     from keraslab.train import mean_std
 
-    histories, per_arm = {}, {arm: [] for arm in config.arms}
-    for k, seed in enumerate(config.seeds, 1):
-        for arm in config.arms:
-            label = f"{arm}, seed {seed} ({k}/{len(config.seeds)})"
-            r = out.step(f"arm-{arm}-seed{seed}", lambda: train_arm(arm, seed, config, label))
-            histories[f"arms/{arm}/seed{seed}"] = r.pop("history")
-            per_arm[arm].append(r)
-            print(
-                f"  {arm:26s} seed {seed}: {r['epochs_run']:3d} epochs, best val accuracy "
-                f"{r['best_val_accuracy']:.4f}, test {r['test_accuracy']:.4f}, {r['wall_time_s']:.1f}s"
-            )
+    def report(arm, seed, r):
+        print(
+            f"  {arm:26s} seed {seed}: {r['epochs']:3d} epochs, best val accuracy "
+            f"{r['best_val_accuracy']:.4f}, test {r['test_accuracy']:.4f}, {r['wall_time']:.1f}s"
+        )
+
+    # seed-major (every arm with seed 0, then seed 1 …): the arms share each seed's minutes of the host
+    trials = over_seeds(
+        out,
+        config.arms,
+        config.seeds,
+        lambda arm, seed, label: train_arm(arm, seed, config, label),
+        interleave=True,
+        report=report,
+    )
+    histories = dict(trials.histories)
     arms = {}
-    base = per_arm.get("no_callbacks")
-    for arm, rs in per_arm.items():
-        arms[arm] = {
-            k: mean_std([r[k] for r in rs])
-            for k in ("epochs_run", "best_val_accuracy", "test_accuracy", "wall_time_s", "train_time_s")
-        }
+    base = trials.of("no_callbacks") if "no_callbacks" in config.arms else None
+    for arm in config.arms:
+        rs = trials.of(arm)
+        arms[arm] = trials.summary(arm, "epochs", "best_val_accuracy", "test_accuracy", "wall_time", "train_time")
         if base:  # paired by seed: the same data and initial weights with and without callbacks
-            arms[arm]["time_saved"] = mean_std([1 - r["wall_time_s"] / b["wall_time_s"] for r, b in zip(rs, base)])
+            arms[arm]["time_saved"] = mean_std([1 - r["wall_time"] / b["wall_time"] for r, b in zip(rs, base)])
         arms[arm]["per_seed"] = rs
     folder = out.path / "schedule_run"
     sched = out.step("schedule", lambda: train_schedule_run(config.seeds[0], config, folder))
-    histories["schedule"] = sched.pop("history")
+    histories["schedule"] = {str(config.seeds[0]): sched.pop("history")}
     return Result(
         metrics={
             "arms": arms,

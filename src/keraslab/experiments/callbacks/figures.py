@@ -6,14 +6,14 @@ from pathlib import Path
 
 import numpy as np
 
-from keraslab.plots import bars_with_errors, color, grouped, label, plt, save
+from keraslab.plots import bars_with_errors, color, label, plt, save
 from keraslab.store import Run
 
 
 def callbacks_effectiveness(run: Run, path: Path) -> Path:
     arms = run.metrics["arms"]
     names = list(arms)
-    groups = grouped(run, "arms")
+    groups = {arm: run.histories(arm) for arm in run.metrics["arms"]}
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
     for arm in names:
         for h in groups[arm]:
@@ -32,8 +32,8 @@ def callbacks_effectiveness(run: Run, path: Path) -> Path:
     bars_with_errors(
         axes[1],
         names,
-        [arms[a]["epochs_run"]["mean"] for a in names],
-        [arms[a]["epochs_run"]["std"] for a in names],
+        [arms[a]["epochs"]["mean"] for a in names],
+        [arms[a]["epochs"]["std"] for a in names],
         "epochs run",
         "Epochs actually run",
     )
@@ -49,7 +49,7 @@ def callbacks_effectiveness(run: Run, path: Path) -> Path:
     axes[2].set_ylim(max(0, lo - 0.05), 1.0)
     for ax in axes[1:]:
         ax.tick_params(axis="x", labelrotation=12)
-    n = arms[names[0]]["epochs_run"]["n"]
+    n = arms[names[0]]["epochs"]["n"]
     fig.suptitle(
         f"Callback effectiveness on {run.metrics['dataset']} (n={n} seed{'s' * (n > 1)}, "
         f"budget {run.metrics['budget_epochs']} epochs)"
@@ -59,10 +59,10 @@ def callbacks_effectiveness(run: Run, path: Path) -> Path:
 
 def learning_rate_schedule(run: Run, path: Path) -> Path:
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
-    sched = run.history["schedule"]
+    sched = run.histories("schedule")[0]
     axes[0].step(np.arange(1, len(sched["lr"]) + 1), sched["lr"], where="post", color="#d62728")
     axes[0].set_title("LearningRateScheduler: halve every few epochs")
-    groups = grouped(run, "arms")
+    groups = {arm: run.histories(arm) for arm in run.metrics["arms"]}
     for h in groups.get("early_stopping_reduce_lr", []):
         axes[1].step(np.arange(1, len(h["lr"]) + 1), h["lr"], where="post", alpha=0.8)
     axes[1].set_title("ReduceLROnPlateau: cut on a val_loss plateau (one line per seed)")
@@ -76,7 +76,8 @@ def learning_rate_schedule(run: Run, path: Path) -> Path:
 
 def training_time_per_epoch(run: Run, path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(7, 4))
-    for arm, hists in grouped(run, "arms").items():
+    for arm in run.metrics["arms"]:
+        hists = run.histories(arm)
         h = hists[0]
         ax.plot(
             np.arange(1, len(h["epoch_time"]) + 1),

@@ -29,10 +29,10 @@ def section(run: Run, ctx: Context) -> list:
         rows.append(
             [
                 label(arm),
-                pm(a["epochs_run"], 1),
+                pm(a["epochs"], 1),
                 pm(a["best_val_accuracy"]),
                 pm(a["test_accuracy"]),
-                pm(a["wall_time_s"], 2),
+                pm(a["wall_time"], 2),
                 pm(scaled(a["time_saved"], 100), 1) + " %",
                 " / ".join(g),
             ]
@@ -44,7 +44,7 @@ def section(run: Run, ctx: Context) -> list:
     if es and none:
         diff = es["test_accuracy"]["mean"] - none["test_accuracy"]["mean"]
         insights.append(
-            f"EarlyStopping ran {es['epochs_run']['mean']:.0f} of {met['budget_epochs']} epochs on "
+            f"EarlyStopping ran {es['epochs']['mean']:.0f} of {met['budget_epochs']} epochs on "
             f"average and saved {es['time_saved']['mean'] * 100:.0f}% of the wall time; its test "
             f"accuracy is {diff * 100:+.2f} points against training the full budget "
             f"(the guide reports {(ctx.guide('cb_es_acc') - ctx.guide('cb_none_acc')) * 100:+.2f}; "
@@ -81,7 +81,7 @@ def section(run: Run, ctx: Context) -> list:
             f"A resumable run with the guide's callback strategy: `LearningRateScheduler` (halve every "
             f"{run.config['schedule_step']} epochs), a best-only `ModelCheckpoint` to `best_model.keras` "
             f"that keeps its best across restarts, `CSVLogger`, `TensorBoard` (`tensorboard --logdir runs/`), "
-            f"`TerminateOnNaN`, and `BackupAndRestore`. It ran {sched['epochs_run']} epochs; the best "
+            f"`TerminateOnNaN`, and `BackupAndRestore`. It ran {sched['epochs']} epochs; the best "
             f"checkpoint is from epoch {sched['best_epoch']} (validation accuracy "
             f"{sched['best_val_accuracy']:.4f}) and scores {sched['best_model_test_accuracy']:.4f} on test.",
         ),
@@ -97,7 +97,7 @@ def _arm_values(runs, arm: str, key: str) -> list[float]:
 
 @measure
 def callback_epochs(runs, arm):
-    return Measured.over_seeds(_arm_values(runs, arm, "epochs_run"), "epochs run over seeds")
+    return Measured.over_seeds(_arm_values(runs, arm, "epochs"), "epochs run over seeds")
 
 
 @measure

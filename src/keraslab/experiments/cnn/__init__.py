@@ -153,15 +153,15 @@ def train_one(name: str, seed: int, config: Config, folder, data, dist, label: s
         probs = main_probs(local, x_test)
     model.save(folder / f"{name}.keras")
     np.save(folder / "test_probs.npy", probs.astype("float32"))
-    epoch_times = hist.get("epoch_time", [])
+    epoch_time = hist.get("epoch_time", [])
     return {
         "history": hist,
         "test_accuracy": float(np.mean(probs.argmax(axis=1) == y_test)),
         "params": int(model.count_params()),
         "epochs": len(hist.get("loss", [])),
-        "train_time_s": float(sum(epoch_times)),
-        "wall_time_s": wall,
-        "epoch_time_s": epoch_times,
+        "train_time": float(sum(epoch_time)),
+        "wall_time": wall,
+        "epoch_time": epoch_time,
         "model_file": f"{folder.name}/{name}.keras",
     }
 
@@ -176,6 +176,7 @@ def run(config: Config, out) -> Result:
 def _run(config: Config, out, policy: str) -> Result:
     from keraslab import data as data_mod
     from keraslab.distribute import Distribution
+    from keraslab.experiments.runner import over_seeds
     from keraslab.train import mean_std
 
     print(f"  precision policy: {policy}")
@@ -190,47 +191,40 @@ def _run(config: Config, out, policy: str) -> Result:
     n_val = int(round(len(x) * config.validation_fraction))
     splits = ((x[n_val:], y[n_val:]), (x[:n_val], y[:n_val]), (x_test, y_test))
     print(f"  MNIST: {len(x) - n_val} training, {n_val} validation, {len(x_test)} test images")
-    histories, models, arrays = {}, {}, {}
+
+    def train(name, seed, label):
+        return train_one(name, seed, config, out.path / f"{name}-seed{seed}", splits, dist, label)
+
+    def report(name, seed, r):
+        print(
+            f"  {name:15s} seed {seed}: test accuracy {r['test_accuracy']:.4f}, {r['epochs']} epochs, "
+            f"{r['train_time']:.1f}s training"
+        )
+
+    trials = over_seeds(out, config.models, config.seeds, train, agree=dist.all_true, report=report)
+    arms, arrays = {}, {}
     for name in config.models:
-        results = []
-        for k, seed in enumerate(config.seeds, 1):
-            folder = out.path / f"{name}-seed{seed}"
-            label = f"{name}, seed {seed} ({k}/{len(config.seeds)})"
-            r = out.step(
-                f"{name}-seed{seed}",
-                lambda: train_one(name, seed, config, folder, splits, dist, label),
-                agree=dist.all_true,
-            )
-            histories[f"cnn/{name}/seed{seed}"] = r.pop("history")
-            results.append(r)
-            print(
-                f"  {name:15s} seed {seed}: test accuracy {r['test_accuracy']:.4f}, {r['epochs']} epochs, "
-                f"{r['train_time_s']:.1f}s training"
-            )
-        last = out.path / f"{name}-seed{config.seeds[-1]}"
-        probs = np.load(last / "test_probs.npy")
+        results = trials.of(name)
+        probs = np.load(out.path / f"{name}-seed{config.seeds[-1]}" / "test_probs.npy")
         arrays[f"probs_{name}"] = probs.astype("float16")
-        per_epoch = [t for r in results for t in r["epoch_time_s"][1:]] or [
-            t for r in results for t in r["epoch_time_s"]
-        ]
-        models[name] = {
-            "test_accuracy": mean_std([r["test_accuracy"] for r in results]),
+        steady = [t for r in results for t in r["epoch_time"][1:]] or [t for r in results for t in r["epoch_time"]]
+        arms[name] = {
+            **trials.summary(name, "test_accuracy", "train_time"),
             "params": results[0]["params"],
             "epochs": results[0]["epochs"],
-            "train_time_s": mean_std([r["train_time_s"] for r in results]),
-            "epoch_time_s": mean_std(per_epoch),
-            "first_epoch_time_s": mean_std([r["epoch_time_s"][0] for r in results if r["epoch_time_s"]]),
+            "epoch_time": mean_std(steady),
+            "first_epoch_time": mean_std([r["epoch_time"][0] for r in results if r["epoch_time"]]),
             "model_file": results[0]["model_file"],
             "error_analysis": error_analysis(y_test, probs.argmax(axis=1)),
         }
-    main = "simple_cnn" if "simple_cnn" in models else next(iter(models))
+    main = "simple_cnn" if "simple_cnn" in arms else next(iter(arms))
     out.write_arrays(
         y_test=y_test.astype("uint8"), x_test_sample=(x_test[:2000, ..., 0] * 255).astype("uint8"), **arrays
     )
     return Result(
         metrics={
-            "models": models,
-            "error_analysis": {"model": main, **models[main]["error_analysis"]},
+            "arms": arms,
+            "error_analysis": {"model": main, **arms[main]["error_analysis"]},
             "data": {"n_train": int(len(x) - n_val), "n_val": n_val, "n_test": int(len(x_test))},
             "settings": {
                 "batch_size": config.batch_size * dist.replicas,
@@ -241,6 +235,6 @@ def _run(config: Config, out, policy: str) -> Result:
             },
             "distribution": dist.provenance(),
         },
-        history=histories,
+        history=trials.histories,
         provenance=dist.provenance(),
     )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from keraslab.plots import bars_with_errors, color, grouped, label, mean_band, plt, save
+from keraslab.plots import bars_with_errors, color, label, mean_band, plt, save
 from keraslab.store import Run
 
 
@@ -29,8 +29,8 @@ def mnist_samples(run: Run, path: Path) -> Path:
 
 def cnn_training_comparison(run: Run, path: Path) -> Path:
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
-    for name in run.metrics["models"]:
-        hists = grouped(run, "cnn").get(name, [])
+    for name in run.metrics["arms"]:
+        hists = run.histories(name)
         key = "main_accuracy" if "main_accuracy" in hists[0] else "accuracy"
         for metric, style, ax in ((key, "-", axes[0]), ("val_" + key, "--", axes[1])):
             if metric not in hists[0]:
@@ -49,7 +49,7 @@ def cnn_training_comparison(run: Run, path: Path) -> Path:
 
 
 def model_comparison_summary(run: Run, path: Path) -> Path:
-    models = run.metrics["models"]
+    models = run.metrics["arms"]
     names = list(models)
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
     bars_with_errors(
@@ -71,8 +71,8 @@ def model_comparison_summary(run: Run, path: Path) -> Path:
     bars_with_errors(
         axes[2],
         names,
-        [models[n]["epoch_time_s"]["mean"] for n in names],
-        [models[n]["epoch_time_s"]["std"] for n in names],
+        [models[n]["epoch_time"]["mean"] for n in names],
+        [models[n]["epoch_time"]["std"] for n in names],
         "seconds",
         "Training time per epoch",
     )

@@ -14,7 +14,7 @@ from keraslab.store import Run
 
 def section(run: Run, ctx: Context) -> list:
     met = run.metrics
-    models = met["models"]
+    models = met["arms"]
     guide = {
         f"{k}_cnn": (f"{ctx.guide(f'cnn_{k}_acc'):.4f}", f"{ctx.guide(f'cnn_{k}_params'):,}")
         for k in ("simple", "improved", "functional")
@@ -25,8 +25,8 @@ def section(run: Run, ctx: Context) -> list:
             pm(v["test_accuracy"]),
             f"{v['params']:,}",
             str(v["epochs"]),
-            pm(v["epoch_time_s"], 1),
-            pm(v["train_time_s"], 1),
+            pm(v["epoch_time"], 1),
+            pm(v["train_time"], 1),
             "yes" if v["test_accuracy"]["mean"] > 0.97 else "no",
             " / ".join(guide.get(n, ("—", "—"))),
         ]
@@ -123,7 +123,7 @@ def _distribution_text(dist: dict) -> str:
 
 
 def _cnn(runs, name: str) -> dict:
-    return metrics_of(runs, "cnn")["models"][name]
+    return metrics_of(runs, "cnn")["arms"][name]
 
 
 def _precision(runs) -> str:
@@ -168,8 +168,8 @@ def cnn_param_ratio(runs):
 @measure
 def cnn_time_increase(runs):
     _same_budget(runs, "improved_cnn", "simple_cnn")
-    a = _cnn(runs, "improved_cnn")["train_time_s"]["values"]
-    b = _cnn(runs, "simple_cnn")["train_time_s"]["values"]
+    a = _cnn(runs, "improved_cnn")["train_time"]["values"]
+    b = _cnn(runs, "simple_cnn")["train_time"]["values"]
     return Measured.over_seeds(
         [x / y - 1 for x, y in zip(a, b)], f"improved / simple training time − 1, by seed ({_precision(runs)})"
     )

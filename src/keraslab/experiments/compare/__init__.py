@@ -8,16 +8,17 @@ from dataclasses import dataclass
 
 from keraslab.config import BaseConfig, param
 from keraslab.experiments import Result
+from keraslab.train import mean_std
 
-RESUMABLE = True  # finished contestants/seeds are kept when interrupted
+RESUMABLE = True  # finished arms and seeds are kept when interrupted
 ORDER = 5  # its place in `keraslab run all`
 DESCRIPTION = "Simple CNN on every Keras backend (plain fit) vs native PyTorch: accuracy, s/epoch, memory, LOC"
-CONTESTANTS = ("tensorflow", "jax", "torch", "native-torch")
+FRAMEWORKS = ("tensorflow", "jax", "torch", "native-torch")
 
 
 @dataclass(frozen=True)
 class Config(BaseConfig):
-    contestants: tuple[str, ...] = param(CONTESTANTS, "Keras backends, and native PyTorch", choices=CONTESTANTS)
+    frameworks: tuple[str, ...] = param(FRAMEWORKS, "Keras backends, and native PyTorch", choices=FRAMEWORKS)
     n_train: int = param(20000, "MNIST training images (a fixed-seed subset)", min=0, max=60000)
     n_test: int = param(0, "test images (0: all 10,000)", min=0, max=10000)
     epochs: int = param(3, "the first epoch is warm-up; the rest measure steady speed", min=2, max=100)
@@ -30,59 +31,62 @@ class Config(BaseConfig):
     }
 
 
-def installed(contestant: str) -> bool:
+def installed(framework: str) -> bool:
     from keraslab import backend
 
-    return backend.is_installed("torch" if contestant == "native-torch" else contestant)
+    return backend.is_installed("torch" if framework == "native-torch" else framework)
 
 
 def run(config: Config, out) -> Result:
-    from keraslab.train import mean_std
     from keraslab.contestant import launch
+    from keraslab.experiments.runner import over_seeds
 
-    results, skipped = {}, []
-    for name in config.contestants:
-        if not installed(name):
-            print(f"  {name}: not installed, skipped")
-            skipped.append(name)
-            continue
-        per_seed = []
-        for seed in config.seeds:
-            spec = {
-                "framework": "torch" if name == "native-torch" else "keras",
-                "backend": name,
-                "seed": seed,
-                "n_train": config.n_train,
-                "n_test": config.n_test,
-                "epochs": config.epochs,
-                "batch_size": config.batch_size,
-                "path": "plain",
-            }
-            r = out.step(f"{name}-seed{seed}", lambda: launch(spec, name=name))
-            per_seed.append(r)
-            steady = r["epoch_times"][1:]
-            print(
-                f"  {name:12s} seed {seed}: accuracy {r['test_accuracy']:.4f}, first epoch {r['epoch_times'][0]:.1f}s, "
-                f"then {sum(steady) / len(steady):.1f}s/epoch, peak {r['peak_rss_mb']:.0f} MB (ran on {r['backend']})"
-            )
-        results[name] = {
+    skipped = [name for name in config.frameworks if not installed(name)]
+    for name in skipped:
+        print(f"  {name}: not installed, skipped")
+    frameworks = [name for name in config.frameworks if name not in skipped]
+
+    def train_one(name, seed, label):
+        spec = {
+            "framework": "torch" if name == "native-torch" else "keras",
+            "backend": name,
+            "seed": seed,
+            "n_train": config.n_train,
+            "n_test": config.n_test,
+            "epochs": config.epochs,
+            "batch_size": config.batch_size,
+            "path": "plain",
+        }
+        return launch(spec, name=name)
+
+    def report(name, seed, r):
+        steady = r["epoch_time"][1:]
+        print(
+            f"  {name:12s} seed {seed}: accuracy {r['test_accuracy']:.4f}, first epoch {r['epoch_time'][0]:.1f}s, "
+            f"then {sum(steady) / len(steady):.1f}s/epoch, peak {r['peak_rss_mb']:.0f} MB (ran on {r['backend']})"
+        )
+
+    trials = over_seeds(out, frameworks, config.seeds, train_one, report=report)
+    arms = {}
+    for name in frameworks:
+        per_seed = trials.of(name)
+        arms[name] = {
             "ran_on": sorted({r["backend"] for r in per_seed}),
-            "test_accuracy": mean_std([r["test_accuracy"] for r in per_seed]),
-            "first_epoch_s": mean_std([r["epoch_times"][0] for r in per_seed]),
-            "epoch_s": mean_std([t for r in per_seed for t in r["epoch_times"][1:]]),
-            "peak_rss_mb": mean_std([r["peak_rss_mb"] for r in per_seed]),
+            **trials.summary(name, "test_accuracy", "peak_rss_mb"),
+            "first_epoch_time": mean_std([r["epoch_time"][0] for r in per_seed]),
+            "epoch_time": mean_std([t for r in per_seed for t in r["epoch_time"][1:]]),
             "params": per_seed[0]["params"],
             "loc": per_seed[0]["loc"],
             "per_seed": per_seed,
         }
-    ref = results.get("native-torch")
+    ref = arms.get("native-torch")
     if ref:
-        for r in results.values():
-            r["speed_vs_native_torch"] = ref["epoch_s"]["mean"] / r["epoch_s"]["mean"]
+        for r in arms.values():  # images/s ÷ native PyTorch's: the same images per epoch, so a time ratio
+            r["speedup"] = ref["epoch_time"]["mean"] / r["epoch_time"]["mean"]
     n_train = config.n_train or 60000
     return Result(
         metrics={
-            "contestants": results,
+            "arms": arms,
             "skipped": skipped,
             "images_per_epoch": n_train,
             "settings": {

@@ -10,14 +10,14 @@ from keraslab.store import Run
 
 
 def keras_vs_pytorch(run: Run, path: Path) -> Path:
-    c = run.metrics["contestants"]
+    c = run.metrics["arms"]
     names = list(c)
     colors = {"tensorflow": "#ff7f0e", "jax": "#9467bd", "torch": "#d62728", "native-torch": "#7f7f7f"}
     labels = {"tensorflow": "Keras/TF", "jax": "Keras/JAX", "torch": "Keras/PyTorch", "native-torch": "native PyTorch"}
     fig, axes = plt.subplots(1, 4, figsize=(18, 4.3))
     panels = [
-        ("epoch_s", "seconds per epoch (after warm-up)"),
-        ("first_epoch_s", "first epoch (s)"),
+        ("epoch_time", "seconds per epoch (after warm-up)"),
+        ("first_epoch_time", "first epoch (s)"),
         ("test_accuracy", "test accuracy"),
         ("peak_rss_mb", "peak memory (MB)"),
     ]

@@ -26,7 +26,7 @@ for epoch in range(epochs):
 
 def section(run: Run, ctx: Context) -> list:
     met = run.metrics
-    c = met["contestants"]
+    c = met["arms"]
     names = {
         "tensorflow": "Keras on TensorFlow",
         "jax": "Keras on JAX",
@@ -37,9 +37,9 @@ def section(run: Run, ctx: Context) -> list:
         [
             names.get(n, n),
             pm(v["test_accuracy"]),
-            pm(v["epoch_s"], 2),
-            pm(v["first_epoch_s"], 2),
-            f"{v.get('speed_vs_native_torch', float('nan')):.2f}×",
+            pm(v["epoch_time"], 2),
+            pm(v["first_epoch_time"], 2),
+            f"{v.get('speedup', float('nan')):.2f}×",
             f"{v['peak_rss_mb']['mean']:.0f}",
             str(v["loc"]),
             ", ".join(v["ran_on"]),
@@ -47,13 +47,13 @@ def section(run: Run, ctx: Context) -> list:
         for n, v in c.items()
     ]
     keras_names = [n for n in c if n != "native-torch"]
-    fastest = min(c, key=lambda n: c[n]["epoch_s"]["mean"]) if c else None
+    fastest = min(c, key=lambda n: c[n]["epoch_time"]["mean"]) if c else None
     s = met["settings"]
-    speeds = ", ".join(f"{names.get(n, n)} {v['epoch_s']['mean']:.1f}" for n, v in c.items())
+    speeds = ", ".join(f"{names.get(n, n)} {v['epoch_time']['mean']:.1f}" for n, v in c.items())
     lines = []
     if "native-torch" in c and keras_names:
-        best_keras = min(keras_names, key=lambda n: c[n]["epoch_s"]["mean"])
-        ratio = c[best_keras]["speed_vs_native_torch"]
+        best_keras = min(keras_names, key=lambda n: c[n]["epoch_time"]["mean"])
+        ratio = c[best_keras]["speedup"]
         lines.append(
             f"Fastest here: **{names[fastest]}**. The fastest Keras backend ({names[best_keras]}) trains at "
             f"{ratio:.2f}× native PyTorch's speed with plain `fit`."

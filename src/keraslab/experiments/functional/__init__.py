@@ -99,6 +99,7 @@ def run(config: Config, out) -> Result:
     from keraslab.models import functional as F
     from keraslab.models.sequential import build_moons_mlp
     from keraslab.progress import fit_progress
+    from keraslab.experiments.runner import over_seeds
     from keraslab.train import history_dict, mean_std, seed_everything
 
     histories, metrics = {}, {}
@@ -108,20 +109,23 @@ def run(config: Config, out) -> Result:
     builders = {"simple": F.build_simple, "branching": F.build_branching, "residual": F.build_residual}
 
     # 1. Architecture comparison on Iris, a fresh model per architecture and seed.
-    arch = {}
-    for name in config.architectures:
-        accs = []
-        for k, seed in enumerate(config.seeds, 1):
-            seed_everything(seed, config.deterministic)
-            model = builders[name]()
-            h, acc = train_classifier(model, data.iris(seed), config, f"{name}, seed {seed} ({k}/{len(config.seeds)})")
-            histories[f"architectures/{name}/seed{seed}"] = history_dict(h)
-            accs.append(acc)
-            print(f"  {name:10s} seed {seed}: test accuracy {acc:.4f}")
-        arch[name] = {"test_accuracy": mean_std(accs), "params": int(model.count_params())}
-        diagrams[name] = architecture_diagram(model, diagrams_dir)
-    metrics["architectures"] = arch
+    def train_architecture(name, seed, label):
+        seed_everything(seed, config.deterministic)
+        model = builders[name]()
+        h, acc = train_classifier(model, data.iris(seed), config, label)
+        return {"history": history_dict(h), "test_accuracy": acc, "params": int(model.count_params())}
 
+    def report(name, seed, r):
+        print(f"  {name:10s} seed {seed}: test accuracy {r['test_accuracy']:.4f}")
+
+    trials = over_seeds(out, config.architectures, config.seeds, train_architecture, report=report)
+    histories.update(trials.histories)
+    metrics["arms"] = {
+        name: {**trials.summary(name, "test_accuracy"), "params": trials.of(name)[0]["params"]}
+        for name in config.architectures
+    }
+    for name in config.architectures:
+        diagrams[name] = architecture_diagram(builders[name](), diagrams_dir)
     # 2. Multi-input / multi-output: sepal and petal measurements as two inputs, two heads.
     seed = config.seeds[0]
     seed_everything(seed, config.deterministic)
@@ -144,7 +148,7 @@ def run(config: Config, out) -> Result:
         verbose=verbose,
         callbacks=progress,
     )
-    histories["multi_io"] = history_dict(h)
+    histories["multi_io"] = {str(seed): history_dict(h)}
     ev = multi.evaluate(as_inputs(xte), {"main": yte, "aux": yte}, verbose=0, return_dict=True)
     metrics["multi_io"] = {
         "evaluation": {k: float(v) for k, v in ev.items()},
@@ -159,7 +163,7 @@ def run(config: Config, out) -> Result:
     seed_everything(seed, config.deterministic)
     custom = F.CustomModel(hidden=64, n_classes=3, name="custom_model")
     h, acc = train_classifier(custom, data.iris(seed), config, f"custom_model, seed {seed}")
-    histories["custom_model"] = history_dict(h)
+    histories["custom_model"] = {str(seed): history_dict(h)}
     path = out.path / "custom_model.keras"
     custom.save(path)
     reloaded = keras.models.load_model(path, safe_mode=True)
@@ -173,36 +177,41 @@ def run(config: Config, out) -> Result:
     }
 
     # 4. Sequential vs Functional: (i) same weights, same outputs; (ii) same seed, same training.
-    diffs, hist_gaps = [], []
-    test_acc = {"sequential": [], "functional": []}
+    twins = {"sequential": build_moons_mlp, "functional": F.functional_twin_of_moons_mlp}
+    diffs = []
     for s in config.seeds:
         splits = data.moons(config.moons_samples, 0.3, s)
         seed_everything(s, config.deterministic)
-        seq = build_moons_mlp()
-        fun = F.functional_twin_of_moons_mlp()
+        seq, fun = build_moons_mlp(), F.functional_twin_of_moons_mlp()
         fun.set_weights(seq.get_weights())
         x = splits[2][0]
         diffs.append(float(np.max(np.abs(seq.predict(x, verbose=0) - fun.predict(x, verbose=0)))))
-        losses = {}
-        for api, build in (("sequential", build_moons_mlp), ("functional", F.functional_twin_of_moons_mlp)):
-            seed_everything(s, config.deterministic)  # same seed -> same initial weights and batch order
-            h, acc = train_classifier(
-                build(),
-                splits,
-                config,
-                f"{api} API twin, seed {s}",
-                loss="binary_crossentropy",
-                epochs=config.equivalence_epochs,
-            )
-            histories[f"api/{api}/seed{s}"] = history_dict(h)
-            test_acc[api].append(acc)
-            losses[api] = np.array(histories[f"api/{api}/seed{s}"]["loss"])
-        hist_gaps.append(float(np.max(np.abs(losses["functional"] - losses["sequential"]))))
+
+    def train_twin(api, s, label):
+        seed_everything(s, config.deterministic)  # same seed -> same initial weights and batch order
+        splits = data.moons(config.moons_samples, 0.3, s)
+        h, acc = train_classifier(
+            twins[api](),
+            splits,
+            config,
+            f"{api} API twin, seed {s}",
+            loss="binary_crossentropy",
+            epochs=config.equivalence_epochs,
+        )
+        return {"history": history_dict(h), "test_accuracy": acc}
+
+    api = over_seeds(out, twins, config.seeds, train_twin, tag="api")
+    histories.update(api.histories)
+    losses = {
+        name: [np.array(h["loss"]) for h in (api.histories[name][str(s)] for s in config.seeds)] for name in twins
+    }
+    gaps = [float(np.max(np.abs(f - q))) for f, q in zip(losses["functional"], losses["sequential"])]
+    acc = {name: api.values(name, "test_accuracy") for name in twins}
     metrics["api_equivalence"] = {
         "same_weights_max_abs_diff": max(diffs),
-        "same_seed_max_loss_gap": max(hist_gaps),
-        "test_accuracy": {api: mean_std(v) for api, v in test_acc.items()},
-        "accuracy_difference": mean_std([f - q for f, q in zip(test_acc["functional"], test_acc["sequential"])]),
+        "same_seed_max_loss_gap": max(gaps),
+        "test_accuracy": {name: mean_std(v) for name, v in acc.items()},
+        "accuracy_difference": mean_std([f - q for f, q in zip(acc["functional"], acc["sequential"])]),
     }
     metrics["diagrams"] = diagrams
     return Result(metrics=metrics, history=histories)

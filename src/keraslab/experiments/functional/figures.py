@@ -5,14 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 
-from keraslab.plots import bars_with_errors, color, grouped, label, mean_band, plt, save
+from keraslab.plots import bars_with_errors, color, label, mean_band, plt, save
 from keraslab.store import Run, atomic_write_bytes
 
 
 def functional_models_comparison(run: Run, path: Path) -> Path:
-    arch = run.metrics["architectures"]
+    arch = run.metrics["arms"]
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
-    for name, hists in grouped(run, "architectures").items():
+    for name in arch:
+        hists = run.histories(name)
         x, m, s = mean_band([h["val_accuracy"] for h in hists])
         axes[0].plot(x, m, color=color(name), label=f"{label(name)} ({arch[name]['params']} params)")
         axes[0].fill_between(x, m - s, m + s, color=color(name), alpha=0.2)
@@ -37,11 +38,10 @@ def functional_models_comparison(run: Run, path: Path) -> Path:
 
 def sequential_vs_functional_comparison(run: Run, path: Path) -> Path:
     eq = run.metrics["api_equivalence"]
-    groups = grouped(run, "api")
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     for api, style in (("sequential", "-"), ("functional", "--")):
         for metric, ax in (("loss", axes[0]), ("val_accuracy", axes[1])):
-            x, m, s = mean_band([h[metric] for h in groups[api]])
+            x, m, s = mean_band([h[metric] for h in run.histories(api)])
             ax.plot(x, m, style, color=color(api), label=f"{api.capitalize()} API", linewidth=2)
             ax.fill_between(x, m - s, m + s, color=color(api), alpha=0.15)
     for ax, metric in zip(axes, ("training loss", "validation accuracy")):

@@ -13,7 +13,7 @@ from keraslab.store import Run
 
 def section(run: Run, ctx: Context) -> list:
     met = run.metrics
-    arch = met["architectures"]
+    arch = met["arms"]
     guide = {a: ctx.guide(f"arch_{a}") for a in ("simple", "branching", "residual")}
     rows = [
         [label(a), pm(v["test_accuracy"]), f"{guide[a]:.3f}" if a in guide else "—", f"{v['params']:,}"]
@@ -81,7 +81,7 @@ def section(run: Run, ctx: Context) -> list:
 
 
 def _architectures(runs) -> dict:
-    return metrics_of(runs, "functional")["architectures"]
+    return metrics_of(runs, "functional")["arms"]
 
 
 @measure

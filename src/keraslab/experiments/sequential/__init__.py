@@ -118,37 +118,47 @@ def train_moons(config: Config, seed: int, optimizer="adam", epochs=None, build=
 LR_RANGES = {"sgd": (1e-4, 1.0), "adagrad": (1e-4, 1.0), "adam": (1e-4, 1e-1), "rmsprop": (1e-4, 1e-1)}
 
 
-def compare_optimizers(config: Config, histories: dict, tag: str, build=None, learning_rates=None) -> dict:
+def compare_optimizers(config: Config, out, tag: str, build=None, learning_rates=None):
     """Every optimizer over every seed (a fresh model each, the same data and initial weights per
-    seed): test accuracy, and epochs until validation accuracy first reaches ``converge_at``."""
+    seed): test accuracy, and epochs until validation accuracy first reaches ``converge_at``.
+    Returns ``({optimizer: summary}, {optimizer: {seed: history}})``."""
+    from keraslab.experiments.runner import over_seeds
     from keraslab.train import epochs_to_reach, mean_std
 
-    comparison = {}
+    rates = learning_rates or {}
+
+    def train_one(opt, seed, label):
+        _, hist, acc, _, init = train_moons(
+            config,
+            seed,
+            optimizer=opt,
+            epochs=config.optimizer_epochs,
+            build=build,
+            label=label,
+            learning_rate=rates.get(opt),
+        )
+        reach = epochs_to_reach(hist["val_accuracy"], config.converge_at)
+        return {"history": hist, "test_accuracy": acc, "epochs_to_converge": reach, "initial_weights": init}
+
+    def report(opt, seed, r):
+        print(
+            f"  {tag} {opt:8s} seed {seed}: test accuracy {r['test_accuracy']:.4f}, "
+            f"epochs to val_accuracy>={config.converge_at}: {r['epochs_to_converge']}"
+        )
+
+    trials = over_seeds(out, config.optimizers, config.seeds, train_one, tag=tag, report=report)
+    arms = {}
     for opt in config.optimizers:
-        lr = (learning_rates or {}).get(opt)
-        accs, reach, initial = [], [], {}
-        for k, s in enumerate(config.seeds, 1):
-            label = f"{tag} {opt}, seed {s} ({k}/{len(config.seeds)})"
-            m, hist_o, acc, _, init = train_moons(
-                config, s, optimizer=opt, epochs=config.optimizer_epochs, build=build, label=label, learning_rate=lr
-            )
-            histories[f"{tag}/{opt}/seed{s}"] = hist_o
-            accs.append(acc)
-            reach.append(epochs_to_reach(hist_o["val_accuracy"], config.converge_at))
-            initial[str(s)] = init
-            print(
-                f"  {tag} {opt:8s} seed {s}: test accuracy {acc:.4f}, "
-                f"epochs to val_accuracy>={config.converge_at}: {reach[-1]}"
-            )
+        reach = trials.values(opt, "epochs_to_converge")
         reached = [r for r in reach if r is not None]
-        comparison[opt] = {
-            "test_accuracy": mean_std(accs),
+        arms[opt] = {
+            **trials.summary(opt, "test_accuracy"),
             "epochs_to_converge": mean_std(reached) if reached else None,
             "epochs_to_converge_per_seed": reach,
             "converged_seeds": len(reached),
-            "initial_weights": initial,
+            "initial_weights": {str(s): r["initial_weights"] for s, r in trials.results[opt].items()},
         }
-    return comparison
+    return arms, trials.histories
 
 
 def tune_learning_rate(optimizer: str, train, val, config: Config, directory) -> dict:
@@ -210,7 +220,7 @@ def run(config: Config, out, build=None) -> Result:
     # 1. Binary classification on make_moons (the guide's 16-8-1 model).
     model, hist, test_acc, splits, _ = train_moons(config, seed, build=build)
     (x_train, y_train), _, (x_test, y_test) = splits
-    histories["moons"] = hist
+    histories["moons"] = {str(seed): hist}
     gx, gy, gp = decision_surface(model, np.concatenate([x_train, x_test]), config.grid_steps)
     new_points = np.array([[0.0, 0.5], [1.0, -0.5], [-1.0, 0.5], [2.0, 0.0], [0.5, 0.25]], dtype="float32")
     probs = model.predict(new_points, verbose=0).ravel()
@@ -240,7 +250,7 @@ def run(config: Config, out, build=None) -> Result:
         verbose=verbose,
         callbacks=progress,
     )
-    histories["iris"] = history_dict(h)
+    histories["iris"] = {str(seed): history_dict(h)}
     metrics["iris"] = {
         "test_accuracy": float(iris_model.evaluate(xi_test, yi_test, verbose=0)[1]),
         "seed": seed,
@@ -249,7 +259,8 @@ def run(config: Config, out, build=None) -> Result:
     }
 
     # 3. Optimizer comparison: a fresh model per arm and seed; same data and epochs for every arm.
-    metrics["optimizers"] = compare_optimizers(config, histories, "optimizers", build=build)
+    metrics["arms"], arm_histories = compare_optimizers(config, out, "default", build=build)
+    histories.update(arm_histories)
     metrics["optimizer_settings"] = {
         "epochs": config.optimizer_epochs,
         "batch_size": config.batch_size,
@@ -271,11 +282,12 @@ def run(config: Config, out, build=None) -> Result:
                 f"{found['best_val_accuracy']:.4f}, {len(found['trials'])} trials)"
             )
         rates = {opt: searches[opt]["learning_rate"] for opt in config.optimizers}
-        tuned = compare_optimizers(config, histories, "tuned", build=build, learning_rates=rates)
+        tuned, tuned_histories = compare_optimizers(config, out, "tuned", build=build, learning_rates=rates)
+        histories.update({f"tuned {opt}": h for opt, h in tuned_histories.items()})
         for opt in config.optimizers:
             tuned[opt]["search"] = searches[opt]
             tuned[opt]["learning_rate"] = rates[opt]
-        metrics["tuned"] = tuned
+        metrics["tuned"] = {"arms": tuned}  # stored as history.json["tuned <optimizer>"]
         metrics["tuning"] = {
             "tuner": "keras_tuner.RandomSearch",
             "objective": "val_accuracy (the validation split; the test split never reaches the tuner)",

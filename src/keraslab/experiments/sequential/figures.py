@@ -11,7 +11,7 @@ from keraslab.store import Run
 
 
 def sequential_training_history(run: Run, path: Path) -> Path:
-    hist = run.history["moons"]
+    hist = run.histories("moons")[0]
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     curves(axes[0], hist, "loss", "make_moons: binary cross-entropy")
     curves(axes[1], hist, "accuracy", "make_moons: accuracy")
@@ -46,18 +46,11 @@ def sequential_decision_boundary(run: Run, path: Path) -> Path:
     return save(fig, path)
 
 
-def _optimizer_histories(run: Run) -> dict[str, list[dict]]:
-    out: dict[str, list[dict]] = {}
-    for key, hist in run.history.items():
-        if key.startswith("optimizers/"):
-            out.setdefault(key.split("/")[1], []).append(hist)
-    return out
-
-
 def sequential_optimizer_comparison(run: Run, path: Path) -> Path:
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     n_seeds = len(run.config["seeds"])
-    for opt, hists in _optimizer_histories(run).items():
+    for opt in run.metrics["arms"]:
+        hists = run.histories(opt)
         for ax, metric in zip(axes, ("val_loss", "val_accuracy")):
             x, m, s = mean_band([h[metric] for h in hists])
             ax.plot(x, m, color=color(opt), label=label(opt))
@@ -76,9 +69,9 @@ def sequential_optimizer_comparison(run: Run, path: Path) -> Path:
 
 def sequential_tuned_learning_rates(run: Run, path: Path) -> Path | None:
     """Each optimizer's search: best validation accuracy of each trial against its learning rate."""
-    tuned = run.metrics.get("tuned")
-    if not tuned:
+    if "tuned" not in run.metrics:
         return None
+    tuned = run.metrics["tuned"]["arms"]
     fig, ax = plt.subplots(figsize=(8, 4.5))
     for opt, c in tuned.items():
         trials = c["search"]["trials"]
@@ -101,7 +94,7 @@ def sequential_tuned_learning_rates(run: Run, path: Path) -> Path | None:
 
 
 def sequential_test_accuracy_comparison(run: Run, path: Path) -> Path:
-    comp = run.metrics["optimizers"]
+    comp = run.metrics["arms"]
     names = list(comp)
     means = [comp[n]["test_accuracy"]["mean"] for n in names]
     stds = [comp[n]["test_accuracy"]["std"] for n in names]

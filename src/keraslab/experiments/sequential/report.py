@@ -14,7 +14,7 @@ from keraslab.store import Run
 
 def section(run: Run, ctx: Context) -> list:
     met = run.metrics
-    comp = met["optimizers"]
+    comp = met["arms"]
     settings = met["optimizer_settings"]
     rows = []
     for opt, c in comp.items():
@@ -103,7 +103,7 @@ def tuned_blocks(run: Run, ctx: Context) -> list:
     met = run.metrics
     if "tuned" not in met:
         return [("p", "No tuned comparison in this run (`tune_trials` 0, or a run from before it existed).")]
-    default, tuned, t = met["optimizers"], met["tuned"], met["tuning"]
+    default, tuned, t = met["arms"], met["tuned"]["arms"], met["tuning"]
     budget = met["optimizer_settings"]["epochs"]
 
     def conv(c):
@@ -182,7 +182,7 @@ def moons_test_accuracy(runs):
 @measure
 def moons_generalization_gap(runs):
     """|training − validation accuracy| at the last epoch of the moons model."""
-    h = runs["sequential"].history["moons"]
+    h = runs["sequential"].histories("moons")[0]
     gap = abs(h["accuracy"][-1] - h["val_accuracy"][-1])
     n_val = int(round(config_of(runs, "sequential")["moons_samples"] * 0.2))
     p = h["val_accuracy"][-1]
@@ -198,12 +198,14 @@ def moons_generalization_gap(runs):
     )
 
 
-def _optimizers(runs, table: str = "optimizers") -> dict:
-    """The default-learning-rate comparison (``optimizers``) or the tuned one (``tuned``)."""
+def _optimizers(runs, table: str = "default") -> dict:
+    """The arms of the default-learning-rate comparison (``default``) or of the tuned one (``tuned``)."""
     metrics = metrics_of(runs, "sequential")
+    if table == "default":
+        return metrics["arms"]
     if table not in metrics:
         raise Untestable("this run has no tuned comparison (tune_trials 0, or a run from before it existed)")
-    return metrics[table]
+    return metrics[table]["arms"]
 
 
 @measure
@@ -217,12 +219,12 @@ def optimizer_accuracy(runs, opt):
 
 
 @measure
-def optimizer_accuracy_arms(runs, table="optimizers"):
+def optimizer_accuracy_arms(runs, table="default"):
     return Arms({o: c["test_accuracy"]["values"] for o, c in _optimizers(runs, table).items()}, True, "test accuracy")
 
 
 @measure
-def optimizer_epochs_arms(runs, table="optimizers"):
+def optimizer_epochs_arms(runs, table="default"):
     """Epochs until validation accuracy first reaches the threshold; a seed that never did counts as
     the budget + 1 (slower than any that did)."""
     budget = metrics_of(runs, "sequential")["optimizer_settings"]["epochs"]

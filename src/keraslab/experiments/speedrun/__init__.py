@@ -121,8 +121,8 @@ def _train_once(config: Config, seed: int, data, policy: str) -> dict:
     # the recipe is judged on the validation split; the test split is evaluated once, at the end
     val_acc = accuracy(x_val, y_val) if len(x_val) else None
     return {
-        "train_time_s": float(sum(timer.epoch_times)),
-        "epoch_times": timer.epoch_times,
+        "train_time": float(sum(timer.epoch_times)),
+        "epoch_time": timer.epoch_times,
         "val_accuracy": val_acc,
         "test_accuracy": accuracy(x_test, y_test),
         "params": int(model.count_params()),
@@ -133,15 +133,15 @@ def _train_once(config: Config, seed: int, data, policy: str) -> dict:
 def summary(per_seed: list[dict], target: float) -> dict:
     from keraslab.train import mean_std
 
-    times = [r["train_time_s"] for r in per_seed]
+    times = [r["train_time"] for r in per_seed]
     accs = [r["test_accuracy"] for r in per_seed]
     vals = [r["val_accuracy"] for r in per_seed if r.get("val_accuracy") is not None]
     return {
-        "median_train_time_s": statistics.median(times),
+        "median_train_time": statistics.median(times),
         "median_test_accuracy": statistics.median(accs),
         "median_val_accuracy": statistics.median(vals) if vals else None,
         "reached_target": statistics.median(accs) >= target,
-        "train_time_s": mean_std(times),
+        "train_time": mean_std(times),
         "test_accuracy": mean_std(accs),
     }
 
@@ -150,16 +150,20 @@ def run(config: Config, out) -> Result:
     from keraslab import backend
     from keraslab.fast import cpu_has_bf16, resolve_precision
     from keraslab.contestant import launch, speedrun_data
+    from keraslab.experiments.runner import over_seeds
 
     data = speedrun_data(config.validation_size, config.n_train)
-    results = []
-    for seed in config.seeds:
-        r = out.step(f"seed{seed}", lambda: train_once(config, seed, data))
-        results.append(r)
+
+    def report(arm, seed, r):
         print(
             f"  keras seed {seed}: validation {r['val_accuracy']}, test {r['test_accuracy']:.4f} after "
-            f"{r['train_time_s']:.1f}s of training ({r['precision']})"
+            f"{r['train_time']:.1f}s of training ({r['precision']})"
         )
+
+    trials = over_seeds(
+        out, ["keras"], config.seeds, lambda arm, seed, label: train_once(config, seed, data), report=report
+    )
+    results = trials.of("keras")
     metrics = {
         **summary(results, config.target),
         "target": config.target,
@@ -185,11 +189,11 @@ def run(config: Config, out) -> Result:
         }
         twin = out.step("torch-twin", lambda: launch(spec, name=name))
         metrics["torch_twin"] = {"name": name, **summary(twin["per_seed"], config.target), **twin}
-        ratio = metrics["torch_twin"]["median_train_time_s"] / metrics["median_train_time_s"]
-        metrics["keras_speed_vs_torch_twin"] = ratio  # > 1: Keras is faster
+        ratio = metrics["torch_twin"]["median_train_time"] / metrics["median_train_time"]
+        metrics["speedup"] = ratio  # Keras' speed ÷ the twin's: > 1, Keras is faster
         print(
-            f"  {name}: median {metrics['torch_twin']['median_train_time_s']:.1f}s, Keras "
-            f"{metrics['median_train_time_s']:.1f}s ({ratio:.2f}x the twin's speed)"
+            f"  {name}: median {metrics['torch_twin']['median_train_time']:.1f}s, Keras "
+            f"{metrics['median_train_time']:.1f}s ({ratio:.2f}x the twin's speed)"
         )
     elif config.torch_twin:
         metrics["torch_twin"] = None

@@ -14,7 +14,7 @@ def section(run: Run, ctx: Context) -> list:
         [
             "Keras (this recipe)",
             str(r.get("seed", s)),
-            f"{r['train_time_s']:.2f}",
+            f"{r['train_time']:.2f}",
             f"{r['val_accuracy']:.4f}" if r.get("val_accuracy") is not None else "—",
             f"{r['test_accuracy']:.4f}",
         ]
@@ -26,7 +26,7 @@ def section(run: Run, ctx: Context) -> list:
             [
                 twin["name"],
                 str(r["seed"]),
-                f"{r['train_time_s']:.2f}",
+                f"{r['train_time']:.2f}",
                 f"{r['val_accuracy']:.4f}",
                 f"{r['test_accuracy']:.4f}",
             ]
@@ -40,15 +40,15 @@ def section(run: Run, ctx: Context) -> list:
         else "No validation split in this (older) run: its recipe was checked on test. "
     )
     lines = [
-        f"Keras: median **{met['median_train_time_s']:.1f}s** of training to **{met['median_test_accuracy']:.4f}** "
+        f"Keras: median **{met['median_train_time']:.1f}s** of training to **{met['median_test_accuracy']:.4f}** "
         f"test accuracy over {len(met['per_seed'])} seeds ({met.get('precision', 'float32')}) — target "
         f"{met['target']} " + ("reached." if met["reached_target"] else "**not reached**.")
     ]
     if twin:
-        ratio = met["keras_speed_vs_torch_twin"]
+        ratio = met["speedup"]
         lines.append(
             f"{twin['name']} (same recipe, same seeds, same precision class, its own process): median "
-            f"**{twin['median_train_time_s']:.1f}s** to **{twin['median_test_accuracy']:.4f}**. Keras runs at "
+            f"**{twin['median_train_time']:.1f}s** to **{twin['median_test_accuracy']:.4f}**. Keras runs at "
             f"{ratio:.2f}× the twin's speed — "
             + (
                 "faster."
@@ -73,3 +73,15 @@ def section(run: Run, ctx: Context) -> list:
         ("ul", lines),
         ("table", ["contestant", "seed", "training time (s)", "validation accuracy", "test accuracy"], rows),
     ]
+
+
+def readme_line(run: Run) -> str:
+    """The speedrun's line under README's results table."""
+    sm = run.metrics
+    twin = sm.get("torch_twin")
+    return (
+        f"Time to {sm['target']:.0%} MNIST test accuracy (`keraslab run speedrun`, median of "
+        f"{len(sm['per_seed'])} seeds): Keras {sm['median_train_time']:.1f}s of training, "
+        f"{sm['median_test_accuracy']:.4f} accuracy"
+        + (f"; {twin['name']} {twin['median_train_time']:.1f}s, {twin['median_test_accuracy']:.4f}." if twin else ".")
+    )
