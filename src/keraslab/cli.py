@@ -202,7 +202,9 @@ def cmd_run(args) -> int:
         started_as_worker = distribute.in_cluster(args.distribute or "none")
         distribute.check(args.distribute or "none", name, args.devices, args.workers, in_cluster=started_as_worker)
         if args.workers and not started_as_worker:
-            return launch_workers(args)
+            from keraslab import cluster
+
+            return cluster.launch(sys.argv[1:], args.workers, args.distribute, args.out)
     configs = _configs(args)  # validate everything before any training starts
     if args.distribute:
         distribute.prepare(args.distribute, args.devices)
@@ -258,94 +260,6 @@ def estimate_s(store, experiment: str, config) -> float | None:
         if wall and run.config.get("profile") == config.profile:
             return wall * len(config.seeds) / len(seeds)
     return None
-
-
-def launch_workers(args) -> int:
-    """Start ``--workers`` processes of this same command on 127.0.0.1: each with its TF_CONFIG
-    (multi-worker), or with Keras' ``KERAS_DISTRIBUTION_*`` variables (JAX data-parallel).
-
-    Worker 0 is the chief and writes the run store at ``--out``; worker i writes its own store at
-    ``<out>/.workers/worker<i>`` (its results are the same model's replicas), kept so that a
-    killed run resumes on every worker. If one worker fails, the others — which would wait for it
-    forever in the next collective — are stopped. Returns the chief's exit code."""
-
-    import json
-    import signal
-    import socket
-    import subprocess
-    import time
-
-    ports = []
-    for _ in range(args.workers):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            ports.append(sock.getsockname()[1])
-    cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
-    argv, skip = [], False
-    for a in sys.argv[1:]:  # this command without --workers (the workers must not launch workers)
-        if skip:
-            skip = False
-        elif a == "--workers":
-            skip = True
-        elif not a.startswith("--workers="):
-            argv.append(a)
-    procs = []
-    for index in range(args.workers):
-        if args.distribute == "multi-worker":
-            env = dict(
-                os.environ, TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
-            )
-        else:  # JAX: process 0's address is the coordinator's
-            env = dict(
-                os.environ,
-                KERAS_DISTRIBUTION_JOB_ADDRESSES=",".join(cluster["worker"]),
-                KERAS_DISTRIBUTION_NUM_PROCESSES=str(args.workers),
-                KERAS_DISTRIBUTION_PROCESS_ID=str(index),
-            )
-        env[progress.LABEL_ENV] = f"worker {index}"  # its epoch lines say which worker they come from
-        worker_argv = list(argv)
-        if index > 0:  # only the chief writes the real store
-            worker_argv += ["--out", str(Path(args.out) / ".workers" / f"worker{index}"), "--no-plots"]
-        procs.append(subprocess.Popen([sys.executable, "-m", "keraslab", *worker_argv], env=env))
-    print(f"keraslab: started {args.workers} workers on {', '.join(cluster['worker'])}", flush=True)
-    try:
-        while any(p.poll() is None for p in procs):
-            failed = [i for i, p in enumerate(procs) if p.returncode not in (None, 0)]
-            if failed:
-                print(
-                    f"keraslab: worker {failed[0]} failed (exit code {procs[failed[0]].returncode}); "
-                    "stopping the others",
-                    file=sys.stderr,
-                    flush=True,
-                )
-                _stop(procs, signal.SIGINT)
-                break
-            time.sleep(0.5)
-    except KeyboardInterrupt:  # the workers keep their unfinished runs: the same command resumes
-        _stop(procs, signal.SIGINT)
-        raise
-    codes = [p.wait() for p in procs]
-    if any(codes):
-        raise KeraslabError(
-            f"multi-worker training failed: worker exit codes {codes}; each worker's own "
-            "message is above. Rerun the same command to resume."
-        )
-    return codes[0]
-
-
-def _stop(procs, sig, grace_s: float = 30.0) -> None:
-    """Signal every running process, then kill those still running after ``grace_s``."""
-    import subprocess
-
-    for p in procs:
-        if p.poll() is None:
-            p.send_signal(sig)
-    for p in procs:
-        try:
-            p.wait(timeout=grace_s)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
 
 
 def cmd_report(args) -> int:
