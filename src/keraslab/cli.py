@@ -352,10 +352,12 @@ def main(argv=None) -> int:
         print(f"keraslab: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
+        from keraslab import experiments
+
+        kept = [e.name for e in experiments.all_experiments() if getattr(e.module, "RESUMABLE", False)]
         print(
-            "keraslab: interrupted; earlier runs are intact. sequential, callbacks, cnn, compare, bench and "
-            "speedrun keep their finished steps (rerun the same command to resume); other unfinished runs were "
-            "discarded",
+            f"keraslab: interrupted; earlier runs are intact. {', '.join(kept)} keep their finished steps "
+            "(rerun the same command to resume); other unfinished runs were discarded",
             file=sys.stderr,
         )
         return 130
