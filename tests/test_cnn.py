@@ -158,3 +158,32 @@ def test_cnn_in_bf16_then_sequential_in_one_process_builds_the_moons_model_in_fl
     assert keras.mixed_precision.global_policy().name == "float32"
     model = build_moons_mlp()
     assert {layer.compute_dtype for layer in model.layers} == {"float32"}
+
+
+def test_train_one_is_plain_keras_by_default_and_the_harness_comes_from_outside(monkeypatch):
+    """With no harness, train_one is build, compile, model.fit, predict: no backups, no strategy,
+    no fault injectors (those come with keraslab.harness.Managed, used by `keraslab run cnn`)."""
+    import keras
+
+    from keraslab import data
+    from keraslab.experiments import cnn
+    from keraslab.harness import PLAIN
+
+    fits = []
+    fit = keras.Model.fit
+
+    def spy(self, *args, **kwargs):
+        fits.append(kwargs)
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", spy)
+    (x, y), (xt, yt) = data.mnist_for_training(512, 200, seed=0)
+    config = cnn.Config.for_profile("quick", epochs=1)
+    splits = ((x[64:], y[64:]), (x[:64], y[:64]), (xt, yt))
+    model, history, probs = cnn.train_one("functional_cnn", 0, config, splits)
+    assert len(fits) == 1 and fits[0]["batch_size"] == config.batch_size and fits[0]["epochs"] == 1
+    names = {type(c).__name__ for c in fits[0]["callbacks"]}
+    assert names.isdisjoint({"FaultInjector", "BackupAndRestore"}) and "TrainingTimeCallback" in names
+    assert len(history["loss"]) == 1 and len(history["epoch_time"]) == 1 and "val_main_accuracy" in history
+    assert probs.shape == (200, 10) and np.allclose(probs.sum(axis=1), 1, atol=1e-3)
+    assert PLAIN.replicas == 1

@@ -83,11 +83,6 @@ def compile_model(name: str, model, config: Config):
     return model
 
 
-def main_probs(model, x) -> np.ndarray:
-    p = model.predict(x, batch_size=1000, verbose=0)
-    return np.asarray(p["main"] if isinstance(p, dict) else p)
-
-
 def error_analysis(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
     cm = np.zeros((10, 10), dtype=int)
     np.add.at(cm, (y_true, y_pred), 1)
@@ -110,55 +105,64 @@ def error_analysis(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
     }
 
 
-def train_one(name: str, seed: int, config: Config, folder, data, dist, label: str = "") -> dict:
+def train_one(name: str, seed: int, config: Config, data, harness=None, label: str = ""):
+    """Build, compile, fit and evaluate one of the guide's CNNs — pytorch/examples' ``train()``,
+    in Keras. Returns ``(model, history, test-set probabilities)``.
+
+    ``harness`` (:mod:`keraslab.harness`) decides from outside where the model is built, how fit
+    runs and where it predicts; the default is plain Keras. ``keraslab run cnn`` passes one that
+    makes the fit resumable and distributed."""
     import keras
 
     from keraslab.callbacks import TrainingTimeCallback
-    from keraslab.faults import injectors
-    from keraslab.progress import fit_progress
+    from keraslab.harness import PLAIN
     from keraslab.models.cnn import BUILDERS
-    from keraslab.resumable import fit_resumable
+    from keraslab.progress import fit_progress
     from keraslab.train import seed_everything
 
+    harness = harness or PLAIN
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = data
+    two_heads = name == "functional_cnn"  # the Functional CNN has a main and an auxiliary output
+
+    def targets(y):
+        return {"main": y, "aux": y} if two_heads else y
+
     seed_everything(seed, config.deterministic)
-    with dist.scope():  # build and compile in the strategy (none: a no-op)
-        model = compile_model(name, BUILDERS[name](), config)
-        dist.prepare_model(model)
-    timer = TrainingTimeCallback()
-    epochs = config.epochs
-    two = name == "functional_cnn"
-    y_fit = {"main": y_train, "aux": y_train} if two else y_train
-    val = (x_val, {"main": y_val, "aux": y_val} if two else y_val) if len(x_val) else None
+    model = harness.build(lambda: compile_model(name, BUILDERS[name](), config))
     verbose, progress = fit_progress(label or f"{name} seed {seed}")
-    start = time.perf_counter()
-    hist = fit_resumable(
+    history = harness.fit(
         model,
         x_train,
-        y_fit,
-        epochs=epochs,
-        batch_size=config.batch_size * dist.replicas,
-        seed=seed,
-        folder=folder,
-        validation_data=val,
-        callbacks=[timer, keras.callbacks.TerminateOnNaN(), *injectors(name), *progress],
+        targets(y_train),
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        validation_data=(x_val, targets(y_val)) if len(x_val) else None,
+        callbacks=[TrainingTimeCallback(), keras.callbacks.TerminateOnNaN(), *progress],
         verbose=verbose,
-        agree=dist.all_equal,
-        shard=dist.data_shard,
     )
-    wall = time.perf_counter() - start
-    if any(v is None or v != v for v in hist.get("loss", [])):
+    if any(v is None or v != v for v in history.get("loss", [])):
         raise RunFailed(f"{name} seed {seed}: the loss became NaN; TerminateOnNaN stopped training")
-    with dist.local_copy(model, BUILDERS[name]) as local:
-        probs = main_probs(local, x_test)
+    probs = harness.predict(model, x_test, rebuild=BUILDERS[name])
+    probs = np.asarray(probs["main"] if isinstance(probs, dict) else probs)
+    return model, history, probs
+
+
+def train_and_store(name: str, seed: int, config: Config, data, dist, folder, label: str) -> dict:
+    """:func:`train_one` through the resumable, distributed harness; the model and its test-set
+    probabilities are saved in ``folder``."""
+    from keraslab.harness import Managed
+
+    start = time.perf_counter()
+    model, history, probs = train_one(name, seed, config, data, Managed(dist, folder, seed, name), label)
+    wall = time.perf_counter() - start
     model.save(folder / f"{name}.keras")
     np.save(folder / "test_probs.npy", probs.astype("float32"))
-    epoch_time = hist.get("epoch_time", [])
+    epoch_time = history.get("epoch_time", [])
     return {
-        "history": hist,
-        "test_accuracy": float(np.mean(probs.argmax(axis=1) == y_test)),
+        "history": history,
+        "test_accuracy": float(np.mean(probs.argmax(axis=1) == data[2][1])),
         "params": int(model.count_params()),
-        "epochs": len(hist.get("loss", [])),
+        "epochs": len(history.get("loss", [])),
         "train_time": float(sum(epoch_time)),
         "wall_time": wall,
         "epoch_time": epoch_time,
@@ -193,7 +197,7 @@ def _run(config: Config, out, policy: str) -> Result:
     print(f"  MNIST: {len(x) - n_val} training, {n_val} validation, {len(x_test)} test images")
 
     def train(name, seed, label):
-        return train_one(name, seed, config, out.path / f"{name}-seed{seed}", splits, dist, label)
+        return train_and_store(name, seed, config, splits, dist, out.path / f"{name}-seed{seed}", label)
 
     def report(name, seed, r):
         print(
