@@ -103,6 +103,18 @@ def run_keras(spec: dict) -> dict:
     }
 
 
+def arm_spec(backend: str, path: str = "plain", variant: str | None = None) -> dict:
+    """What to launch for one arm of a speed comparison (``keraslab run compare``, ``keraslab
+    bench``): Keras on ``backend`` by ``path`` ("plain" ``model.fit``, or "keraslab"'s own path),
+    or, for ``backend="native-torch"``, a hand-written PyTorch loop in ``variant`` (default: the
+    strongest float32 one)."""
+    if backend == "native-torch":
+        from keraslab.models.torch_models import STRONGEST_FLOAT32
+
+        return {"framework": "torch", "backend": "native-torch", "variant": variant or STRONGEST_FLOAT32}
+    return {"framework": "keras", "backend": backend, "path": path}
+
+
 def run_torch(spec: dict) -> dict:
     import torch
     from torch import nn

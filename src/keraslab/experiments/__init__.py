@@ -37,6 +37,11 @@ images_per_s
     training images per second of the steady epochs.
 speedup
     an arm's images/s divided by the reference arm's (above 1: faster than the reference).
+contestant
+    an arm of a speed comparison (``run compare``, ``bench``, the speedrun's PyTorch twin), run in
+    a process of its own (:mod:`keraslab.contestant`) so that frameworks do not share a process.
+    Not to be confused with a *worker*: one of the processes of a multi-worker training
+    (:mod:`keraslab.cluster`).
 """
 
 from __future__ import annotations

@@ -113,6 +113,7 @@ KERASLAB = "keraslab path (tensorflow)"
 def arms(config: Config) -> tuple[list[tuple[str, dict]], list[tuple[str, dict]]]:
     """(headline arms, run in every round; the others, run once), each with its contestant spec."""
     from keraslab import backend
+    from keraslab.contestant import arm_spec
     from keraslab.fast import cpu_has_bf16
     from keraslab.models.torch_models import VARIANTS as TORCH_VARIANTS
 
@@ -122,28 +123,19 @@ def arms(config: Config) -> tuple[list[tuple[str, dict]], list[tuple[str, dict]]
             if flags.get("bf16") and not cpu_has_bf16():
                 continue  # emulated bf16 would only be slow: not a fair "strongest" peer
             headline.append(
-                (
-                    f"native PyTorch, {variant.replace(', NCHW', ' NCHW')}",
-                    {"framework": "torch", "backend": "native-torch", "variant": variant},
-                )
+                (f"native PyTorch, {variant.replace(', NCHW', ' NCHW')}", arm_spec("native-torch", variant=variant))
             )
     for b in backend.available():
-        entry = (f"plain fit, {b}", {"framework": "keras", "backend": b, "path": "plain"})
+        entry = (f"plain fit, {b}", arm_spec(b))
         if b == "tensorflow":
             headline.append(entry)
         elif config.other_backends:  # `keraslab run compare` times these too
             once.append(entry)
-    headline.append((KERASLAB, {"framework": "keras", "backend": "tensorflow", "path": "keraslab"}))
+    headline.append((KERASLAB, arm_spec("tensorflow", path="keraslab")))
     if config.variants:
         for name, v in VARIANTS.items():
             if backend.is_installed(v["backend"]):
-                spec = {
-                    "framework": "keras",
-                    "backend": v["backend"],
-                    "path": "keraslab",
-                    "options": v["options"],
-                    "env": v.get("env", {}),
-                }
+                spec = {**arm_spec(v["backend"], path="keraslab"), "options": v["options"], "env": v.get("env", {})}
                 once.append((f"variant {name}", spec))
     return headline, once
 

@@ -46,7 +46,7 @@ def section(run: Run, ctx: Context) -> list:
             "p",
             f"`keraslab bench`: the Simple CNN, batch {s['batch_size']}, {s['n_train']:,} images per epoch, "
             f"{s['epochs']} epochs per process (the first is warm-up and compilation), each contestant in its own "
-            f"process; the headline contestants run interleaved in {s.get('rounds', 1)} rounds (A B C … A B C …) "
+            f"process; the headline arms run interleaved in {s.get('rounds', 1)} rounds (A B C … A B C …) "
             "and each shows its median and range, the others run once. Matmul peak (2048², best of 5): "
             + ", ".join(f"{k} {v:.0f} GFLOP/s" for k, v in mm.items())
             + f"; one training image costs {met['train_flops_per_image'] / 1e6:.1f} MFLOP; bfloat16 rows are put "

@@ -38,7 +38,7 @@ def installed(framework: str) -> bool:
 
 
 def run(config: Config, out) -> Result:
-    from keraslab.contestant import launch
+    from keraslab.contestant import arm_spec, launch
     from keraslab.experiments.runner import over_seeds
 
     skipped = [name for name in config.frameworks if not installed(name)]
@@ -47,15 +47,14 @@ def run(config: Config, out) -> Result:
     frameworks = [name for name in config.frameworks if name not in skipped]
 
     def train_one(name, seed, label):
+        # the same arms as `keraslab bench`: plain fit per backend, native PyTorch at its strongest float32
         spec = {
-            "framework": "torch" if name == "native-torch" else "keras",
-            "backend": name,
+            **arm_spec(name),
             "seed": seed,
             "n_train": config.n_train,
             "n_test": config.n_test,
             "epochs": config.epochs,
             "batch_size": config.batch_size,
-            "path": "plain",
         }
         return launch(spec, name=name)
 
@@ -94,6 +93,7 @@ def run(config: Config, out) -> Result:
                 "batch_size": config.batch_size,
                 "n_train": n_train,
                 "optimizer": "adam (lr 1e-3, eps 1e-7)",
+                "native_torch": arm_spec("native-torch")["variant"],
             },
         }
     )

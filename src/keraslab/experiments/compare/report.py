@@ -3,10 +3,8 @@ its claims in claims.json name."""
 
 from __future__ import annotations
 
-
 from keraslab.report.sections import Context, pm, seeds_text
 from keraslab.store import Run
-
 
 KERAS_SNIPPET = """model = keras.Sequential([...])          # or the Functional API
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
@@ -27,11 +25,13 @@ for epoch in range(epochs):
 def section(run: Run, ctx: Context) -> list:
     met = run.metrics
     c = met["arms"]
+    s = met["settings"]
+    variant = s.get("native_torch", "eager, NCHW")  # runs stored before the setting existed were NCHW
     names = {
         "tensorflow": "Keras on TensorFlow",
         "jax": "Keras on JAX",
         "torch": "Keras on PyTorch",
-        "native-torch": "native PyTorch (manual loop)",
+        "native-torch": f"native PyTorch (manual loop, {variant})",
     }
     rows = [
         [
@@ -48,7 +48,6 @@ def section(run: Run, ctx: Context) -> list:
     ]
     keras_names = [n for n in c if n != "native-torch"]
     fastest = min(c, key=lambda n: c[n]["epoch_time"]["mean"]) if c else None
-    s = met["settings"]
     speeds = ", ".join(f"{names.get(n, n)} {v['epoch_time']['mean']:.1f}" for n, v in c.items())
     lines = []
     if "native-torch" in c and keras_names:
@@ -69,14 +68,15 @@ def section(run: Run, ctx: Context) -> list:
         (
             "p",
             f"The Simple CNN on {s['n_train']:,} MNIST images, batch {s['batch_size']}, {s['epochs']} epochs, Adam "
-            f"with Keras' defaults on both sides, the same per-epoch batch order; each contestant in its own "
-            f"process; {seeds_text(run)}. Seconds per epoch exclude the first (warm-up/compile) epoch; peak "
-            f"memory is the process's peak resident set.",
+            f"with Keras' defaults on both sides, the same per-epoch batch order; each arm in its own "
+            f"process; {seeds_text(run)}. Native PyTorch runs as `keraslab bench` measured it fastest in "
+            f"float32 ({variant}; the bench has every variant). Seconds per epoch exclude the first "
+            "(warm-up/compile) epoch; peak memory is the process's peak resident set.",
         ),
         (
             "table",
             [
-                "contestant",
+                "arm",
                 "test accuracy",
                 "s / epoch",
                 "first epoch (s)",
