@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from keraslab import progress
+from keraslab.distribute import MODES
 from keraslab.errors import KeraslabError
 
 
@@ -68,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--distribute",
         default=None,
+        choices=[m for m in MODES if m != "none"],
         help="cnn only: mirrored (TensorFlow), data-parallel (JAX) or multi-worker (TensorFlow, with --workers)",
     )
     run.add_argument("--devices", type=int, default=0, help="simulate N CPU devices for --distribute (0: real devices)")

@@ -21,6 +21,8 @@ DEFAULTS = {
     "tf_data": False,  # in-memory arrays already feed as fast as the model trains
 }
 BF16_FLAGS = ("amx_bf16", "avx512_bf16")
+#: the precision choices of every experiment that trains in keraslab's path
+PRECISIONS = ("auto", "float32", "mixed_bfloat16")
 
 
 def cpu_has_bf16() -> bool:
@@ -38,7 +40,7 @@ def cpu_has_bf16() -> bool:
 
 def resolve_precision_for(backend: str, precision: str = "auto") -> str:
     """``auto`` -> ``mixed_bfloat16`` on the TensorFlow backend with native bf16, else ``float32``."""
-    if precision not in ("auto", "float32", "mixed_bfloat16"):
+    if precision not in PRECISIONS:
         raise ValueError(f"precision must be auto, float32 or mixed_bfloat16, got {precision!r}")
     if precision == "auto":
         return "mixed_bfloat16" if backend == "tensorflow" and cpu_has_bf16() else "float32"

@@ -19,7 +19,7 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from keraslab.store import Run, RunStore, atomic_write_bytes  # noqa: E402
+from keraslab.store import RunStore, atomic_write_bytes  # noqa: E402
 
 
 def color(arm: str) -> str | None:
@@ -78,14 +78,6 @@ def bars_with_errors(ax, names, means, stds, ylabel, title, colors=None):
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(axis="y", alpha=0.3)
-
-
-def grouped(run: Run, prefix: str) -> dict[str, list[dict]]:
-    out: dict[str, list[dict]] = {}
-    for key, hist in run.history.items():
-        if key.startswith(prefix + "/"):
-            out.setdefault(key.split("/")[1], []).append(hist)
-    return out
 
 
 def render(store: RunStore, plots_dir: Path, experiments=None) -> list[Path]:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from keraslab.config import BaseConfig, param
+from keraslab.distribute import MODES
+from keraslab.fast import PRECISIONS
 from keraslab.errors import RunFailed
 from keraslab.experiments import Result
 
@@ -51,13 +53,9 @@ class Config(BaseConfig):
         "float32",
         "the guide's precision, so its numbers are judged like for like (auto: "
         "bfloat16 compute where the CPU has bf16 units, about 2x faster)",
-        choices=("auto", "float32", "mixed_bfloat16"),
+        choices=PRECISIONS,
     )
-    distribute: str = param(
-        "none",
-        "none, mirrored (TF), data-parallel (JAX) or multi-worker (TF)",
-        choices=("none", "mirrored", "data-parallel", "multi-worker"),
-    )
+    distribute: str = param("none", "none, mirrored (TF), data-parallel (JAX) or multi-worker (TF)", choices=MODES)
     devices: int = param(0, "simulated CPU devices for distribution (0: the real devices)", min=0, max=64)
 
     PRESETS = {

@@ -22,6 +22,7 @@ import statistics
 from dataclasses import dataclass
 
 from keraslab.config import BaseConfig, param
+from keraslab.fast import PRECISIONS
 from keraslab.experiments import Result
 
 RESUMABLE = True  # finished seeds and the PyTorch twin are kept when interrupted
@@ -36,9 +37,7 @@ class Config(BaseConfig):
     warmup_fraction: float = param(0.3, "share of steps warming up (PyTorch OneCycleLR's default)", min=0.0, max=0.9)
     beta_1: float = param(0.7, "Adam's first-moment decay (the published recipe)", min=0.0, max=0.999)
     beta_2: float = param(0.9, "Adam's second-moment decay (the published recipe)", min=0.0, max=0.9999)
-    precision: str = param(
-        "auto", "auto: bfloat16 compute where the CPU has bf16 units", choices=("auto", "float32", "mixed_bfloat16")
-    )
+    precision: str = param("auto", "auto: bfloat16 compute where the CPU has bf16 units", choices=PRECISIONS)
     torch_twin: bool = param(True, "also time the recipe in native PyTorch (needs torch)")
     target: float = param(0.99, "test accuracy that counts as reached", min=0.5, max=1.0)
     validation_size: int = param(
