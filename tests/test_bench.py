@@ -47,7 +47,7 @@ def test_bench_quick_stores_and_prints_the_table(tmp_path):
         assert "progress" not in proc.stdout.lower() or "[native PyTorch" in proc.stdout  # child lines streamed
     assert run.metrics["matmul_gflops"]["numpy"] > 0
     lines = proc.stdout.splitlines()
-    header = next(l for l in lines if l.startswith("contestant"))
+    header = next(l for l in lines if l.startswith("arm "))
     for col in ("precision", "images/s", "range", "vs PyTorch", "first epoch", "peak MB", "of matmul peak", "accuracy"):
         assert col in header
     # every contestant's epochs arrive in the parent's output, prefixed with its name

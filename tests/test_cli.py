@@ -161,8 +161,10 @@ def test_progress_is_a_line_per_epoch_and_quiet_prints_none(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     for model in ("simple_cnn", "improved_cnn", "functional_cnn"):
         for epoch in (1, 2):
+            # "<arm>, seed <s> (<k>/<pairs>), epoch <e>/<epochs>: ...": the pair's place among all of them
             assert any(
-                l.strip().startswith(f"{model}, seed 0 (1/1), epoch {epoch}/2:") for l in proc.stdout.splitlines()
+                l.strip().startswith(f"{model}, seed 0 (") and f"/3), epoch {epoch}/2:" in l
+                for l in proc.stdout.splitlines()
             )
     assert "[1/1] cnn: no estimate yet" in proc.stdout
     assert "absl::InitializeLog" not in proc.stdout + proc.stderr  # TensorFlow's start-up banner stays out

@@ -195,7 +195,7 @@ def test_workers_resume_only_what_every_worker_saved(tmp_path, engine):
         (["--backend", "jax", "--distribute", "mirrored"], "runs on the tensorflow backend"),
         (["--backend", "tensorflow", "--distribute", "data-parallel"], "runs on the jax backend"),
         (["--distribute", "multi-worker", "--workers", "99"], "--workers must be between 2 and 8"),
-        (["--distribute", "sideways"], "unknown --distribute 'sideways'"),
+        (["--distribute", "sideways"], "invalid choice: 'sideways'"),
         (["--workers", "2"], "--workers needs --distribute multi-worker (TensorFlow) or data-parallel (JAX)"),
         (
             ["--backend", "jax", "--distribute", "data-parallel", "--workers", "2", "--devices", "2"],
