@@ -19,7 +19,12 @@ FRAMEWORKS = ("tensorflow", "jax", "torch", "native-torch")
 @dataclass(frozen=True)
 class Config(BaseConfig):
     frameworks: tuple[str, ...] = param(FRAMEWORKS, "Keras backends, and native PyTorch", choices=FRAMEWORKS)
-    n_train: int = param(20000, "MNIST training images (a fixed-seed subset)", min=0, max=60000)
+    n_train: int = param(
+        10000,
+        "MNIST training images (a fixed-seed subset; speed is `keraslab bench`'s job, in rounds)",
+        min=0,
+        max=60000,
+    )
     n_test: int = param(0, "test images (0: all 10,000)", min=0, max=10000)
     epochs: int = param(3, "the first epoch is warm-up; the rest measure steady speed", min=2, max=100)
     batch_size: int = param(128, "as in the guide's timing figures", min=1, max=65536)
