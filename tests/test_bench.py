@@ -32,7 +32,10 @@ def test_bench_quick_stores_and_prints_the_table(tmp_path):
         assert 0 <= r["test_accuracy"]["median"] <= 1
         if ref:
             assert r["speedup"] == pytest.approx(ips["median"] / ref["images_per_s"]["median"])
-    assert arms["keraslab path (tensorflow)"]["precision"] == fast.resolve_precision_for("tensorflow")
+    ours = arms["keraslab path (tensorflow)"]
+    assert ours["precision"] == fast.resolve_precision_for("tensorflow")
+    assert ours["steps_per_execution"] == fast.steps_per_execution_for(ours["precision"], "tensorflow")
+    assert arms["plain fit, tensorflow"]["steps_per_execution"] == 1  # the guide's plain fit, as written
     if ref:  # the headline compares like with like: the fastest PyTorch of the same precision class
         h = run.metrics["headline"]
         same = [
@@ -106,3 +109,11 @@ def test_speedrun_keras_net_is_the_torch_twin():
     twin = SpeedrunCNN()
     assert build_model().count_params() == sum(p.numel() for p in twin.parameters()) == 215_194
     assert twin(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+
+
+def test_steps_per_execution_follow_the_precision():
+    from keraslab.fast import steps_per_execution_for
+
+    assert steps_per_execution_for("mixed_bfloat16", "tensorflow") == 16
+    assert steps_per_execution_for("float32", "tensorflow") == 1
+    assert steps_per_execution_for("mixed_bfloat16", "torch") == 1  # the PyTorch backend runs one step per call

@@ -96,6 +96,7 @@ def run_keras(spec: dict) -> dict:
         "path": path,
         "options": spec.get("options", {}),
         "precision": policy,
+        "steps_per_execution": int(getattr(model, "steps_per_execution", 1) or 1),  # as compiled
         "epoch_time": timer.epoch_times,
         "test_accuracy": float((probs.argmax(1) == y_test).mean()),
         "params": int(model.count_params()),

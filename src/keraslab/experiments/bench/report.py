@@ -3,7 +3,6 @@ its claims in claims.json name."""
 
 from __future__ import annotations
 
-
 from keraslab.report.sections import Context, stat
 from keraslab.store import Run
 
@@ -17,7 +16,8 @@ def section(run: Run, ctx: Context) -> list:
         rows.append(
             [
                 label,
-                r.get("precision", "float32"),
+                r.get("precision", "float32")
+                + (f", {r['steps_per_execution']} steps/call" if r.get("steps_per_execution", 1) > 1 else ""),
                 str(r.get("rounds", ips.get("n", 1))),
                 f"{stat(ips):,.0f}",
                 f"{stat(ips, 'min'):,.0f}–{stat(ips, 'max'):,.0f}" if "min" in ips else "—",
