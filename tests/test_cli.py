@@ -168,13 +168,15 @@ def test_progress_is_a_line_per_epoch_and_quiet_prints_none(tmp_path):
             )
     assert "[1/1] cnn: no estimate yet" in proc.stdout
     assert "absl::InitializeLog" not in proc.stdout + proc.stderr  # TensorFlow's start-up banner stays out
+    one = tmp_path / "one.json"  # the quiet run needs no three models: one, on fewer images
+    one.write_text(json.dumps({"epochs": 2, "n_train": 300, "n_test": 100, "models": ["simple_cnn"]}))
     quiet = run_cli(
         "run",
         "cnn",
         "--profile",
         "quick",
         "--config",
-        cfg,
+        one,
         "--out",
         tmp_path / "runs",
         "--no-plots",
