@@ -139,3 +139,15 @@ def test_commit_is_dirty_only_for_changes_that_can_change_a_result(tmp_path):
     assert git_commit(tmp_path) == sha
     (tmp_path / "src" / "model.py").write_text("units = 64\n")  # code that changes results
     assert git_commit(tmp_path) == sha + "-dirty"
+
+
+def test_runner_timings_leave_out_the_first_epoch_where_there_are_others():
+    from keraslab.experiments.runner import Trials
+
+    t = Trials(
+        {"a": {0: {"epoch_time": [9.0, 1.0, 3.0]}, 1: {"epoch_time": [7.0, 2.0]}}, "b": {0: {"epoch_time": [4.0]}}}
+    )
+    a = t.timings("a")
+    assert a["epoch_time"]["values"] == [1.0, 3.0, 2.0] and a["epoch_time"]["mean"] == 2.0
+    assert a["first_epoch_time"]["values"] == [9.0, 7.0]
+    assert t.timings("b")["epoch_time"]["values"] == [4.0]  # one epoch: it is all there is

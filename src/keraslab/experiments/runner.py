@@ -27,6 +27,16 @@ class Trials:
     def values(self, arm: str, key: str) -> list:
         return [r[key] for r in self.of(arm)]
 
+    def timings(self, arm: str) -> dict:
+        """The glossary's ``epoch_time`` (over every seed's steady epochs: the first, which traces the
+        graph, left out where there are others) and ``first_epoch_time``, from each result's
+        per-epoch ``epoch_time`` list."""
+        from keraslab.train import mean_std
+
+        per_seed = [r["epoch_time"] for r in self.of(arm) if r["epoch_time"]]
+        steady = [t for times in per_seed for t in times[1:]] or [t for times in per_seed for t in times]
+        return {"epoch_time": mean_std(steady), "first_epoch_time": mean_std([times[0] for times in per_seed])}
+
     def summary(self, arm: str, *keys: str) -> dict:
         """``{key: mean_std over seeds}`` for each of ``keys`` (the glossary's *summary*)."""
         from keraslab.train import mean_std

@@ -2,8 +2,10 @@
 
 Each is trained on the real MNIST training set (10% held out for validation) and evaluated on
 the real 10,000-image test set; predictions of the last seed are stored so that the confusion
-matrix, per-class accuracy and prediction plots redraw without training. Training goes through
-:func:`keraslab.resumable.fit_resumable`, so a killed run continues where it stopped.
+matrix, per-class accuracy and prediction plots redraw without training. :func:`train_one` is
+plain Keras; ``keraslab run cnn`` runs it through :class:`keraslab.harness.Managed` (resumable
+from per-epoch backups, distributed with ``--distribute``), so a killed run continues where it
+stopped.
 """
 
 from __future__ import annotations
@@ -179,7 +181,6 @@ def _run(config: Config, out, policy: str) -> Result:
     from keraslab import data as data_mod
     from keraslab.distribute import Distribution
     from keraslab.experiments.runner import over_seeds
-    from keraslab.train import mean_std
 
     print(f"  precision policy: {policy}")
     dist = Distribution(config.distribute, config.devices)
@@ -209,13 +210,11 @@ def _run(config: Config, out, policy: str) -> Result:
         results = trials.of(name)
         probs = np.load(out.path / f"{name}-seed{config.seeds[-1]}" / "test_probs.npy")
         arrays[f"probs_{name}"] = probs.astype("float16")
-        steady = [t for r in results for t in r["epoch_time"][1:]] or [t for r in results for t in r["epoch_time"]]
         arms[name] = {
             **trials.summary(name, "test_accuracy", "train_time"),
+            **trials.timings(name),
             "params": results[0]["params"],
             "epochs": results[0]["epochs"],
-            "epoch_time": mean_std(steady),
-            "first_epoch_time": mean_std([r["epoch_time"][0] for r in results if r["epoch_time"]]),
             "model_file": results[0]["model_file"],
             "error_analysis": error_analysis(y_test, probs.argmax(axis=1)),
         }

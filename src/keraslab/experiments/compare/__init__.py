@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from keraslab.config import BaseConfig, param
 from keraslab.experiments import Result
-from keraslab.train import mean_std
 
 RESUMABLE = True  # finished arms and seeds are kept when interrupted
 ORDER = 5  # its place in `keraslab run all`
@@ -77,8 +76,7 @@ def run(config: Config, out) -> Result:
         arms[name] = {
             "ran_on": sorted({r["backend"] for r in per_seed}),
             **trials.summary(name, "test_accuracy", "peak_rss_mb"),
-            "first_epoch_time": mean_std([r["epoch_time"][0] for r in per_seed]),
-            "epoch_time": mean_std([t for r in per_seed for t in r["epoch_time"][1:]]),
+            **trials.timings(name),
             "params": per_seed[0]["params"],
             "loc": per_seed[0]["loc"],
             "per_seed": per_seed,
