@@ -87,10 +87,20 @@ def test_tuner_sees_only_train_and_validation_and_every_optimizer_gets_the_same_
     results = {
         opt: tune_learning_rate(opt, (x_tr, y_tr), (x_va, y_va), config, tmp_path / "tuner") for opt in ("sgd", "adam")
     }
+
+    def rows(data):
+        """The (x, y) arrays a search was given, as arrays or as the batches of a pipeline."""
+        if isinstance(data, tuple):
+            return data
+        xs, ys = zip(*data.as_numpy_iterator())
+        return np.concatenate(xs), np.concatenate(ys)
+
     for args, kwargs in seen:
-        arrays = [a for a in (*args, *kwargs.get("validation_data", ())) if isinstance(a, np.ndarray)]
-        assert all(not np.array_equal(a, x_te) and not np.array_equal(a, y_te) for a in arrays)
-        assert np.array_equal(kwargs["validation_data"][0], x_va)
+        train = rows(kwargs["x"]) if "y" not in kwargs else (kwargs["x"], kwargs["y"])
+        val = rows(kwargs["validation_data"])
+        assert sorted(map(tuple, train[0])) == sorted(map(tuple, x_tr))  # the training split, in any order
+        assert np.array_equal(val[0], x_va) and np.array_equal(val[1], y_va)
+        assert all(len(a) != len(x_te) or not np.array_equal(a, x_te) for a in (train[0], val[0]))
     assert [len(r["trials"]) for r in results.values()] == [3, 3]
     for opt, r in results.items():
         lo, hi = r["range"]

@@ -85,6 +85,41 @@ def iris(seed: int = 0, val_fraction: float = 0.2, test_fraction: float = 0.2):
     return (t(x_train), y_train), (t(x_val), y_val), (t(x_test), y_test)
 
 
+def fit_inputs(x, y, batch_size: int, seed: int, validation=None) -> dict:
+    """``model.fit``'s data arguments for small in-memory arrays, the fastest on each backend.
+
+    Use as ``model.fit(**fit_inputs(x, y, 32, seed, validation=(x_val, y_val)), epochs=...)``:
+    the same mini-batches of ``batch_size``, reshuffled every epoch, as ``model.fit(x, y,
+    batch_size=...)``. On TensorFlow it hands Keras ``tf.data`` pipelines
+    (``from_tensor_slices → shuffle → batch``, the shuffle seeded by ``seed``): Keras' own path
+    for arrays builds a vectorised pipeline whose iterator costs about 13 ms to create, once per
+    epoch for training and once for validation, which on a 600-example dataset is half the
+    epoch (measured: the moons MLP, 60 epochs, 8.6 s → 3.9 s). On JAX and PyTorch, where Keras
+    slices arrays directly and ``tf.data`` would be the slower path, the arrays go through as
+    they are. ``x`` and ``y`` may be dicts (multi-input or multi-output models).
+    """
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        kwargs = {"x": x, "y": y, "batch_size": batch_size, "shuffle": True}
+        if validation is not None:
+            kwargs["validation_data"] = validation
+        return kwargs
+    import tensorflow as tf
+
+    def batches(xs, ys, shuffle: bool):
+        ds = tf.data.Dataset.from_tensor_slices((xs, ys))
+        if shuffle:
+            n = len(next(iter(xs.values())) if isinstance(xs, dict) else xs)
+            ds = ds.shuffle(n, seed=seed, reshuffle_each_iteration=True)
+        return ds.batch(batch_size)
+
+    kwargs = {"x": batches(x, y, shuffle=True), "shuffle": False}  # False: the pipeline shuffles itself
+    if validation is not None:
+        kwargs["validation_data"] = batches(*validation, shuffle=False)
+    return kwargs
+
+
 # --------------------------------------------------------------------------- MNIST
 
 

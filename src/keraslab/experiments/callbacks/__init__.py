@@ -119,6 +119,7 @@ def train_arm(arm: str, seed: int, config: Config, label: str = "") -> dict:
     from keraslab.progress import fit_progress
 
     from keraslab.callbacks import LearningRateLogger, TrainingTimeCallback, check_callbacks
+    from keraslab.data import fit_inputs
     from keraslab.faults import injectors
     from keraslab.train import history_dict, seed_everything
 
@@ -133,11 +134,8 @@ def train_arm(arm: str, seed: int, config: Config, label: str = "") -> dict:
     verbose, progress = fit_progress(label or f"{arm} seed {seed}")
     start = time.perf_counter()
     h = model.fit(
-        x_train,
-        y_train,
-        validation_data=(x_val, y_val),
+        **fit_inputs(x_train, y_train, config.batch_size, seed, validation=(x_val, y_val)),
         epochs=config.epochs,
-        batch_size=config.batch_size,
         verbose=verbose,
         callbacks=[timer, LearningRateLogger(), keras.callbacks.TerminateOnNaN(), *cbs, *injectors(arm), *progress],
     )

@@ -72,21 +72,18 @@ def architecture_diagram(model, folder) -> dict:
         return {"diagram": None, "summary": f"{model.name}.txt", "why_no_diagram": reason[:200]}
 
 
-def train_classifier(model, splits, config, label: str, loss="sparse_categorical_crossentropy", epochs=None):
+def train_classifier(model, splits, config, label: str, seed: int, loss="sparse_categorical_crossentropy", epochs=None):
+    from keraslab.data import fit_inputs
     from keraslab.progress import fit_progress
 
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = splits
     model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
     verbose, progress = fit_progress(label)
     h = model.fit(
-        x_train,
-        y_train,
-        validation_data=(x_val, y_val),
+        **fit_inputs(x_train, y_train, config.batch_size, seed, validation=(x_val, y_val)),
         epochs=epochs or config.epochs,
-        batch_size=config.batch_size,
         verbose=verbose,
         callbacks=progress,
-        shuffle=True,
     )
     _, acc = model.evaluate(x_test, y_test, verbose=0)
     return h, float(acc)
@@ -112,7 +109,7 @@ def run(config: Config, out) -> Result:
     def train_architecture(name, seed, label):
         seed_everything(seed, config.deterministic)
         model = builders[name]()
-        h, acc = train_classifier(model, data.iris(seed), config, label)
+        h, acc = train_classifier(model, data.iris(seed), config, label, seed)
         return {"history": history_dict(h), "test_accuracy": acc, "params": int(model.count_params())}
 
     def report(name, seed, r):
@@ -140,11 +137,14 @@ def run(config: Config, out) -> Result:
     )
     verbose, progress = fit_progress(f"multi_io, seed {seed}")
     h = multi.fit(
-        as_inputs(xtr),
-        {"main": ytr, "aux": ytr},
-        validation_data=(as_inputs(xva), {"main": yva, "aux": yva}),
+        **data.fit_inputs(
+            as_inputs(xtr),
+            {"main": ytr, "aux": ytr},
+            config.batch_size,
+            seed,
+            validation=(as_inputs(xva), {"main": yva, "aux": yva}),
+        ),
         epochs=config.epochs,
-        batch_size=config.batch_size,
         verbose=verbose,
         callbacks=progress,
     )
@@ -162,7 +162,7 @@ def run(config: Config, out) -> Result:
     # 3. Subclassed model through the same fit, saved and reloaded with safe_mode=True.
     seed_everything(seed, config.deterministic)
     custom = F.CustomModel(hidden=64, n_classes=3, name="custom_model")
-    h, acc = train_classifier(custom, data.iris(seed), config, f"custom_model, seed {seed}")
+    h, acc = train_classifier(custom, data.iris(seed), config, f"custom_model, seed {seed}", seed)
     histories["custom_model"] = {str(seed): history_dict(h)}
     path = out.path / "custom_model.keras"
     custom.save(path)
@@ -195,6 +195,7 @@ def run(config: Config, out) -> Result:
             splits,
             config,
             f"{api} API twin, seed {s}",
+            s,
             loss="binary_crossentropy",
             epochs=config.equivalence_epochs,
         )

@@ -102,11 +102,8 @@ def train_moons(config: Config, seed: int, optimizer="adam", epochs=None, build=
     model.compile(optimizer=make_optimizer(optimizer, learning_rate), loss="binary_crossentropy", metrics=["accuracy"])
     verbose, progress = fit_progress(label or f"moons MLP ({optimizer}), seed {seed}")
     history = model.fit(
-        x_train,
-        y_train,
-        validation_data=(x_val, y_val),
+        **data.fit_inputs(x_train, y_train, config.batch_size, seed, validation=(x_val, y_val)),
         epochs=epochs or config.epochs,
-        batch_size=config.batch_size,
         verbose=verbose,
         callbacks=progress,
     )
@@ -170,6 +167,7 @@ def tune_learning_rate(optimizer: str, train, val, config: Config, directory) ->
     """
     import keras_tuner as kt
 
+    from keraslab import data
     from keraslab.models.sequential import build_moons_mlp
     from keraslab.train import seed_everything
 
@@ -192,7 +190,9 @@ def tune_learning_rate(optimizer: str, train, val, config: Config, directory) ->
         overwrite=False,
     )
     tuner.search(
-        train[0], train[1], validation_data=val, epochs=config.optimizer_epochs, batch_size=config.batch_size, verbose=0
+        **data.fit_inputs(*train, config.batch_size, config.seeds[0], validation=val),
+        epochs=config.optimizer_epochs,
+        verbose=0,
     )
     trials = [
         {"learning_rate": float(t.hyperparameters.get("learning_rate")), "val_accuracy": float(t.score)}
@@ -242,11 +242,8 @@ def run(config: Config, out, build=None) -> Result:
     iris_model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     verbose, progress = fit_progress(f"Iris MLP, seed {seed}")
     h = iris_model.fit(
-        xi_train,
-        yi_train,
-        validation_data=(xi_val, yi_val),
+        **data.fit_inputs(xi_train, yi_train, config.batch_size, seed, validation=(xi_val, yi_val)),
         epochs=config.epochs,
-        batch_size=config.batch_size,
         verbose=verbose,
         callbacks=progress,
     )
