@@ -40,6 +40,7 @@ class FaultInjector(keras.callbacks.Callback):
             f for f in parse(spec if spec is not None else os.environ.get("KERASLAB_FAULT")) if f[3] in (None, tag)
         ]
         self.epoch = 0
+        self.fired = set()
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
@@ -49,8 +50,12 @@ class FaultInjector(keras.callbacks.Callback):
                     w.assign(np.full(w.shape, np.nan, dtype="float32"))
 
     def on_train_batch_end(self, batch, logs=None):
-        for kind, e, b, _ in self.faults:
-            if e == self.epoch and b == batch:
+        # at batch b, or at the first batch reported after it: with several steps per execution
+        # Keras reports only each call's last batch
+        for fault in self.faults:
+            kind, e, b, _ = fault
+            if e == self.epoch and b is not None and batch >= b and fault not in self.fired:
+                self.fired.add(fault)
                 if kind == "kill":
                     os.kill(os.getpid(), signal.SIGKILL)
                 elif kind == "int":

@@ -119,7 +119,7 @@ def train_arm(arm: str, seed: int, config: Config, label: str = "") -> dict:
     from keraslab.progress import fit_progress
 
     from keraslab.callbacks import LearningRateLogger, TrainingTimeCallback, check_callbacks
-    from keraslab.data import fit_inputs
+    from keraslab.data import fit_inputs, steps_per_call
     from keraslab.faults import injectors
     from keraslab.train import history_dict, seed_everything
 
@@ -127,7 +127,12 @@ def train_arm(arm: str, seed: int, config: Config, label: str = "") -> dict:
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = digits(seed)
     model = build_model()
     optimizer = keras.optimizers.Adam(config.learning_rate)
-    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=optimizer,
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        steps_per_execution=steps_per_call(),
+    )
     cbs = arm_callbacks(arm, config)
     check_callbacks(cbs, has_validation=True, optimizer=optimizer)
     timer = TrainingTimeCallback()

@@ -73,11 +73,11 @@ def architecture_diagram(model, folder) -> dict:
 
 
 def train_classifier(model, splits, config, label: str, seed: int, loss="sparse_categorical_crossentropy", epochs=None):
-    from keraslab.data import fit_inputs
+    from keraslab.data import fit_inputs, steps_per_call
     from keraslab.progress import fit_progress
 
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = splits
-    model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
+    model.compile(optimizer="adam", loss=loss, metrics=["accuracy"], steps_per_execution=steps_per_call())
     verbose, progress = fit_progress(label)
     h = model.fit(
         **fit_inputs(x_train, y_train, config.batch_size, seed, validation=(x_val, y_val)),
@@ -134,6 +134,7 @@ def run(config: Config, out) -> Result:
         loss={"main": "sparse_categorical_crossentropy", "aux": "sparse_categorical_crossentropy"},
         loss_weights={"main": 1.0, "aux": config.aux_loss_weight},
         metrics={"main": ["accuracy"], "aux": ["accuracy"]},
+        steps_per_execution=data.steps_per_call(),
     )
     verbose, progress = fit_progress(f"multi_io, seed {seed}")
     h = multi.fit(

@@ -99,7 +99,12 @@ def train_moons(config: Config, seed: int, optimizer="adam", epochs=None, build=
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = splits
     model = (build or build_moons_mlp)()
     initial = weights_fingerprint(model)
-    model.compile(optimizer=make_optimizer(optimizer, learning_rate), loss="binary_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=make_optimizer(optimizer, learning_rate),
+        loss="binary_crossentropy",
+        metrics=["accuracy"],
+        steps_per_execution=data.steps_per_call(),
+    )
     verbose, progress = fit_progress(label or f"moons MLP ({optimizer}), seed {seed}")
     history = model.fit(
         **data.fit_inputs(x_train, y_train, config.batch_size, seed, validation=(x_val, y_val)),
@@ -176,7 +181,12 @@ def tune_learning_rate(optimizer: str, train, val, config: Config, directory) ->
     def build(hp):
         model = build_moons_mlp()
         lr = hp.Float("learning_rate", lo, hi, sampling="log")
-        model.compile(optimizer=make_optimizer(optimizer, lr), loss="binary_crossentropy", metrics=["accuracy"])
+        model.compile(
+            optimizer=make_optimizer(optimizer, lr),
+            loss="binary_crossentropy",
+            metrics=["accuracy"],
+            steps_per_execution=data.steps_per_call(),
+        )
         return model
 
     seed_everything(config.seeds[0], config.deterministic)
@@ -239,7 +249,12 @@ def run(config: Config, out, build=None) -> Result:
     seed_everything(seed, config.deterministic)
     (xi_train, yi_train), (xi_val, yi_val), (xi_test, yi_test) = data.iris(seed)
     iris_model = build_iris_mlp()
-    iris_model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    iris_model.compile(
+        optimizer="adam",
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        steps_per_execution=data.steps_per_call(),
+    )
     verbose, progress = fit_progress(f"Iris MLP, seed {seed}")
     h = iris_model.fit(
         **data.fit_inputs(xi_train, yi_train, config.batch_size, seed, validation=(xi_val, yi_val)),
