@@ -200,3 +200,17 @@ def test_estimate_comes_from_earlier_runs_of_the_same_profile_scaled_by_seeds():
     cfg = SimpleNamespace(profile="standard", seeds=tuple(range(100_000)))
     assert estimate_s(store, "cnn", cfg) == pytest.approx(100.0 * 100_000 / 2)  # --seeds 100000 says so up front
     assert estimate_s(store, "cnn", SimpleNamespace(profile="full", seeds=(0,))) is None
+
+
+def test_worker_ports_are_distinct_and_free_when_handed_out():
+    """`--workers` picks every port while holding all of them, so no two workers get the same one,
+    and releases them so that the workers can bind them."""
+    import socket
+
+    from keraslab.cluster import _free_ports
+
+    ports = _free_ports(8)
+    assert len(set(ports)) == 8
+    for port in ports:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", port))

@@ -110,6 +110,12 @@ def test_readme_results_section_is_rewritten(quick_store, tmp_path):
     text = readme.read_text()
     assert text.startswith("intro\n") and text.endswith("outro\n") and "STALE-TABLE" not in text
     assert "| the guide says |" in text and "95% interval" in text
+    # the suite's wall time: each run's from its provenance, and their sum for `keraslab run all`
+    line = next(x for x in text.splitlines() if "Wall time of these runs" in x)
+    walls = {name: int(s) for name, s in re.findall(r"(\w+) (\d+) s", line)}
+    total = re.search(r"`keraslab run all` \((\d+) experiments\) ([\d.]+) min", line)
+    assert set(walls) == set(experiments.names()) and int(total.group(1)) == len(walls)
+    assert abs(float(total.group(2)) - sum(walls.values()) / 60) <= 0.05 + len(walls) / 60  # each rounded to 1 s
 
 
 CHECK = """<script>

@@ -109,3 +109,48 @@ def test_tuner_sees_only_train_and_validation_and_every_optimizer_gets_the_same_
     # a rerun continues from the stored trials instead of searching again
     again = tune_learning_rate("sgd", (x_tr, y_tr), (x_va, y_va), config, tmp_path / "tuner")
     assert again["trials"] == results["sgd"]["trials"]
+
+
+def test_fit_inputs_reshuffle_every_epoch_by_seed_and_keep_every_example():
+    """The small-data input: every training example once per epoch, a new order each epoch, the
+    same orders for the same seed; validation in its own order."""
+    from keraslab import data
+
+    x = np.arange(100, dtype="float32").reshape(50, 2)
+    y = np.arange(50, dtype="int32")
+
+    def epochs(seed, n=3):
+        train = data.fit_inputs(x, y, 8, seed, validation=(x[:10], y[:10]))["x"]
+        if isinstance(train, np.ndarray):  # JAX/PyTorch: Keras batches and shuffles the arrays itself
+            return None
+        return [np.concatenate([b for _, b in train.as_numpy_iterator()]) for _ in range(n)]
+
+    first = epochs(0)
+    if first is None:
+        return
+    assert all(sorted(e) == list(range(50)) for e in first)
+    assert len({e.tobytes() for e in first}) == 3  # reshuffled every epoch
+    assert [e.tolist() for e in epochs(0)] == [e.tolist() for e in first]  # by the seed alone
+    assert epochs(1)[0].tolist() != first[0].tolist()
+    val = data.fit_inputs(x, y, 8, 0, validation=(x[:10], y[:10]))["validation_data"]
+    assert np.concatenate([b for _, b in val.as_numpy_iterator()]).tolist() == list(range(10))
+
+
+def test_a_whole_epoch_per_call_trains_the_same_weights():
+    """steps_per_call() changes how many batches one compiled call runs, not what is trained."""
+    import keras
+
+    from keraslab import data
+    from keraslab.train import seed_everything
+
+    (x, y), (xv, yv), _ = data.moons(300, 0.3, 0)
+    weights = {}
+    for steps in (1, data.steps_per_call()):
+        seed_everything(0, True)
+        model = build_moons_mlp()
+        model.compile(optimizer="adam", loss="binary_crossentropy", steps_per_execution=steps)
+        model.fit(**data.fit_inputs(x, y, 32, 0, validation=(xv, yv)), epochs=3, verbose=0)
+        weights[steps] = [np.asarray(w) for w in model.get_weights()]
+    a, b = weights.values()
+    assert keras.backend.backend() == "torch" or data.steps_per_call() > 1
+    assert all(np.allclose(u, v, rtol=0, atol=1e-6) for u, v in zip(a, b))

@@ -26,11 +26,7 @@ def launch(command: list[str], workers: int, distribute: str, out) -> int:
     killed run resumes on every worker. If one worker fails, the others — which would wait for it
     forever in the next collective — are stopped. Returns the chief's exit code."""
 
-    ports = []
-    for _ in range(workers):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            ports.append(sock.getsockname()[1])
+    ports = _free_ports(workers)
     cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
     argv, skip = [], False
     for a in command:  # this command without --workers (the workers must not launch workers)
@@ -82,6 +78,22 @@ def launch(command: list[str], workers: int, distribute: str, out) -> int:
             "message is above. Rerun the same command to resume."
         )
     return codes[0]
+
+
+def _free_ports(n: int) -> list[int]:
+    """``n`` distinct free ports on 127.0.0.1. All ``n`` sockets stay bound until every port is
+    chosen (one bound and released at a time, the system may hand out the same port twice); they
+    are released just before the workers start, which bind them again."""
+    socks = []
+    try:
+        for _ in range(n):
+            sock = socket.socket()
+            socks.append(sock)
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in socks]
+    finally:
+        for sock in socks:
+            sock.close()
 
 
 def _stop(procs, sig, grace_s: float = 30.0) -> None:

@@ -8,8 +8,10 @@ throughput on the project's machine, test accuracy unchanged within seed noise â
 bfloat16, **16 steps per execution** (one ``tf.function`` call runs 16 batches: less Python and
 dispatch per step once the math is fast); the bench times the path without it as a variant.
 What did not: XLA (``jit_compile=True``, 2-4Ã— slower on CPU); a ``tf.data`` pipeline instead of
-in-memory arrays; in float32, more steps per execution (no consistent gain across rounds). Where
-the CPU has no bfloat16 units the path stays in float32 (bfloat16 emulation would be slower).
+in-memory arrays (for 60,000 images; for a few hundred it helps, see
+:func:`keraslab.data.fit_inputs`); in float32, more steps per execution (no consistent gain
+across rounds). Where the CPU has no bfloat16 units the path stays in float32 (bfloat16
+emulation would be slower).
 """
 
 from __future__ import annotations

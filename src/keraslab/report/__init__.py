@@ -171,10 +171,12 @@ def results_summary(rows, runs: dict, report_link: str = "REPORT.md") -> str:
     ]
     walls = [(exp, run.provenance.get("wall_time_s")) for exp, run in runs.items() if run.provenance.get("wall_time_s")]
     if walls:
+        in_all = [w for exp, w in walls if exp in experiments.names()]
+        totals = f"; `keraslab run all` ({len(in_all)} experiments) {sum(in_all) / 60:.1f} min" if in_all else ""
         extra.append(
             "Wall time of these runs (from their provenance): "
             + ", ".join(f"{exp} {w:.0f} s" for exp, w in walls)
-            + "."
+            + f"{totals}; all {len(walls)} {sum(w for _, w in walls) / 60:.1f} min."
         )
     return to_markdown(
         [
