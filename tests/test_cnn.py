@@ -187,3 +187,52 @@ def test_train_one_is_plain_keras_by_default_and_the_harness_comes_from_outside(
     assert len(history["loss"]) == 1 and len(history["epoch_time"]) == 1 and "val_main_accuracy" in history
     assert probs.shape == (200, 10) and np.allclose(probs.sum(axis=1), 1, atol=1e-3)
     assert PLAIN.replicas == 1
+
+
+@pytest.mark.parametrize(
+    "shape, center, scale", [((6, 6, 3), True, True), ((5,), True, True), ((6, 6, 3), False, False)]
+)
+def test_fused_batchnorm_computes_what_keras_batchnorm_does(shape, center, scale):
+    """One training step through TensorFlow's fused kernel gives Keras' outputs, gradients (input,
+    gamma, beta) and moving statistics; inference stays on Keras' own code."""
+    import keras
+
+    from keraslab.fast import fuse_batchnorm
+
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("the fused kernel is TensorFlow's")
+    import tensorflow as tf
+
+    def model():
+        return keras.Sequential(
+            [keras.Input(shape), keras.layers.BatchNormalization(momentum=0.9, center=center, scale=scale)]
+        )
+
+    rng = np.random.default_rng(0)
+    plain, fused = model(), model()
+    weights = [rng.normal(size=w.shape).astype("float32") for w in plain.get_weights()]
+    for m in (plain, fused):
+        m.set_weights(weights)
+    assert fuse_batchnorm(fused) == 1 and fuse_batchnorm(keras.Sequential([keras.Input((2,))])) == 0
+    x = tf.constant(rng.normal(2.0, 3.0, size=(8, *shape)).astype("float32"))
+
+    def step(m):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = m(x, training=True)
+            loss = tf.reduce_sum(y * tf.range(y.shape[-1], dtype=tf.float32) ** 2)
+        grads = tape.gradient(loss, [x, *m.trainable_variables])
+        return [y, *grads]
+
+    for a, b in zip(step(plain), step(fused), strict=True):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-4, atol=1e-4)
+    for a, b in zip(plain.get_weights(), fused.get_weights(), strict=True):  # moving mean and variance
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(plain(x, training=False), fused(x, training=False), rtol=1e-5, atol=1e-5)
+    assert type(fused.layers[0]) is keras.layers.BatchNormalization  # the class (and a saved file) unchanged
+
+    def op_types(m):
+        graph = tf.function(lambda: m(x, training=True)).get_concrete_function().graph
+        return {op.type for op in graph.get_operations()}
+
+    assert "FusedBatchNormV3" in op_types(fused) and "FusedBatchNormV3" not in op_types(plain)

@@ -3,7 +3,8 @@
 An experiment's ``train_one`` builds, compiles, fits and evaluates a model the way a Keras user
 writes it; it takes a *harness* that decides three things from outside:
 
-- where the model is built and compiled (a ``tf.distribute`` strategy's scope, or nowhere special);
+- where the model is built and compiled (a ``tf.distribute`` strategy's scope, or nowhere special),
+  and whether its BatchNormalization layers train with TensorFlow's fused kernel;
 - how ``fit`` runs (plain ``model.fit``; or resumable from per-epoch backups, sharded across
   worker processes, with faults injected for the reliability tests);
 - where predictions are made (under JAX data parallelism across processes, on a local copy).
@@ -45,8 +46,9 @@ class Managed(Plain):
     The global batch is the per-replica batch times the replicas, as Keras' distribution guides
     write it."""
 
-    def __init__(self, dist, folder: Path, seed: int, fault_tag: str):
+    def __init__(self, dist, folder: Path, seed: int, fault_tag: str, fuse_batchnorm: bool = False):
         self.dist, self.folder, self.seed, self.fault_tag = dist, Path(folder), seed, fault_tag
+        self.fuse_batchnorm = fuse_batchnorm
 
     @property
     def replicas(self) -> int:
@@ -56,6 +58,10 @@ class Managed(Plain):
         with self.dist.scope():  # build and compile in the strategy
             model = make()
             self.dist.prepare_model(model)
+        if self.fuse_batchnorm:  # the same math in one kernel on TensorFlow (keraslab.fast.fuse_batchnorm)
+            from keraslab.fast import fuse_batchnorm
+
+            fuse_batchnorm(model)
         return model
 
     def fit(self, model, x, y, *, batch_size: int, callbacks=(), **kwargs) -> dict:

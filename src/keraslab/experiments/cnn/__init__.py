@@ -57,6 +57,11 @@ class Config(BaseConfig):
         "bfloat16 compute where the CPU has bf16 units, about 2x faster)",
         choices=PRECISIONS,
     )
+    fused_batchnorm: bool = param(
+        True,
+        "train BatchNormalization with TensorFlow's fused kernel: the same math, the Improved CNN about "
+        "20% faster (keraslab.fast.fuse_batchnorm; TensorFlow only)",
+    )
     distribute: str = param("none", "none, mirrored (TF), data-parallel (JAX) or multi-worker (TF)", choices=MODES)
     devices: int = param(0, "simulated CPU devices for distribution (0: the real devices)", min=0, max=64)
 
@@ -153,7 +158,8 @@ def train_and_store(name: str, seed: int, config: Config, data, dist, folder, la
     from keraslab.harness import Managed
 
     start = time.perf_counter()
-    model, history, probs = train_one(name, seed, config, data, Managed(dist, folder, seed, name), label)
+    harness = Managed(dist, folder, seed, name, fuse_batchnorm=config.fused_batchnorm)
+    model, history, probs = train_one(name, seed, config, data, harness, label)
     wall = time.perf_counter() - start
     model.save(folder / f"{name}.keras")
     np.save(folder / "test_probs.npy", probs.astype("float32"))
@@ -175,6 +181,12 @@ def run(config: Config, out) -> Result:
 
     with precision_policy(config.precision) as policy:  # restored afterwards: no leak into other experiments
         return _run(config, out, policy)
+
+
+def _fused(config: Config) -> bool:
+    import keras
+
+    return config.fused_batchnorm and keras.backend.backend() == "tensorflow"
 
 
 def _run(config: Config, out, policy: str) -> Result:
@@ -233,6 +245,7 @@ def _run(config: Config, out, policy: str) -> Result:
                 "learning_rate": config.learning_rate,
                 "optimizer": "adam",
                 "precision": policy,
+                "batchnorm": "fused (TensorFlow's FusedBatchNormV3)" if _fused(config) else "Keras' layer",
             },
             "distribution": dist.provenance(),
         },
