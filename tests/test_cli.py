@@ -1,6 +1,8 @@
 """The command line: bad input is one line and exit 2; the backend asked for is the one stored."""
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -76,6 +78,44 @@ def test_missing_backend_package_names_the_extra(monkeypatch):
     monkeypatch.setattr(backend.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(backend.KeraslabError, match=r"keraslab\[jax\]"):
         backend.check("jax")
+
+
+def test_a_lazy_module_is_available_only_once_loaded(monkeypatch):
+    """What keeps TensorFlow out of JAX and PyTorch processes: Keras' lazy module reports the
+    package available only once something else has imported it, and imports nothing itself."""
+    from keras.src.utils.module_utils import LazyModule
+
+    monkeypatch.delitem(sys.modules, "colorsys", raising=False)
+    lazy = LazyModule("colorsys")
+    lazy.__class__ = backend._loaded_only(LazyModule)
+    assert lazy.available is False and "colorsys" not in sys.modules
+    import colorsys
+
+    assert lazy.available is True and lazy.module is colorsys and lazy.hls_to_rgb is colorsys.hls_to_rgb
+
+
+@pytest.mark.parametrize("name", ["jax", "torch"])
+def test_other_backends_train_and_save_without_loading_tensorflow(tmp_path, name):
+    if not backend.is_installed(name):
+        pytest.skip(f"{name} not installed")
+    code = f"""
+import sys
+from keraslab import backend
+backend.select({name!r})
+backend.import_keras_quietly()
+import keras
+import numpy as np
+from keraslab.train import seed_everything
+seed_everything(0)
+m = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+m.compile("adam", "mse")
+m.fit(np.ones((4, 2)), np.ones((4, 1)), verbose=0)
+m.save({str(tmp_path / "m.keras")!r})
+print("tensorflow loaded:", "tensorflow" in sys.modules)
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "tensorflow loaded: False" in proc.stdout and "oneDNN" not in proc.stderr
 
 
 @pytest.mark.parametrize("name", ["tensorflow", "jax", "torch"])

@@ -223,6 +223,7 @@ def main(argv=None) -> int:
         from keraslab import backend
 
         backend.select(spec["backend"])
+        backend.import_keras_quietly()  # and, on JAX and PyTorch, without TensorFlow
         result = run_keras(spec)
     else:
         result = run_torch(spec)
