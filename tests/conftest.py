@@ -40,6 +40,28 @@ INTEGRATION_SIGNS = (
 )
 
 
+def pytest_configure(config):
+    """One JAX compilation cache for the whole test session, shared by its workers and the
+    processes they start: the JAX tests launch the same small programs many times (a distributed
+    run is killed and resumed three times, by two workers each). The session's own folder, so no
+    test run reuses another's compilations; keraslab itself never sets one (a cache would make a
+    run's first-epoch time depend on what ran before)."""
+    if hasattr(config, "workerinput") or "JAX_COMPILATION_CACHE_DIR" in os.environ:
+        return  # a worker inherits the controller's
+    import tempfile
+
+    os.environ["JAX_COMPILATION_CACHE_DIR"] = config._keraslab_jax_cache = tempfile.mkdtemp(prefix="keraslab-jax-")
+    os.environ["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
+
+
+def pytest_unconfigure(config):
+    folder = getattr(config, "_keraslab_jax_cache", None)
+    if folder:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("integration") or item.get_closest_marker("slow"):
@@ -72,28 +94,46 @@ def store_dir(tmp_path):
     return tmp_path / "runs"
 
 
-@pytest.fixture(scope="session")
-def quick_store(tmp_path_factory, worker_id):
-    """One quick-profile run of every experiment, shared by the tests that read a store — and, under
-    pytest-xdist, shared by all workers (the first builds it under a file lock, the rest reuse it)."""
+def built_once(tmp_path_factory, worker_id, name: str, build) -> Path:
+    """``build(folder)`` once per test session, shared by all pytest-xdist workers (the first
+    builds it under a file lock, the rest reuse it); returns the folder. Read-only for tests:
+    copy it to change it."""
     if worker_id == "master":
-        root = tmp_path_factory.mktemp("quick") / "runs"
-        _build_quick_store(root)
-        return root
+        folder = tmp_path_factory.mktemp(name)
+        build(folder)
+        return folder
     from filelock import FileLock
 
-    shared = tmp_path_factory.getbasetemp().parent / "quick-store"
-    with FileLock(str(shared) + ".lock"):
-        done = shared / "done.json"
+    folder = tmp_path_factory.getbasetemp().parent / name
+    with FileLock(str(folder) + ".lock"):
+        done = folder / "done.json"
         if not done.exists():
-            _build_quick_store(shared / "runs")
+            folder.mkdir(exist_ok=True)
+            build(folder)
             done.write_text(json.dumps({"ok": True}))
-    return shared / "runs"
+    return folder
+
+
+@pytest.fixture(scope="session")
+def quick_store(tmp_path_factory, worker_id):
+    """One quick-profile run of every experiment, shared by the tests that read a store."""
+    return (
+        built_once(tmp_path_factory, worker_id, "quick-store", lambda folder: _build_quick_store(folder / "runs"))
+        / "runs"
+    )
 
 
 def _build_quick_store(root: Path) -> None:
     proc = run_cli("run", "all", "--profile", "quick", "--out", root, "--no-plots")
     assert proc.returncode == 0, proc.stderr[-3000:]
+    (root.parent / "stdout.txt").write_text(proc.stdout)  # what a user piping `run all` sees
+    (root.parent / "stderr.txt").write_text(proc.stderr)
+
+
+@pytest.fixture(scope="session")
+def quick_store_output(quick_store) -> tuple[str, str]:
+    """(stdout, stderr) of the command that built the quick store, piped (not a terminal)."""
+    return (quick_store.parent / "stdout.txt").read_text(), (quick_store.parent / "stderr.txt").read_text()
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """The command line: bad input is one line and exit 2; the backend asked for is the one stored."""
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -193,36 +194,22 @@ def test_data_says_so_when_the_cache_cannot_be_written(monkeypatch, capsys, tmp_
 
 
 @pytest.mark.integration
-def test_progress_is_a_line_per_epoch_and_quiet_prints_none(tmp_path):
+def test_progress_is_a_line_per_epoch_and_quiet_prints_none(quick_store, quick_store_output, tmp_path):
     """Piped to a file (not a terminal): one line per epoch of every model; --quiet: summary lines only."""
-    cfg = tmp_path / "cnn.json"
-    cfg.write_text(json.dumps({"epochs": 2, "n_train": 600, "n_test": 200}))
-    proc = run_cli("run", "cnn", "--profile", "quick", "--config", cfg, "--out", tmp_path / "runs", "--no-plots")
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    for model in ("simple_cnn", "improved_cnn", "functional_cnn"):
-        for epoch in (1, 2):
-            # "<arm>, seed <s> (<k>/<pairs>), epoch <e>/<epochs>: ...": the pair's place among all of them
-            assert any(
-                l.strip().startswith(f"{model}, seed 0 (") and f"/3), epoch {epoch}/2:" in l
-                for l in proc.stdout.splitlines()
-            )
-    assert "[1/1] cnn: no estimate yet" in proc.stdout
-    assert "absl::InitializeLog" not in proc.stdout + proc.stderr  # TensorFlow's start-up banner stays out
+    stdout, stderr = quick_store_output  # `keraslab run all --profile quick`, piped
+    lines = [l.strip() for l in stdout.splitlines()]
+    for epoch in range(1, 9):  # the sequential experiment's moons MLP: 8 epochs, each its own line
+        assert sum(l.startswith("moons MLP (adam), seed 0, epoch ") and f"epoch {epoch}/8:" in l for l in lines) == 1
+    for k, model in enumerate(("simple_cnn", "improved_cnn", "functional_cnn"), 1):
+        # "<arm>, seed <s> (<k>/<pairs>), epoch <e>/<epochs>: ...": the pair's place among all of them
+        assert any(l.startswith(f"{model}, seed 0 ({k}/3), epoch 1/1:") for l in lines), model
+    assert "[1/5] sequential: no estimate yet" in stdout and "[4/5] cnn: no estimate yet" in stdout
+    assert "absl::InitializeLog" not in stdout + stderr  # TensorFlow's start-up banner stays out
+    store = tmp_path / "runs"
+    shutil.copytree(quick_store, store)  # an earlier cnn run to estimate from
     one = tmp_path / "one.json"  # the quiet run needs no three models: one, on fewer images
     one.write_text(json.dumps({"epochs": 2, "n_train": 300, "n_test": 100, "models": ["simple_cnn"]}))
-    quiet = run_cli(
-        "run",
-        "cnn",
-        "--profile",
-        "quick",
-        "--config",
-        one,
-        "--out",
-        tmp_path / "runs",
-        "--no-plots",
-        "--quiet",
-        "--fresh",
-    )
+    quiet = run_cli("run", "cnn", "--profile", "quick", "--config", one, "--out", store, "--no-plots", "--quiet")
     assert quiet.returncode == 0 and ", epoch " not in quiet.stdout
     assert "[1/1] cnn: about" in quiet.stdout  # an estimate from the first run in this store
     assert "test accuracy" in quiet.stdout  # the summary lines stay

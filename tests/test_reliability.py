@@ -3,11 +3,12 @@ tests): kill, interrupt and poison runs at chosen points; nothing finished may b
 
 import errno
 import json
+import shutil
 import signal
 
 import pytest
 
-from conftest import run_cli
+from conftest import built_once, run_cli
 from keraslab import cli, report, store as store_mod
 from keraslab.store import RunStore
 
@@ -31,6 +32,29 @@ TINY_SEQUENTIAL = {
 }
 
 
+def _run_tiny(experiment: str, config: dict):
+    """A builder for :func:`conftest.built_once`: the experiment on ``config`` into ``folder/runs``."""
+
+    def build(folder):
+        cfg = write(folder, "config.json", config)
+        proc = run_cli("run", experiment, "--profile", "quick", "--config", cfg, "--out", folder / "runs", "--no-plots")
+        assert proc.returncode == 0, proc.stderr[-2000:]
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def tiny_callbacks_store(tmp_path_factory, worker_id):
+    """One uninterrupted TINY_CALLBACKS run in its own child process (read-only: copy to change)."""
+    return built_once(tmp_path_factory, worker_id, "tiny-callbacks", _run_tiny("callbacks", TINY_CALLBACKS)) / "runs"
+
+
+@pytest.fixture(scope="session")
+def tiny_sequential_store(tmp_path_factory, worker_id):
+    """One uninterrupted TINY_SEQUENTIAL run in its own child process (read-only: copy to change)."""
+    return built_once(tmp_path_factory, worker_id, "tiny-sequential", _run_tiny("sequential", TINY_SEQUENTIAL)) / "runs"
+
+
 def write(tmp_path, name, obj):
     f = tmp_path / name
     f.write_text(json.dumps(obj))
@@ -47,10 +71,8 @@ def partials(root, exp):
     return sorted(d.glob(".partial-*")) if d.exists() else []
 
 
-def test_sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run(tmp_path):
+def test_sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run(tmp_path, tiny_callbacks_store):
     cfg = write(tmp_path, "cb.json", TINY_CALLBACKS)
-    ref = run_cli("run", "callbacks", "--profile", "quick", "--config", cfg, "--out", tmp_path / "ref", "--no-plots")
-    assert ref.returncode == 0, ref.stderr[-2000:]
     out = tmp_path / "runs"
     killed = run_cli(
         "run",
@@ -74,7 +96,7 @@ def test_sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run(tmp_path):
     assert "resuming the unfinished run" in resumed.stdout
     (run_dir,) = finished(out, "callbacks")
     got = json.loads((run_dir / "metrics.json").read_text())["schedule"]
-    want = json.loads((finished(tmp_path / "ref", "callbacks")[0] / "metrics.json").read_text())["schedule"]
+    want = json.loads((finished(tiny_callbacks_store, "callbacks")[0] / "metrics.json").read_text())["schedule"]
     assert got["epochs"] == want["epochs"] == 6
     assert got["final_weights_sha"] == want["final_weights_sha"]  # bit-identical final weights
     assert got["best_epoch"] == want["best_epoch"] and got["best_val_accuracy"] == want["best_val_accuracy"]
@@ -84,11 +106,10 @@ def test_sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run(tmp_path):
     assert len(hist["loss"]) == 6 and hist["lr"] == pytest.approx([0.001, 0.001, 0.0005, 0.0005, 0.00025, 0.00025])
 
 
-def test_sigkill_while_writing_a_result_leaves_no_half_run(tmp_path):
+def test_sigkill_while_writing_a_result_leaves_no_half_run(tmp_path, tiny_sequential_store):
     cfg = write(tmp_path, "seq.json", TINY_SEQUENTIAL)
     out = tmp_path / "runs"
-    first = run_cli("run", "sequential", "--profile", "quick", "--config", cfg, "--out", out, "--no-plots")
-    assert first.returncode == 0
+    shutil.copytree(tiny_sequential_store, out)  # one finished run
     killed = run_cli(
         "run",
         "sequential",
@@ -135,12 +156,10 @@ def test_nan_loss_stops_the_run_and_is_stored_as_failed(tmp_path):
     assert "## Callbacks" not in md and "run failed" in md
 
 
-def test_ctrl_c_keeps_earlier_runs_and_says_one_line(tmp_path):
+def test_ctrl_c_keeps_earlier_runs_and_says_one_line(tmp_path, tiny_callbacks_store):
     cfg = write(tmp_path, "cb.json", TINY_CALLBACKS)
     out = tmp_path / "runs"
-    assert (
-        run_cli("run", "callbacks", "--profile", "quick", "--config", cfg, "--out", out, "--no-plots").returncode == 0
-    )
+    shutil.copytree(tiny_callbacks_store, out)  # an earlier run
     before = finished(out, "callbacks")
     proc = run_cli(
         "run",
@@ -161,11 +180,11 @@ def test_ctrl_c_keeps_earlier_runs_and_says_one_line(tmp_path):
     assert RunStore(out).latest("callbacks").path == before[0]
 
 
-def test_full_disk_while_writing_results(tmp_path, monkeypatch, capsys):
+def test_full_disk_while_writing_results(tmp_path, monkeypatch, capsys, tiny_sequential_store):
     out = tmp_path / "runs"
+    shutil.copytree(tiny_sequential_store, out)  # an earlier run
     cfg = write(tmp_path, "seq.json", TINY_SEQUENTIAL)
     args = ["run", "sequential", "--profile", "quick", "--config", str(cfg), "--out", str(out), "--no-plots"]
-    assert cli.main(args) == 0
     before = finished(out, "sequential")
     real = store_mod.atomic_write_bytes
 
@@ -186,13 +205,11 @@ def test_full_disk_while_writing_results(tmp_path, monkeypatch, capsys):
     assert len(finished(out, "sequential")) == 2 and partials(out, "sequential") == []
 
 
-def test_same_seed_repeats_exactly(tmp_path):
+def test_same_seed_repeats_exactly(tmp_path, tiny_sequential_store):
+    """Two processes, the same config and seed: the same metrics and histories."""
     cfg = write(tmp_path, "seq.json", TINY_SEQUENTIAL)
-    for name in ("a", "b"):
-        proc = run_cli(
-            "run", "sequential", "--profile", "quick", "--config", cfg, "--out", tmp_path / name, "--no-plots"
-        )
-        assert proc.returncode == 0, proc.stderr[-1500:]
-    a, b = (RunStore(tmp_path / n).latest("sequential") for n in ("a", "b"))
+    proc = run_cli("run", "sequential", "--profile", "quick", "--config", cfg, "--out", tmp_path / "b", "--no-plots")
+    assert proc.returncode == 0, proc.stderr[-1500:]
+    a, b = RunStore(tiny_sequential_store).latest("sequential"), RunStore(tmp_path / "b").latest("sequential")
     assert a.metrics == b.metrics and a.history == b.history
     assert a.config["deterministic"] is True
