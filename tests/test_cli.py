@@ -119,7 +119,17 @@ print("tensorflow loaded:", "tensorflow" in sys.modules)
     assert "tensorflow loaded: False" in proc.stdout and "oneDNN" not in proc.stderr
 
 
-@pytest.mark.parametrize("name", ["tensorflow", "jax", "torch"])
+def test_the_default_backend_is_tensorflow_and_stored(quick_store, quick_store_output):
+    """The quick store's `keraslab run all` ran on TensorFlow (KERAS_BACKEND, as conftest sets it):
+    it says so, and every stored run names it in its folder and provenance. The other backends,
+    asked for with --backend, are checked below."""
+    assert "Keras backend: tensorflow" in quick_store_output[0]
+    for run_dir in quick_store.glob("*/*-*"):
+        assert "-tensorflow-" in run_dir.name
+        assert json.loads((run_dir / "provenance.json").read_text())["backend"] == "tensorflow"
+
+
+@pytest.mark.parametrize("name", ["jax", "torch"])
 def test_stored_backend_matches_the_requested_one(tmp_path, name):
     if not backend.is_installed(name):
         pytest.skip(f"{name} not installed")

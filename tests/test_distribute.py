@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from conftest import run_cli
+from conftest import built_once, run_cli
 from keraslab import backend
 from keraslab.store import RunStore
 
@@ -52,9 +52,11 @@ def cnn_run(tmp_path, name, *extra, env=None, replicas=1):
     return RunStore(out).latest("cnn")
 
 
-@pytest.fixture(scope="module")
-def single(tmp_path_factory):
-    return cnn_run(tmp_path_factory.mktemp("single"), "runs")
+@pytest.fixture(scope="session")
+def single(tmp_path_factory, worker_id):
+    """The undistributed run every distributed one is compared with (once per session)."""
+    folder = built_once(tmp_path_factory, worker_id, "single-cnn", lambda f: cnn_run(f, "runs"))
+    return RunStore(folder / "runs").latest("cnn")
 
 
 def learned(history):
@@ -151,7 +153,8 @@ def test_workers_resume_only_what_every_worker_saved(tmp_path, engine):
     if not backend.is_installed(name):
         pytest.skip(f"{name} not installed")
     cfg = tmp_path / "cnn.json"
-    cfg.write_text(json.dumps({**TINY, "epochs": 3, "batch_size": 64}))
+    # 2,000 images at a higher learning rate: three short epochs still train past the check below
+    cfg.write_text(json.dumps({**TINY, "epochs": 3, "batch_size": 64, "n_train": 2000, "learning_rate": 0.002}))
     out = tmp_path / "runs"
 
     def launch(fault=None):

@@ -49,7 +49,14 @@ def test_each_optimizer_arm_gets_a_fresh_model(tmp_path):
         return model
 
     cfg = sequential.Config.for_profile(
-        "quick", seeds=(0, 1), optimizer_epochs=2, epochs=2, grid_steps=10, moons_samples=100, tune_trials=0
+        "quick",
+        seeds=(0, 1),
+        optimizers=("adam", "sgd"),
+        optimizer_epochs=2,
+        epochs=2,
+        grid_steps=10,
+        moons_samples=100,
+        tune_trials=0,
     )
     store = RunStore(tmp_path)
     w = store.writer("sequential")
