@@ -115,5 +115,5 @@ def test_steps_per_execution_follow_the_precision():
     from keraslab.fast import steps_per_execution_for
 
     assert steps_per_execution_for("mixed_bfloat16", "tensorflow") == 16
-    assert steps_per_execution_for("float32", "tensorflow") == 1
+    assert steps_per_execution_for("float32", "tensorflow") == 16
     assert steps_per_execution_for("mixed_bfloat16", "torch") == 1  # the PyTorch backend runs one step per call
