@@ -1,6 +1,7 @@
 """The command line: bad input is one line and exit 2; the backend asked for is the one stored."""
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -95,30 +96,6 @@ def test_a_lazy_module_is_available_only_once_loaded(monkeypatch):
     assert lazy.available is True and lazy.module is colorsys and lazy.hls_to_rgb is colorsys.hls_to_rgb
 
 
-@pytest.mark.parametrize("name", ["jax", "torch"])
-def test_other_backends_train_and_save_without_loading_tensorflow(tmp_path, name):
-    if not backend.is_installed(name):
-        pytest.skip(f"{name} not installed")
-    code = f"""
-import sys
-from keraslab import backend
-backend.select({name!r})
-backend.import_keras_quietly()
-import keras
-import numpy as np
-from keraslab.train import seed_everything
-seed_everything(0)
-m = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
-m.compile("adam", "mse")
-m.fit(np.ones((4, 2)), np.ones((4, 1)), verbose=0)
-m.save({str(tmp_path / "m.keras")!r})
-print("tensorflow loaded:", "tensorflow" in sys.modules)
-"""
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "tensorflow loaded: False" in proc.stdout and "oneDNN" not in proc.stderr
-
-
 def test_the_default_backend_is_tensorflow_and_stored(quick_store, quick_store_output):
     """The quick store's `keraslab run all` ran on TensorFlow (KERAS_BACKEND, as conftest sets it):
     it says so, and every stored run names it in its folder and provenance. The other backends,
@@ -129,42 +106,38 @@ def test_the_default_backend_is_tensorflow_and_stored(quick_store, quick_store_o
         assert json.loads((run_dir / "provenance.json").read_text())["backend"] == "tensorflow"
 
 
+#: runs the CLI in a child process and reports whether TensorFlow was ever loaded there
+CLI_THEN_MODULES = """
+import sys
+from keraslab import cli
+code = cli.main(sys.argv[1:])
+print("tensorflow loaded:", "tensorflow" in sys.modules)
+sys.exit(code)
+"""
+
+
 @pytest.mark.parametrize("name", ["jax", "torch"])
-def test_stored_backend_matches_the_requested_one(tmp_path, name):
+def test_other_backends_are_stored_and_never_load_tensorflow(tmp_path, name):
+    """`--backend jax|torch`: the run says and stores that backend, and the process never loads
+    TensorFlow, though it seeds, trains and saves a model (Keras would import it for those)."""
     if not backend.is_installed(name):
         pytest.skip(f"{name} not installed")
     cfg = tmp_path / "tiny.json"
-    cfg.write_text(
-        json.dumps(
-            {
-                "moons_samples": 100,
-                "epochs": 2,
-                "optimizer_epochs": 1,
-                "optimizers": ["adam"],
-                "grid_steps": 10,
-                "tune_trials": 0,
-            }
-        )
-    )
-    proc = run_cli(
-        "run",
-        "sequential",
-        "--profile",
-        "quick",
-        "--backend",
-        name,
-        "--config",
-        cfg,
-        "--out",
-        tmp_path / "runs",
-        "--no-plots",
-        env={"KERAS_BACKEND": ""},
+    cfg.write_text(json.dumps({"models": ["simple_cnn"], "epochs": 1, "n_train": 256, "n_test": 100}))
+    args = ["run", "cnn", "--profile", "quick", "--backend", name, "--config", cfg, "--out", tmp_path / "runs"]
+    proc = subprocess.run(
+        [sys.executable, "-c", CLI_THEN_MODULES, *map(str, args), "--no-plots"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "KERAS_BACKEND": ""},
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert f"Keras backend: {name}" in proc.stdout
-    (run_dir,) = (tmp_path / "runs" / "sequential").iterdir()
+    (run_dir,) = (tmp_path / "runs" / "cnn").iterdir()
     assert json.loads((run_dir / "provenance.json").read_text())["backend"] == name
-    assert f"-{name}-" in run_dir.name
+    assert f"-{name}-" in run_dir.name and list(run_dir.glob("*/simple_cnn.keras"))  # a model was saved
+    assert "tensorflow loaded: False" in proc.stdout and "oneDNN" not in proc.stderr
 
 
 @pytest.mark.parametrize(

@@ -100,7 +100,10 @@ def test_every_number_traces_back_to_the_store(quick_store, tmp_path):
     assert "lower than the guide" in md.split("## Sequential API")[0]  # named in the summary
 
 
-def test_readme_results_section_is_rewritten(quick_store, tmp_path):
+def test_readme_results_section_is_rewritten(quick_store, tmp_path, monkeypatch):
+    from keraslab import plots
+
+    monkeypatch.setattr(plots, "render", lambda *args, **kwargs: [])  # plots: test_report_builds_from_a_quick_store
     store = copy_store(quick_store, tmp_path / "runs")
     readme = tmp_path / "README.md"
     readme.write_text(f"intro\n{report.RESULTS_START}\nSTALE-TABLE\n{report.RESULTS_END}\noutro\n")

@@ -81,7 +81,7 @@ def test_tuner_sees_only_train_and_validation_and_every_optimizer_gets_the_same_
     from keraslab import data
     from keraslab.experiments.sequential import Config, tune_learning_rate
 
-    config = Config.for_profile("quick", optimizer_epochs=2, tune_trials=3, moons_samples=200)
+    config = Config.for_profile("quick", optimizer_epochs=2, tune_trials=2, moons_samples=200)
     (x_tr, y_tr), (x_va, y_va), (x_te, y_te) = data.moons(config.moons_samples, config.moons_noise, 0)
     seen = []
     search = kt.RandomSearch.search
@@ -108,7 +108,7 @@ def test_tuner_sees_only_train_and_validation_and_every_optimizer_gets_the_same_
         assert sorted(map(tuple, train[0])) == sorted(map(tuple, x_tr))  # the training split, in any order
         assert np.array_equal(val[0], x_va) and np.array_equal(val[1], y_va)
         assert all(len(a) != len(x_te) or not np.array_equal(a, x_te) for a in (train[0], val[0]))
-    assert [len(r["trials"]) for r in results.values()] == [3, 3]
+    assert [len(r["trials"]) for r in results.values()] == [2, 2]
     for opt, r in results.items():
         lo, hi = r["range"]
         assert all(lo <= t["learning_rate"] <= hi for t in r["trials"])
