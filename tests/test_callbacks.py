@@ -163,3 +163,53 @@ def test_epoch_shuffled_order_depends_only_on_seed_and_epoch():
     b.epoch = 4
     assert [a[i][1].tolist() for i in range(3)] != [b[i][1].tolist() for i in range(3)]
     assert sorted(np.concatenate([a[i][1] for i in range(len(a))]).tolist()) == list(range(10))
+
+
+def test_epoch_shuffled_feeds_the_same_batches_in_the_graph_and_in_python():
+    """On TensorFlow one process feeds EpochShuffled's batches through tf.data (gathered in the
+    graph, autotuning off): the same batches as the PyDataset, for whichever epoch it is set to."""
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("the in-graph feed is TensorFlow's")
+    x = np.arange(50 * 3, dtype="float32").reshape(50, 3)
+    data = EpochShuffled(x, np.arange(50), 8, seed=7)
+    ds = data.tf_dataset(epochs=4)
+    assert ds.options().autotune.enabled is False
+    for epoch in (2, 0, 3):  # any order: a resumed run starts where its backup ended
+        data.epoch = epoch
+        graph = [(bx.tolist(), by.tolist()) for bx, by in ds.as_numpy_iterator()]
+        python = [(bx.tolist(), by.tolist()) for bx, by in (data[i] for i in range(len(data)))]
+        assert graph == python and len(graph) == 7
+
+
+def test_a_resumed_in_graph_fit_ends_with_the_weights_of_an_uninterrupted_one(tmp_path):
+    """fit_resumable in one TensorFlow process (batches in the graph, several per call): stopped
+    mid-epoch and run again, it ends bit-identical to a run that was never stopped."""
+    from keraslab.resumable import fit_resumable
+    from keraslab.train import seed_everything
+
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("the in-graph feed is TensorFlow's")
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((300, 3)).astype("float32"), rng.integers(0, 2, 300)
+
+    class StopMidEpoch(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+        def on_train_batch_end(self, batch, logs=None):
+            if self.epoch == 2:
+                raise KeyboardInterrupt
+
+    def train(folder, callbacks=()):
+        seed_everything(0, True)
+        model = tiny_model()
+        fit_resumable(model, x, y, epochs=4, batch_size=8, seed=3, folder=folder, callbacks=callbacks, in_graph=True)
+        return model
+
+    whole = train(tmp_path / "whole")
+    assert whole.steps_per_execution == 16
+    with pytest.raises(KeyboardInterrupt):
+        train(tmp_path / "stopped", [StopMidEpoch()])
+    resumed = train(tmp_path / "stopped")
+    assert all(np.array_equal(a, b) for a, b in zip(whole.get_weights(), resumed.get_weights()))
+    assert json.loads((tmp_path / "stopped" / "epochs.jsonl").read_text().splitlines()[-1])["epoch"] == 3

@@ -135,6 +135,7 @@ def test_fit_inputs_reshuffle_every_epoch_by_seed_and_keep_every_example():
     first = epochs(0)
     if first is None:
         return
+    assert data.fit_inputs(x, y, 8, 0)["x"].options().autotune.enabled is False  # see data.array_batches
     assert all(sorted(e) == list(range(50)) for e in first)
     assert len({e.tobytes() for e in first}) == 3  # reshuffled every epoch
     assert [e.tolist() for e in epochs(0)] == [e.tolist() for e in first]  # by the seed alone

@@ -87,7 +87,14 @@ def run_keras(spec: dict) -> dict:
         from keraslab.fast import fit_fast
 
         fit_fast(
-            model, x, y, epochs=spec["epochs"], batch_size=spec["batch_size"], callbacks=[timer, *progress], **options
+            model,
+            x,
+            y,
+            epochs=spec["epochs"],
+            batch_size=spec["batch_size"],
+            seed=spec["seed"],
+            callbacks=[timer, *progress],
+            **options,
         )
     probs = model.predict(x_test, batch_size=1000, verbose=0)
     return {

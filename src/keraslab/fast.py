@@ -8,10 +8,11 @@ throughput on the project's machine, test accuracy unchanged within seed noise �
 either precision, **16 steps per execution** (one ``tf.function`` call runs 16 batches: less
 Python and dispatch per step; 4-7% in float32, more in bfloat16 where the math is faster); the
 bench times the path without it as a variant.
-What did not: XLA (``jit_compile=True``, 2-4× slower on CPU); a ``tf.data`` pipeline instead of
-in-memory arrays (for 60,000 images; for a few hundred it helps, see
-:func:`keraslab.data.fit_inputs`). Where the CPU has no bfloat16 units the path stays in
-float32 (bfloat16 emulation would be slower).
+And the input: the arrays go in as a ``tf.data`` pipeline of gathered batches with tf.data's
+autotuning off (:func:`keraslab.data.array_batches`), because Keras' own, autotuned one made
+about one epoch in four stall for a second on the 2-core host.
+What did not: XLA (``jit_compile=True``, 2-4× slower on CPU). Where the CPU has no bfloat16
+units the path stays in float32 (bfloat16 emulation would be slower).
 
 For models with ``BatchNormalization`` (the benchmark's Simple CNN has none),
 :func:`fuse_batchnorm` trains those layers with TensorFlow's fused kernel: the same math in
@@ -26,7 +27,7 @@ from pathlib import Path
 DEFAULTS = {
     "steps_per_execution": None,  # None: by precision (see steps_per_execution_for); PyTorch backend: 1
     "jit_compile": False,  # XLA was measured 2-4x slower on CPU
-    "tf_data": False,  # in-memory arrays already feed as fast as the model trains
+    "keras_arrays": False,  # True: fit(x, y) through Keras' own (autotuned) pipeline for arrays
 }
 BF16_FLAGS = ("amx_bf16", "avx512_bf16")
 #: the precision choices of every experiment that trains in keraslab's path
@@ -188,11 +189,15 @@ def fit_fast(
     validation_data=None,
     verbose=0,
     learning_rate: float = 1e-3,
+    seed: int = 0,
     **overrides,
 ):
     """Compile (Adam, sparse categorical cross-entropy, accuracy) and fit with the fast settings.
 
-    Build ``model`` after :func:`configure` so that it picks up the precision policy.
+    Build ``model`` after :func:`configure` so that it picks up the precision policy. On
+    TensorFlow the arrays go in through :func:`keraslab.data.fit_inputs` (the batches reshuffled
+    every epoch by ``seed``): Keras' own pipeline for arrays is autotuned, and that made about one
+    epoch in four stall (the variant ``keras_arrays=True`` keeps it, for the bench).
     """
     import keras
 
@@ -212,23 +217,10 @@ def fit_fast(
         steps_per_execution=opts["steps_per_execution"],
         jit_compile=opts["jit_compile"],
     )
-    if opts["tf_data"] and keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
+    if opts["keras_arrays"]:
+        data = {"x": x, "y": y, "batch_size": batch_size, "validation_data": validation_data}
+    else:
+        from keraslab.data import fit_inputs
 
-        ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), reshuffle_each_iteration=True)
-        return model.fit(
-            ds.batch(batch_size).prefetch(tf.data.AUTOTUNE),
-            epochs=epochs,
-            callbacks=list(callbacks),
-            validation_data=validation_data,
-            verbose=verbose,
-        )
-    return model.fit(
-        x,
-        y,
-        batch_size=batch_size,
-        epochs=epochs,
-        callbacks=list(callbacks),
-        validation_data=validation_data,
-        verbose=verbose,
-    )
+        data = fit_inputs(x, y, batch_size, seed, validation=validation_data)
+    return model.fit(**data, epochs=epochs, callbacks=list(callbacks), verbose=verbose)

@@ -6,7 +6,8 @@ writes it; it takes a *harness* that decides three things from outside:
 - where the model is built and compiled (a ``tf.distribute`` strategy's scope, or nowhere special),
   and whether its BatchNormalization layers train with TensorFlow's fused kernel;
 - how ``fit`` runs (plain ``model.fit``; or resumable from per-epoch backups, sharded across
-  worker processes, with faults injected for the reliability tests);
+  worker processes, with faults injected for the reliability tests, and, in one TensorFlow
+  process, with the batches gathered in the graph, several per compiled call);
 - where predictions are made (under JAX data parallelism across processes, on a local copy).
 
 :data:`PLAIN` is what a learner would write; :class:`Managed` is what ``keraslab run cnn`` uses so
@@ -66,7 +67,7 @@ class Managed(Plain):
 
     def fit(self, model, x, y, *, batch_size: int, callbacks=(), **kwargs) -> dict:
         from keraslab.faults import injectors
-        from keraslab.resumable import fit_resumable
+        from keraslab.resumable import feeds_in_graph, fit_resumable
 
         return fit_resumable(
             model,
@@ -78,6 +79,7 @@ class Managed(Plain):
             callbacks=[*callbacks, *injectors(self.fault_tag)],
             agree=self.dist.all_equal,
             shard=self.dist.data_shard,
+            in_graph=feeds_in_graph(self.dist.mode),
             **kwargs,
         )
 

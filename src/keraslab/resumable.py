@@ -32,9 +32,20 @@ class EpochShuffled(keras.utils.PyDataset):
         self.batch_size = batch_size
         self.seed = seed
         self.shard = shard  # (index, count): this process's rows of each global batch
+        self._epoch_variable = None  # the epoch as tf_dataset's pipeline reads it
         self.epoch = 0
         self._order = None
         self._order_epoch = None
+
+    @property
+    def epoch(self) -> int:
+        return self._epoch
+
+    @epoch.setter
+    def epoch(self, value: int):
+        self._epoch = int(value)
+        if self._epoch_variable is not None:
+            self._epoch_variable.assign(self._epoch)
 
     @property
     def n(self) -> int:
@@ -47,9 +58,12 @@ class EpochShuffled(keras.utils.PyDataset):
             return n // self.batch_size
         return math.ceil(n / self.batch_size)
 
+    def order_of(self, epoch: int) -> np.ndarray:
+        return np.random.default_rng([self.seed, epoch]).permutation(self.n)
+
     def order(self) -> np.ndarray:
         if self._order_epoch != self.epoch:
-            self._order = np.random.default_rng([self.seed, self.epoch]).permutation(self.n)
+            self._order = self.order_of(self.epoch)
             self._order_epoch = self.epoch
         return self._order
 
@@ -60,6 +74,31 @@ class EpochShuffled(keras.utils.PyDataset):
             idx = idx[: len(idx) - len(idx) % count][index::count]
         take = lambda a: {k: v[idx] for k, v in a.items()} if isinstance(a, dict) else a[idx]  # noqa: E731
         return take(self.x), take(self.y)
+
+    def tf_dataset(self, epochs: int):
+        """The same batches, as a ``tf.data`` pipeline (TensorFlow, unsharded): each batch's
+        indices are sliced from the order of the epoch :attr:`epoch` names when the batch is made.
+
+        Keras feeds a ``PyDataset`` on TensorFlow through ``from_generator`` with an autotuned
+        prefetch, a Python call per batch and a new pipeline every epoch; this one gathers each
+        batch in the graph with autotuning off (:func:`keraslab.data.array_batches`). Measured
+        on the Simple CNN (float32, 54,000 images, one step per call): 9.7-10.6 s per epoch
+        through the ``PyDataset``, 8.4-8.8 s this way."""
+        import tensorflow as tf
+
+        from keraslab.data import array_batches
+
+        if self.shard is not None:
+            raise ValueError("tf_dataset feeds one unsharded process; sharded workers use the PyDataset")
+        orders = tf.constant(np.stack([self.order_of(e) for e in range(epochs)]))
+        self._epoch_variable = tf.Variable(self.epoch, dtype=tf.int64, trainable=False)
+        size = self.batch_size
+
+        def batch_indices(i):
+            return orders[self._epoch_variable, i * size : (i + 1) * size]
+
+        indices = tf.data.Dataset.range(len(self)).map(batch_indices)
+        return array_batches(self.x, self.y, size, indices=indices)
 
 
 class _SetEpoch(keras.callbacks.Callback):
@@ -160,6 +199,7 @@ def fit_resumable(
     verbose=0,
     agree=None,
     shard: tuple[int, int] | None = None,
+    in_graph: bool = False,
 ) -> dict[str, list[float]]:
     """``model.fit`` that can be killed and rerun: same epochs, same batches, same result.
 
@@ -168,6 +208,10 @@ def fit_resumable(
     train together, the backup is used only if every process stopped after the same epoch;
     otherwise all of them start this training over. ``shard=(index, count)``: this process feeds
     only its share of each global batch of ``batch_size`` (validation data likewise).
+    ``in_graph=True`` (the caller runs undistributed): on TensorFlow the same batches are
+    gathered in the graph by a ``tf.data`` pipeline (:meth:`EpochShuffled.tf_dataset`) and the
+    model runs :func:`keraslab.fast.steps_per_execution_for` of them per compiled call, which
+    changes how fast, not what is trained.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -189,13 +233,40 @@ def fit_resumable(
     data = EpochShuffled(x, y, batch_size, seed, shard=shard)
     if shard is not None and validation_data is not None:
         validation_data = EpochShuffled(*validation_data, batch_size, seed, shard=shard)
+    feed = data
+    if in_graph and keras.backend.backend() == "tensorflow" and shard is None:
+        from keraslab.data import array_batches
+        from keraslab.fast import steps_per_execution_for
+
+        feed = data.tf_dataset(epochs)  # the same batches, gathered in the graph
+        if validation_data is not None:
+            validation_data = array_batches(*validation_data, batch_size)
+        # several of them per compiled call (the batch callbacks then run once per call)
+        model.steps_per_execution = max(int(model.steps_per_execution or 1), steps_per_execution_for("", "tensorflow"))
     # the user's callbacks first (they may add to logs), then the epoch log, then the backup: a kill
     # between the two leaves a log row for an epoch that the resumed run simply redoes and rewrites
     cbs = [*callbacks, log, backup, _SetEpoch(data)]  # _SetEpoch after BackupAndRestore: it reads the restored epoch
     # shuffle=False: the order is already fixed by (seed, epoch); Keras would otherwise also shuffle the
     # batch indices with the process's RNG, which a restarted process does not share
-    model.fit(data, epochs=epochs, validation_data=validation_data, callbacks=cbs, verbose=verbose, shuffle=False)
+    model.fit(feed, epochs=epochs, validation_data=validation_data, callbacks=cbs, verbose=verbose, shuffle=False)
     return log.history()
+
+
+def feeds_in_graph(distribute: str) -> bool:
+    """Whether :func:`fit_resumable` with ``in_graph=True`` feeds the batches through
+    :meth:`EpochShuffled.tf_dataset`, several per compiled call: on TensorFlow, undistributed
+    (``distribute``: the run's distribution mode). Elsewhere it feeds the ``PyDataset``."""
+    return distribute == "none" and keras.backend.backend() == "tensorflow"
+
+
+def feed_description(distribute: str) -> str:
+    """How :func:`fit_resumable` feeds a run of this distribution mode, for the report."""
+    from keraslab.fast import steps_per_execution_for
+
+    if feeds_in_graph(distribute):
+        steps = steps_per_execution_for("", "tensorflow")
+        return f"batches gathered in the graph (tf.data, no autotuning), {steps} steps per compiled call"
+    return "a keras.utils.PyDataset, one step per call"
 
 
 def backup_epoch(backup_dir: Path) -> int:

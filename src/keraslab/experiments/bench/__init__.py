@@ -32,7 +32,12 @@ VARIANTS = {
         "options": {"precision": "float32", "steps_per_execution": 1},
     },
     "float32, XLA": {"backend": "tensorflow", "options": {"precision": "float32", "jit_compile": True}},
-    "float32, tf.data + prefetch": {"backend": "tensorflow", "options": {"precision": "float32", "tf_data": True}},
+    # Keras' own pipeline for arrays (autotuned, rebuilt every epoch) instead of keraslab.data.array_batches
+    "float32, Keras' array pipeline": {
+        "backend": "tensorflow",
+        "options": {"precision": "float32", "keras_arrays": True},
+    },
+    "bf16, Keras' array pipeline": {"backend": "tensorflow", "options": {"keras_arrays": True}},
     "bf16, steps_per_execution 1": {"backend": "tensorflow", "options": {"steps_per_execution": 1}},
     "bf16, XLA": {"backend": "tensorflow", "options": {"precision": "mixed_bfloat16", "jit_compile": True}},
     # On the 2-core KVM host, TensorFlow processes sometimes ran a whole epoch at ~0.55x (PyTorch's

@@ -193,6 +193,7 @@ def _run(config: Config, out, policy: str) -> Result:
     from keraslab import data as data_mod
     from keraslab.distribute import Distribution
     from keraslab.experiments.runner import over_seeds
+    from keraslab.resumable import feed_description
 
     print(f"  precision policy: {policy}")
     dist = Distribution(config.distribute, config.devices)
@@ -246,6 +247,7 @@ def _run(config: Config, out, policy: str) -> Result:
                 "optimizer": "adam",
                 "precision": policy,
                 "batchnorm": "fused (TensorFlow's FusedBatchNormV3)" if _fused(config) else "Keras' layer",
+                "input": feed_description(config.distribute),
             },
             "distribution": dist.provenance(),
         },

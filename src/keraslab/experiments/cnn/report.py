@@ -82,7 +82,8 @@ def section(run: Run, ctx: Context) -> list:
             f"Adam (learning rate {met['settings']['learning_rate']}), batch {met['settings']['batch_size']}, "
             f"precision policy `{met['settings'].get('precision', 'float32')}` (the guide's float32 unless chosen "
             f"otherwise), batch normalization: {met['settings'].get('batchnorm', KERAS_BN)}, "
-            f"{seeds_text(run)}. Seconds per epoch exclude the first (compile/warm-up) epoch."
+            + (f"input: {met['settings']['input']}, " if "input" in met["settings"] else "")
+            + f"{seeds_text(run)}. Seconds per epoch exclude the first (compile/warm-up) epoch."
             + _distribution_text(met.get("distribution") or {}),
         ),
         (
