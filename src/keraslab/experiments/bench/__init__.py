@@ -40,10 +40,10 @@ VARIANTS = {
     "bf16, Keras' array pipeline": {"backend": "tensorflow", "options": {"keras_arrays": True}},
     "bf16, steps_per_execution 1": {"backend": "tensorflow", "options": {"steps_per_execution": 1}},
     "bf16, XLA": {"backend": "tensorflow", "options": {"precision": "mixed_bfloat16", "jit_compile": True}},
-    # On the 2-core KVM host, TensorFlow processes sometimes ran a whole epoch at ~0.55x (PyTorch's
-    # in the same rounds did not): 11 interleaved rounds of the path (bf16, 20,000 images), default
-    # threads 7,731-15,508 images/s, median 14,182, 2 rounds slow; one inter-op thread 11,130-13,656,
-    # median 12,530, none slow. Steadier but slower in the usual case: not adopted.
+    # Tried against TensorFlow's occasional ~0.55x epochs on the 2-core host, before their cause was
+    # found (tf.data's autotuning, see keraslab.data.array_batches): 11 interleaved rounds of the path
+    # (bf16, 20,000 images, Keras' array pipeline), default threads 7,731-15,508 images/s, median
+    # 14,182, 2 rounds slow; one inter-op thread 11,130-13,656, median 12,530, none slow. Not adopted.
     "bf16, 1 inter-op thread": {"backend": "tensorflow", "options": {}, "env": {"TF_NUM_INTEROP_THREADS": "1"}},
     "bf16, 2 intra-op + 2 inter-op threads": {
         "backend": "tensorflow",

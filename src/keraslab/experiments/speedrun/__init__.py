@@ -96,6 +96,7 @@ def _train_once(config: Config, seed: int, data, policy: str) -> dict:
     import numpy as np
 
     from keraslab.callbacks import TrainingTimeCallback
+    from keraslab.fast import steps_per_execution_for
     from keraslab.progress import fit_progress
     from keraslab.schedules import OneCycle
     from keraslab.train import seed_everything
@@ -109,6 +110,9 @@ def _train_once(config: Config, seed: int, data, policy: str) -> dict:
         optimizer=keras.optimizers.Adam(schedule, beta_1=config.beta_1, beta_2=config.beta_2),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
+        # 16 batches per compiled call (1 on the PyTorch backend): 3.4-3.5 s -> 3.0-3.3 s per seed
+        # on the 2-core AMX host, the same test accuracies (the same batches, the same math)
+        steps_per_execution=steps_per_execution_for(policy, keras.backend.backend()),
     )
     verbose, progress = fit_progress(f"speedrun, seed {seed}")
     timer = TrainingTimeCallback()
@@ -126,6 +130,7 @@ def _train_once(config: Config, seed: int, data, policy: str) -> dict:
         "test_accuracy": accuracy(x_test, y_test),
         "params": int(model.count_params()),
         "precision": policy,
+        "steps_per_execution": int(model.steps_per_execution),
     }
 
 
@@ -168,6 +173,7 @@ def run(config: Config, out) -> Result:
         "target": config.target,
         "params": results[0]["params"],
         "precision": results[0]["precision"],
+        "steps_per_execution": results[0]["steps_per_execution"],
         "n_train": len(data[0][0]),
         "n_val": len(data[1][0]),
         "per_seed": results,

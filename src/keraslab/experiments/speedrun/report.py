@@ -62,6 +62,7 @@ def section(run: Run, ctx: Context) -> list:
         f"one epoch at batch {rec.get('batch_size', run.config.get('batch_size'))}, Adam (learning rate "
         f"{rec.get('peak_learning_rate', run.config.get('peak_learning_rate'))}, betas {rec.get('beta_1', '—')}/"
         f"{rec.get('beta_2', '—')}) under a one-cycle schedule"
+        + (f", {met['steps_per_execution']} batches per compiled call" if met.get("steps_per_execution", 1) > 1 else "")
     )
     return [
         ("h2", "Time to 99%"),
