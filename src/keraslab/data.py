@@ -105,22 +105,23 @@ def steps_per_call() -> int:
 
 
 def fit_inputs(x, y, batch_size: int, seed: int, validation=None) -> dict:
-    """``model.fit``'s data arguments for in-memory arrays, the fastest on each backend.
+    """``model.fit``'s data arguments for small in-memory arrays, the fastest on each backend.
 
     Use as ``model.fit(**fit_inputs(x, y, 32, seed, validation=(x_val, y_val)), epochs=...)``:
     the same mini-batches of ``batch_size``, reshuffled every epoch, as ``model.fit(x, y,
-    batch_size=...)``. On TensorFlow it hands Keras :func:`array_batches` pipelines (the shuffle
-    seeded by ``seed``) instead of Keras' own pipeline for arrays, which costs twice per epoch:
-
-    - its iterator costs about 13 ms to create, once per epoch for training and once for
-      validation, which on a 600-example dataset is half the epoch (measured: the moons MLP, 60
-      epochs, 8.6 s → 3.9 s);
-    - it is autotuned, and on the 2-core host about one epoch in four of a longer fit then
-      stalls for about a second with both cores idle (see :func:`array_batches`).
-
-    On JAX and PyTorch, where Keras slices arrays directly and ``tf.data`` would be the slower
-    path, the arrays go through as they are. ``x`` and ``y`` may be dicts (multi-input or
-    multi-output models).
+    batch_size=...)``. On TensorFlow it hands Keras ``tf.data`` pipelines
+    (``from_tensor_slices → shuffle → batch``, the shuffle seeded by ``seed``, autotuning off):
+    Keras' own path for arrays builds a vectorised pipeline whose iterator costs about 13 ms to
+    create, once per epoch for training and once for validation, which on a 600-example dataset
+    is half the epoch (measured: the moons MLP, 60 epochs, 8.6 s → 3.9 s). Autotuning is off
+    (:func:`no_autotune`; 3 interleaved rounds of that fit: 1.9-2.0 s, one round 2.6 s, against
+    2.1-2.2 s with it). For large arrays use :func:`array_batches`: this pipeline copies every
+    example through the shuffle buffer, which a few hundred examples do not notice and 60,000
+    images do; here, the other way round, its per-batch gather costs more than it saves (the same
+    moons fit, 3 interleaved rounds: 2.5-2.7 s against 1.5-1.9 s this way). On JAX and
+    PyTorch, where Keras slices arrays directly and ``tf.data`` would be the slower path, the
+    arrays go through as they are. ``x`` and ``y`` may be dicts (multi-input or multi-output
+    models).
     """
     import keras
 
@@ -129,27 +130,46 @@ def fit_inputs(x, y, batch_size: int, seed: int, validation=None) -> dict:
         if validation is not None:
             kwargs["validation_data"] = validation
         return kwargs
-    kwargs = {"x": array_batches(x, y, batch_size, seed=seed), "shuffle": False}  # the pipeline shuffles itself
+    import tensorflow as tf
+
+    def batches(xs, ys, shuffle: bool):
+        ds = tf.data.Dataset.from_tensor_slices((xs, ys))
+        if shuffle:
+            n = len(next(iter(xs.values())) if isinstance(xs, dict) else xs)
+            ds = ds.shuffle(n, seed=seed, reshuffle_each_iteration=True)
+        return no_autotune(ds.batch(batch_size))
+
+    kwargs = {"x": batches(x, y, shuffle=True), "shuffle": False}  # False: the pipeline shuffles itself
     if validation is not None:
-        kwargs["validation_data"] = array_batches(*validation, batch_size)
+        kwargs["validation_data"] = batches(*validation, shuffle=False)
     return kwargs
 
 
+def no_autotune(dataset):
+    """``dataset`` with tf.data's autotuning off.
+
+    Measured on the 2-core host (the Simple CNN, 20,000 images, 12 epochs per process, two
+    processes each): an autotuned pipeline, like the one Keras builds for arrays, had 6 of 22
+    timed epochs at about half speed, each with a stall of about a second at its start in which
+    the process used almost no CPU; the same pipeline with autotuning off had none, and its other
+    epochs were as fast (13,300-14,900 images/s against 12,500-14,700). keraslab's pipelines are
+    too simple to have anything to tune.
+    """
+    import tensorflow as tf
+
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return dataset.with_options(options)
+
+
 def array_batches(x, y, batch_size: int, seed: int | None = None, indices=None):
-    """A ``tf.data`` pipeline of ``(x, y)`` mini-batches gathered from in-memory arrays (or dicts
-    of arrays), with tf.data's autotuning off.
+    """A ``tf.data`` pipeline of ``(x, y)`` mini-batches gathered from large in-memory arrays (or
+    dicts of arrays), with tf.data's autotuning off (:func:`no_autotune`).
 
     ``seed``: the example indices are shuffled, a new order each epoch, fixed by the seed; None:
     in order. ``indices``: instead, a ``tf.data`` dataset of each batch's example indices
     (:class:`keraslab.resumable.EpochShuffled` orders by seed and epoch this way). Only indices
     go through the pipeline; each batch is one gather from the arrays, which stay in memory once.
-
-    Why autotuning is off: measured on the 2-core host (the Simple CNN, 20,000 images, 12 epochs
-    per process, two processes each), an autotuned pipeline, like the one Keras builds for
-    arrays, had 6 of 22 timed epochs at about half speed, each with a stall of about a second
-    at its start in which the process used almost no CPU; the same pipeline with autotuning off
-    had none, and its other epochs were as fast (13,300-14,900 images/s against 12,500-14,700).
-    A pipeline this simple has nothing to tune.
     """
     import tensorflow as tf
 
@@ -167,9 +187,7 @@ def array_batches(x, y, batch_size: int, seed: int | None = None, indices=None):
         if seed is not None:
             ds = ds.shuffle(n, seed=seed, reshuffle_each_iteration=True)
         ds = ds.batch(batch_size)
-    options = tf.data.Options()
-    options.autotune.enabled = False
-    return ds.map(gather).with_options(options)
+    return no_autotune(ds.map(gather))
 
 
 # --------------------------------------------------------------------------- MNIST

@@ -195,8 +195,8 @@ def fit_fast(
     """Compile (Adam, sparse categorical cross-entropy, accuracy) and fit with the fast settings.
 
     Build ``model`` after :func:`configure` so that it picks up the precision policy. On
-    TensorFlow the arrays go in through :func:`keraslab.data.fit_inputs` (the batches reshuffled
-    every epoch by ``seed``): Keras' own pipeline for arrays is autotuned, and that made about one
+    TensorFlow the arrays go in through :func:`keraslab.data.array_batches` (the batches
+    reshuffled every epoch by ``seed``): Keras' own pipeline for arrays is autotuned, and that made about one
     epoch in four stall (the variant ``keras_arrays=True`` keeps it, for the bench).
     """
     import keras
@@ -217,10 +217,12 @@ def fit_fast(
         steps_per_execution=opts["steps_per_execution"],
         jit_compile=opts["jit_compile"],
     )
-    if opts["keras_arrays"]:
+    if opts["keras_arrays"] or keras.backend.backend() != "tensorflow":
         data = {"x": x, "y": y, "batch_size": batch_size, "validation_data": validation_data}
     else:
-        from keraslab.data import fit_inputs
+        from keraslab.data import array_batches
 
-        data = fit_inputs(x, y, batch_size, seed, validation=validation_data)
+        data = {"x": array_batches(x, y, batch_size, seed=seed), "shuffle": False}  # it shuffles itself
+        if validation_data is not None:
+            data["validation_data"] = array_batches(*validation_data, batch_size)
     return model.fit(**data, epochs=epochs, callbacks=list(callbacks), verbose=verbose)
