@@ -117,3 +117,25 @@ def test_steps_per_execution_follow_the_precision():
     assert steps_per_execution_for("mixed_bfloat16", "tensorflow") == 16
     assert steps_per_execution_for("float32", "tensorflow") == 16
     assert steps_per_execution_for("mixed_bfloat16", "torch") == 1  # the PyTorch backend runs one step per call
+
+
+@pytest.mark.parametrize("keras_arrays", [False, True])
+def test_fit_fast_feeds_every_batch_once_per_epoch_by_either_input(keras_arrays):
+    """keraslab's path (its own gathered batches, or Keras' pipeline for arrays as the bench's
+    variant): the same number of steps, every epoch, and a model that learns."""
+    import keras
+    import numpy as np
+
+    from keraslab.fast import fit_fast
+    from keraslab.models.cnn import build_simple_cnn
+
+    rng = np.random.default_rng(0)
+    x = rng.random((300, 28, 28, 1), dtype=np.float32)
+    y = (x.mean(axis=(1, 2, 3)) > 0.5).astype("int32")  # learnable from the pixels
+    keras.utils.set_random_seed(0)
+    model = build_simple_cnn()
+    h = fit_fast(model, x, y, epochs=2, batch_size=128, seed=0, keras_arrays=keras_arrays, validation_data=(x, y))
+    assert int(model.optimizer.iterations) == 2 * 3  # ceil(300 / 128) batches per epoch
+    assert len(h.history["val_loss"]) == 2 and all(np.isfinite(h.history["loss"]))
+    with pytest.raises(TypeError, match="unknown option"):
+        fit_fast(model, x, y, epochs=1, batch_size=128, tf_data=True)
