@@ -196,8 +196,8 @@ def fit_fast(
 
     Build ``model`` after :func:`configure` so that it picks up the precision policy. On
     TensorFlow the arrays go in through :func:`keraslab.data.array_batches` (the batches
-    reshuffled every epoch by ``seed``): Keras' own pipeline for arrays is autotuned, and that made about one
-    epoch in four stall (the variant ``keras_arrays=True`` keeps it, for the bench).
+    reshuffled every epoch by ``seed``): Keras' own pipeline for arrays is autotuned, and that
+    made about one epoch in four stall (``keras_arrays=True`` keeps it, for the bench's variant).
     """
     import keras
 

@@ -41,7 +41,7 @@ VARIANTS = {
     "bf16, steps_per_execution 1": {"backend": "tensorflow", "options": {"steps_per_execution": 1}},
     "bf16, XLA": {"backend": "tensorflow", "options": {"precision": "mixed_bfloat16", "jit_compile": True}},
     # Tried against TensorFlow's occasional ~0.55x epochs on the 2-core host, before their cause was
-    # found (tf.data's autotuning, see keraslab.data.array_batches): 11 interleaved rounds of the path
+    # found (tf.data's autotuning, see keraslab.data.no_autotune): 11 interleaved rounds of the path
     # (bf16, 20,000 images, Keras' array pipeline), default threads 7,731-15,508 images/s, median
     # 14,182, 2 rounds slow; one inter-op thread 11,130-13,656, median 12,530, none slow. Not adopted.
     "bf16, 1 inter-op thread": {"backend": "tensorflow", "options": {}, "env": {"TF_NUM_INTEROP_THREADS": "1"}},
