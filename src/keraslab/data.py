@@ -151,9 +151,9 @@ def no_autotune(dataset):
     Measured on the 2-core host (the Simple CNN, 20,000 images, 12 epochs per process, two
     processes each): an autotuned pipeline, like the one Keras builds for arrays, had 6 of 22
     timed epochs at about half speed, each with a stall of about a second at its start in which
-    the process used almost no CPU; the same pipeline with autotuning off had none, and its other
-    epochs were as fast (13,300-14,900 images/s against 12,500-14,700). keraslab's pipelines are
-    too simple to have anything to tune.
+    the process used almost no CPU (7,460-7,910 images/s against 13,330-14,730 for its other 16);
+    the same pipeline with autotuning off had none (12,530-15,030 over all 22). keraslab's
+    pipelines are too simple to have anything to tune.
     """
     import tensorflow as tf
 
