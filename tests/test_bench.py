@@ -139,3 +139,27 @@ def test_fit_fast_feeds_every_batch_once_per_epoch_by_either_input(keras_arrays)
     assert len(h.history["val_loss"]) == 2 and all(np.isfinite(h.history["loss"]))
     with pytest.raises(TypeError, match="unknown option"):
         fit_fast(model, x, y, epochs=1, batch_size=128, tf_data=True)
+
+
+@pytest.mark.parametrize("flags, native", [("fpu avx512f avx512_bf16 amx_bf16", True), ("fpu avx512f avx512bw", False)])
+def test_both_cpu_kinds_choose_their_precision_and_their_peers(monkeypatch, tmp_path, flags, native):
+    """With native bf16 the path and its PyTorch peer are bfloat16; without, both stay float32 and
+    PyTorch's emulated bf16 is not offered as the strongest peer."""
+    from pathlib import Path
+
+    from keraslab.experiments import bench
+
+    real_read = Path.read_text
+    monkeypatch.setattr(
+        Path,
+        "read_text",
+        lambda p, *a, **k: f"flags\t\t: {flags}\n" if str(p) == "/proc/cpuinfo" else real_read(p, *a, **k),
+    )
+    assert fast.cpu_has_bf16() is native
+    assert fast.resolve_precision_for("tensorflow") == ("mixed_bfloat16" if native else "float32")
+    assert fast.resolve_precision_for("jax") == "float32"  # bf16 by default only on TensorFlow
+    headline, _ = bench.arms(bench.Config.for_profile("quick"))
+    names = [name for name, _ in headline]
+    assert bench.KERASLAB in names and "plain fit, tensorflow" in names
+    if backend.is_installed("torch"):
+        assert ("native PyTorch, bf16 autocast, channels_last" in names) is native
