@@ -34,7 +34,7 @@ def test_bench_quick_stores_and_prints_the_table(tmp_path):
             assert r["speedup"] == pytest.approx(ips["median"] / ref["images_per_s"]["median"])
     ours = arms["keraslab path (tensorflow)"]
     assert ours["precision"] == fast.resolve_precision_for("tensorflow")
-    assert ours["steps_per_execution"] == fast.steps_per_execution_for(ours["precision"], "tensorflow")
+    assert ours["steps_per_execution"] == fast.steps_per_execution_for("tensorflow")
     assert arms["plain fit, tensorflow"]["steps_per_execution"] == 1  # the guide's plain fit, as written
     if ref:  # the headline compares like with like: the fastest PyTorch of the same precision class
         h = run.metrics["headline"]
@@ -111,12 +111,11 @@ def test_speedrun_keras_net_is_the_torch_twin():
     assert twin(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
 
 
-def test_steps_per_execution_follow_the_precision():
+def test_steps_per_execution_follow_the_backend():
     from keraslab.fast import steps_per_execution_for
 
-    assert steps_per_execution_for("mixed_bfloat16", "tensorflow") == 16
-    assert steps_per_execution_for("float32", "tensorflow") == 16
-    assert steps_per_execution_for("mixed_bfloat16", "torch") == 1  # the PyTorch backend runs one step per call
+    assert steps_per_execution_for("tensorflow") == steps_per_execution_for("jax") == 16  # either precision
+    assert steps_per_execution_for("torch") == 1  # the PyTorch backend runs one step per call
 
 
 @pytest.mark.parametrize("keras_arrays", [False, True])

@@ -242,7 +242,7 @@ def fit_resumable(
         if validation_data is not None:
             validation_data = array_batches(*validation_data, batch_size)
         # several of them per compiled call (the batch callbacks then run once per call)
-        model.steps_per_execution = max(int(model.steps_per_execution or 1), steps_per_execution_for("", "tensorflow"))
+        model.steps_per_execution = max(int(model.steps_per_execution or 1), steps_per_execution_for("tensorflow"))
     # the user's callbacks first (they may add to logs), then the epoch log, then the backup: a kill
     # between the two leaves a log row for an epoch that the resumed run simply redoes and rewrites
     cbs = [*callbacks, log, backup, _SetEpoch(data)]  # _SetEpoch after BackupAndRestore: it reads the restored epoch
@@ -264,7 +264,7 @@ def feed_description(distribute: str) -> str:
     from keraslab.fast import steps_per_execution_for
 
     if feeds_in_graph(distribute):
-        steps = steps_per_execution_for("", "tensorflow")
+        steps = steps_per_execution_for("tensorflow")
         return f"batches gathered in the graph (tf.data, no autotuning), {steps} steps per compiled call"
     return "a keras.utils.PyDataset, one step per call"
 

@@ -172,7 +172,7 @@ def run(config: Config, out) -> Result:
         f"{config.n_train} images is {flops_per_image * config.n_train / 1e12:.2f} TFLOP"
     )
     path_precision = resolve_precision_for("tensorflow")
-    steps = steps_per_execution_for(path_precision, "tensorflow")
+    steps = steps_per_execution_for("tensorflow")
     choice = (
         f"keraslab path: {path_precision}, {steps} step(s) per execution, because the CPU "
         + (

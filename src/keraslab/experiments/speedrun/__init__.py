@@ -112,7 +112,7 @@ def _train_once(config: Config, seed: int, data, policy: str) -> dict:
         metrics=["accuracy"],
         # 16 batches per compiled call (1 on the PyTorch backend): 3.4-3.5 s -> 3.0-3.3 s per seed
         # on the 2-core AMX host, the same test accuracies (the same batches, the same math)
-        steps_per_execution=steps_per_execution_for(policy, keras.backend.backend()),
+        steps_per_execution=steps_per_execution_for(keras.backend.backend()),
     )
     verbose, progress = fit_progress(f"speedrun, seed {seed}")
     timer = TrainingTimeCallback()
