@@ -188,6 +188,7 @@ def test_progress_is_a_line_per_epoch_and_quiet_prints_none(quick_store, quick_s
         assert any(l.startswith(f"{model}, seed 0 ({k}/3), epoch 1/1:") for l in lines), model
     assert "[1/5] sequential: no estimate yet" in stdout and "[4/5] cnn: no estimate yet" in stdout
     assert "absl::InitializeLog" not in stdout + stderr  # TensorFlow's start-up banner stays out
+    assert "not in the op definition" not in stdout + stderr  # and tf.data's rewrite warning
     store = tmp_path / "runs"
     shutil.copytree(quick_store, store)  # an earlier cnn run to estimate from
     one = tmp_path / "one.json"  # the quiet run needs no three models: one, on fewer images
@@ -224,3 +225,36 @@ def test_worker_ports_are_distinct_and_free_when_handed_out():
     for port in ports:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", port))
+
+
+FILTER_CHILD = """
+import os, sys
+from keraslab import backend
+assert backend.filter_tensorflow_noise()
+os.write(2, b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\\n")
+os.write(2, b"E0000 00:00:1.1 1 node_def_util.cc:682] NodeDef mentions attribute use_unbounded_threadpool "
+            b"which is not in the op definition: Op<name=MapDataset>\\n")
+os.write(2, b"E0000 00:00:1.2 1 real_error.cc:1] a real TensorFlow error\\n")
+print("a Python warning", file=sys.stderr, flush=True)
+if sys.argv[1] == "crash":
+    import faulthandler
+    faulthandler.enable()
+    os.abort()
+raise ValueError("a real traceback")
+"""
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("ending", ["traceback", "crash"])
+def test_only_tensorflows_known_noise_is_kept_off_stderr(ending):
+    """keraslab's own processes drop exactly the benign TensorFlow lines, whatever the user's
+    TF_CPP_MIN_LOG_LEVEL; real errors, tracebacks and a crash's report still show."""
+    proc = subprocess.run([sys.executable, "-c", FILTER_CHILD, ending], capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    err = proc.stderr
+    assert "absl::InitializeLog" not in err and "not in the op definition" not in err
+    assert "a real TensorFlow error" in err and "a Python warning" in err
+    if ending == "crash":
+        assert "Fatal Python error: Aborted" in err  # written as the process dies, still passed on
+    else:
+        assert "ValueError: a real traceback" in err

@@ -7,6 +7,7 @@ runs each backend in its own subprocess (see :mod:`keraslab.contestant`).
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import logging
 import os
@@ -64,8 +65,94 @@ def select(name: str | None = None) -> str:
             )
     os.environ["KERAS_BACKEND"] = name
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # keep TensorFlow's C++ log noise off the terminal
+    if "tensorflow" not in sys.modules:  # TensorFlow reads its settings once, at import
+        from keraslab import cpu
+
+        cpu.apply()  # oneDNN on for this CPU kind, unless the user chose otherwise
     logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing chatter is not for learners
     return name
+
+
+#: TensorFlow C++ log lines that are known to be harmless and say nothing a learner can act on.
+#: Everything else TensorFlow (or anything else) writes to stderr is passed through unchanged.
+BENIGN_STDERR = (
+    # printed once, in front of the first C++ log line of the process, whatever its level
+    "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
+    # tf.data's graph rewrite copies ParallelMapDatasetV2's `use_unbounded_threadpool` attribute
+    # onto the MapDataset it becomes, then warns that MapDataset has no such attribute (logged at
+    # ERROR level, so TF_CPP_MIN_LOG_LEVEL=2, which tutorials recommend, shows it); the attribute
+    # is ignored, the pipeline is correct
+    "which is not in the op definition",
+)
+_FILTER = r"""
+import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent: this pipe must drain
+signal.signal(signal.SIGTERM, signal.SIG_IGN)  # it ends at EOF, when every writer has exited
+benign = tuple(sys.argv[1:])
+out = os.fdopen(1, "wb", buffering=0)
+for line in sys.stdin.buffer:
+    if not any(b.encode() in line for b in benign):
+        out.write(line)
+"""
+
+
+def filter_tensorflow_noise() -> bool:
+    """Route this process's file descriptor 2 through a small filter process that drops the lines
+    of :data:`BENIGN_STDERR` and passes everything else on (Python tracebacks, TensorFlow's real
+    errors, a crash's report). Returns whether it was installed.
+
+    TensorFlow writes its C++ logs straight to the file descriptor, so no Python-level filter sees
+    them; and a level (``TF_CPP_MIN_LOG_LEVEL=3``) would hide real errors with the noise, and the
+    user's own choice of level with it. The filter is a child process, not a thread, so it keeps
+    draining after this process dies: a segfault's report still reaches the terminal. Children
+    (contestants, workers) inherit the filtered descriptor. ``KERASLAB_RAW_STDERR=1`` turns it off.
+    """
+    import subprocess
+
+    global _filter_installed
+    if _filter_installed or os.environ.get("KERASLAB_RAW_STDERR"):
+        return False
+    try:
+        original = os.dup(2)
+    except OSError:  # no descriptor 2 (an embedded interpreter)
+        return False
+    read_end, write_end = os.pipe()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", _FILTER, *BENIGN_STDERR],
+            stdin=read_end,
+            stdout=original,
+            stderr=subprocess.DEVNULL,
+            close_fds=True,
+        )
+    except OSError:
+        os.close(read_end), os.close(write_end), os.close(original)
+        return False
+    sys.stderr.flush()
+    os.dup2(write_end, 2)
+    for fd in (read_end, write_end, original):
+        os.close(fd)
+    _filter_installed = True
+    atexit.register(_drain, proc)
+    return True
+
+
+def _drain(proc) -> None:
+    """At exit: close our end of the pipe and give the filter a moment to pass on the last lines
+    (children of ours that still hold the pipe keep it open; the filter then ends with them)."""
+    import subprocess
+
+    sys.stderr.flush()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    try:
+        proc.wait(timeout=2)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+_filter_installed = False
 
 
 def import_keras_quietly() -> None:

@@ -341,6 +341,10 @@ COMMANDS = {
 
 
 def main(argv=None) -> int:
+    if argv is None:  # the `keraslab` command itself, not a call from Python code
+        from keraslab.backend import filter_tensorflow_noise
+
+        filter_tensorflow_noise()
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:

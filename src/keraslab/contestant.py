@@ -224,6 +224,10 @@ def speedrun_data(validation_size: int, n_train: int = 0):
 
 def main(argv=None) -> int:
     spec = json.loads((argv or sys.argv[1:])[0])
+    if argv is None:
+        from keraslab import backend
+
+        backend.filter_tensorflow_noise()
     if spec.get("task") == "speedrun":
         result = run_torch_speedrun(spec)
     elif spec["framework"] == "keras":

@@ -22,29 +22,21 @@ fewer ops; ``keraslab run cnn`` uses it for the Improved CNN.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from pathlib import Path
 
 DEFAULTS = {
     "steps_per_execution": None,  # None: by backend (see steps_per_execution_for); PyTorch backend: 1
     "jit_compile": False,  # XLA was measured 2-4x slower on CPU
     "keras_arrays": False,  # True: fit(x, y) through Keras' own (autotuned) pipeline for arrays
 }
-BF16_FLAGS = ("amx_bf16", "avx512_bf16")
 #: the precision choices of every experiment that trains in keraslab's path
 PRECISIONS = ("auto", "float32", "mixed_bfloat16")
 
 
 def cpu_has_bf16() -> bool:
     """True where the CPU computes bfloat16 natively (x86 AMX/AVX512_BF16, or Arm bf16)."""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    flags = set()
-    for line in text.splitlines():
-        if line.startswith(("flags", "Features")):
-            flags.update(line.split(":", 1)[1].split())
-    return any(f in flags for f in BF16_FLAGS) or "bf16" in flags
+    from keraslab import cpu
+
+    return cpu.has_bf16()
 
 
 def resolve_precision_for(backend: str, precision: str = "auto") -> str:

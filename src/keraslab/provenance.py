@@ -63,6 +63,12 @@ def git_commit(root: Path | None = None) -> str:
         return "unknown"
 
 
+def _cpu_kind() -> dict:
+    from keraslab import cpu
+
+    return cpu.describe()
+
+
 def command_line() -> str:
     argv = list(sys.argv)
     if argv and argv[0].endswith(("keraslab", "__main__.py", "cli.py")):
@@ -78,6 +84,7 @@ def collect(*, backend: str, wall_time_s: float | None = None, extra: dict | Non
         "versions": package_versions(),
         "cpu": cpu_model(),
         "cpu_count": os.cpu_count(),
+        "cpu_kind": _cpu_kind(),
         "platform": platform.platform(),
         "git_commit": git_commit(),
         "command": command_line(),

@@ -140,6 +140,7 @@ def provenance_block(runs: dict[str, Run], out: Path, build_s: float) -> list:
             f"{v.get('torch', '—')}, NumPy {v.get('numpy')}, Python {v.get('python')}",
             f"CPU: {first.provenance.get('cpu')} ({first.provenance.get('cpu_count')} cores), "
             f"{first.provenance.get('platform')}",
+            cpu_kind_line(first.provenance.get("cpu_kind")),
             f"Total training wall time of these runs: "
             f"{sum(r.provenance.get('wall_time_s', 0) for r in runs.values()):.1f}s; report built in "
             f"{build_s:.1f}s on {time.strftime('%Y-%m-%d %H:%M')}",
@@ -151,6 +152,21 @@ def provenance_block(runs: dict[str, Run], out: Path, build_s: float) -> list:
         ("ul", lines),
         ("table", ["experiment", "run", "backend", "profile", "seeds", "wall time (s)", "git commit", "command"], rows),
     ]
+
+
+def cpu_kind_line(kind: dict | None) -> str:
+    """The CPU kind and the TensorFlow settings chosen for it, as stored in provenance."""
+    if not kind:
+        return "CPU kind: not recorded (a run from before keraslab stored it)"
+    settings = "; ".join(
+        f"{name}={s.get('value') or 'unset'} ({s.get('source')}{': ' + s['why'] if s.get('why') else ''})"
+        for name, s in kind.get("tensorflow", {}).items()
+    )
+    return (
+        f"CPU kind: {kind.get('kind')} (flags {', '.join(kind.get('flags', [])) or 'none of amx/avx512/avx2'}; "
+        f"bfloat16 {'native' if kind.get('bf16_native') else 'not native: float32'}); "
+        f"TensorFlow settings: {settings or 'its defaults'}"
+    )
 
 
 # --------------------------------------------------------------------------- rendering

@@ -1,0 +1,116 @@
+"""Which CPU this is, and the TensorFlow settings keraslab chooses for it.
+
+Three x86 kinds have been seen running keraslab, and they want different settings:
+
+============  =====================================  ==========================================
+kind          flags that decide it                   what TensorFlow does by default
+============  =====================================  ==========================================
+``amx``       ``amx_bf16`` (Intel Sapphire Rapids+)  oneDNN kernels on; bfloat16 native
+``avx512``    ``avx512f``, no bf16 (Skylake-SP ...)  oneDNN kernels **off**; no bfloat16 units
+``avx2``      ``avx2``, no AVX-512 (AMD Zen 2 ...)   oneDNN kernels **off**; no bfloat16 units
+``other``     none of them (Arm, old x86)            TensorFlow's own defaults, left alone
+============  =====================================  ==========================================
+
+TensorFlow's x86 wheels enable their oneDNN kernels by default only on CPUs with the
+neural-network instructions of Intel's Cascade Lake and newer (AVX512_VNNI, AVX512_BF16, AMX;
+TensorFlow 2.9's release notes), so the CPUs closest to a learner's laptop run the slower
+Eigen kernels unless told otherwise. Measured on the AVX2 kind (AMD EPYC Zen 2, 2 cores; the
+CPU-kinds issue's figures): plain Keras running the speedrun's recipe took 21.7 s twice with
+the default and 11.6 s and 7.6 s with ``TF_ENABLE_ONEDNN_OPTS=1``, at the same test accuracy
+(0.9904 vs 0.9901); a plain ``fit`` epoch of the Simple CNN went from 18.3 s to 13.5 s. So
+keraslab turns oneDNN on for every x86 kind. A user's own ``TF_ENABLE_ONEDNN_OPTS`` always wins
+(``setdefault``), and the choice is stored in every run's provenance with its reason.
+
+Precision follows the same kind (``keraslab.fast.resolve_precision_for``): bfloat16 only where
+the CPU computes it natively (``amx``, or ``avx512`` machines with ``avx512_bf16``); emulated
+bfloat16 is slower than float32. Steps per compiled call do not depend on the kind
+(``keraslab.fast.steps_per_execution_for``: 16 on TensorFlow and JAX, 1 on PyTorch).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+CPUINFO = Path("/proc/cpuinfo")
+KINDS = ("amx", "avx512", "avx2", "other")
+BF16_FLAGS = ("amx_bf16", "avx512_bf16")
+
+
+def flags(cpuinfo: Path | None = None) -> set[str]:
+    """The CPU's feature flags (x86 ``flags`` or Arm ``Features`` lines); empty if unreadable."""
+    try:
+        text = (cpuinfo or CPUINFO).read_text()
+    except OSError:
+        return set()
+    found: set[str] = set()
+    for line in text.splitlines():
+        if line.startswith(("flags", "Features")):
+            found.update(line.split(":", 1)[1].split())
+    return found
+
+
+def kind(cpuinfo: Path | None = None) -> str:
+    """``amx``, ``avx512``, ``avx2`` or ``other`` (see the module's table)."""
+    f = flags(cpuinfo)
+    if "amx_bf16" in f:
+        return "amx"
+    if "avx512f" in f:
+        return "avx512"
+    if "avx2" in f:
+        return "avx2"
+    return "other"
+
+
+def has_bf16(cpuinfo: Path | None = None) -> bool:
+    """True where the CPU computes bfloat16 natively (x86 AMX/AVX512_BF16, or Arm bf16)."""
+    f = flags(cpuinfo)
+    return any(x in f for x in BF16_FLAGS) or "bf16" in f
+
+
+def tensorflow_settings(cpuinfo: Path | None = None) -> dict[str, dict[str, str]]:
+    """Environment settings TensorFlow reads at import, chosen for this CPU kind:
+    ``{variable: {"value": ..., "why": ...}}``."""
+    k = kind(cpuinfo)
+    if k == "other":
+        return {}
+    why = {
+        "amx": "TensorFlow's default on this kind too; set explicitly so every kind states it",
+        "avx512": "off by default without AVX512_VNNI/BF16/AMX; turned on as on the AVX2 kind (not measured here)",
+        "avx2": "off by default on AVX2; measured 1.9-2.9x faster on the speedrun recipe (AMD EPYC Zen 2)",
+    }[k]
+    return {"TF_ENABLE_ONEDNN_OPTS": {"value": "1", "why": f"oneDNN kernels on: {why}"}}
+
+
+def apply(environ=None, cpuinfo: Path | None = None) -> dict[str, dict[str, str]]:
+    """Put the chosen settings into ``environ`` (``os.environ``) where the user set none; returns
+    what is in force, each with ``source`` "keraslab (<kind>)" or "user". Call before TensorFlow
+    is imported: it reads them once."""
+    environ = os.environ if environ is None else environ
+    k = kind(cpuinfo)
+    in_force = {}
+    for name, choice in tensorflow_settings(cpuinfo).items():
+        if name in environ and environ[name] != choice["value"]:
+            in_force[name] = {"value": environ[name], "why": "set by the user", "source": "user"}
+        else:
+            environ[name] = choice["value"]
+            in_force[name] = {**choice, "source": f"keraslab ({k})"}
+    return in_force
+
+
+def describe(cpuinfo: Path | None = None, environ=None) -> dict:
+    """For provenance: the kind, its deciding flags and the TensorFlow settings in this process."""
+    environ = os.environ if environ is None else environ
+    f = flags(cpuinfo)
+    chosen = tensorflow_settings(cpuinfo)
+    settings = {}
+    for name, choice in chosen.items():
+        value = environ.get(name)
+        source = "keraslab" if value == choice["value"] else ("user" if value is not None else "TensorFlow default")
+        settings[name] = {"value": value, "why": choice["why"] if source == "keraslab" else "", "source": source}
+    return {
+        "kind": kind(cpuinfo),
+        "flags": sorted(x for x in ("amx_bf16", "avx512_bf16", "avx512f", "avx2") if x in f),
+        "bf16_native": has_bf16(cpuinfo),
+        "tensorflow": settings,
+    }
