@@ -112,6 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
     pred.add_argument("--model", default=None, help="a .keras file (default: the latest cnn run's simple_cnn)")
     pred.add_argument("--backend", default=None)
     _add_out(pred)
+
+    sub.add_parser("exercises", help="every exercise, one line each, with your last status")
+    chk = sub.add_parser("check", help="run an exercise file (.py or .ipynb) and check every exercise in it")
+    chk.add_argument("file", help="an exercise file, e.g. exercises/keras_sequential_exercises.py")
+    chk.add_argument("--show-output", action="store_true", help="also show what the file's cells print")
     return parser
 
 
@@ -330,7 +335,44 @@ def cmd_predict(args) -> int:
     return 0
 
 
+def cmd_exercises(args) -> int:
+    from keraslab import exercises
+
+    for line in exercises.listing():
+        print(line)
+    print(f"(statuses from your last checks, kept in {exercises.status_file()})")
+    return 0
+
+
+def cmd_check(args) -> int:
+    """Exit 0 only when every exercise of the file is correct; 1 otherwise."""
+    path = Path(args.file)
+    if not path.is_file():
+        raise KeraslabError(f"no exercise file at {path}")
+    if path.suffix not in (".py", ".ipynb"):
+        raise KeraslabError(f"{path} is neither a .py nor an .ipynb file")
+    from keraslab import backend
+
+    backend.select(None)
+    backend.import_keras_quietly()
+    from keraslab import exercises
+
+    try:
+        result = exercises.check_file(path, show_output=args.show_output)
+    except ValueError as exc:
+        raise KeraslabError(str(exc)) from None
+    for error in result.cell_errors:
+        print(f"keraslab: note: {path.name}, {error}", file=sys.stderr)
+    for exercise, _, message in result.verdicts:
+        print(f"{exercise.id}  {exercise.title}: {message}")
+    done = sum(status == "correct" for _, status, _ in result.verdicts)
+    print(f"{done} of {len(result.verdicts)} correct")
+    return 0 if result.all_correct else 1
+
+
 COMMANDS = {
+    "exercises": cmd_exercises,
+    "check": cmd_check,
     "list": cmd_list,
     "data": cmd_data,
     "run": cmd_run,
