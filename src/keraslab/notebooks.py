@@ -31,10 +31,13 @@ def read_demo(script: Path):
 
 
 @contextmanager
-def kernel_env(profile: str):
+def kernel_env(profile: str, extra: dict | None = None):
     """The kernel inherits this environment: the profile set, and no forced Agg backend (so
-    figures display inline)."""
-    saved = {k: os.environ.get(k) for k in ("KERASLAB_PROFILE", "MPLBACKEND", "TF_CPP_MIN_LOG_LEVEL")}
+    figures display inline); ``extra`` adds variables for this kernel only."""
+    extra = extra or {}
+    names = ("KERASLAB_PROFILE", "MPLBACKEND", "TF_CPP_MIN_LOG_LEVEL", *extra)
+    saved = {k: os.environ.get(k) for k in names}
+    os.environ.update(extra)
     os.environ["KERASLAB_PROFILE"] = profile
     os.environ.pop("MPLBACKEND", None)
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = (
@@ -50,12 +53,12 @@ def kernel_env(profile: str):
                 os.environ[k] = v
 
 
-def execute(script: Path, profile: str = "quick", timeout: int = 900, cwd: Path | None = None):
+def execute(script: Path, profile: str = "quick", timeout: int = 900, cwd: Path | None = None, env=None):
     """The demo as a notebook, executed cell by cell; raises on the first cell error."""
     from nbclient import NotebookClient
 
     nb = read_demo(script)
-    with tempfile.TemporaryDirectory(prefix="keraslab-nb-") as tmp, kernel_env(profile):
+    with tempfile.TemporaryDirectory(prefix="keraslab-nb-") as tmp, kernel_env(profile, env):
         NotebookClient(
             nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd or tmp)}}
         ).execute()
