@@ -92,6 +92,7 @@ print("train", x_train.shape, "test", x_test.shape)
 # Naming layers (`name="relu_branch"`) costs nothing and makes `summary()` and diagrams readable.
 # The summary of the branching model shows the branching in its "Connected to" column.
 
+
 # %%
 def build_simple():
     inputs = keras.Input(shape=(4,), name="features")
@@ -153,7 +154,9 @@ for build in (build_simple, build_branching, build_residual):
 # %%
 fig, ax = plt.subplots(figsize=(8, 4))
 for name, h in histories.items():
-    ax.plot(np.arange(1, len(h["val_accuracy"]) + 1), h["val_accuracy"], label=f"{name} (test {test_accuracy[name]:.3f})")
+    ax.plot(
+        np.arange(1, len(h["val_accuracy"]) + 1), h["val_accuracy"], label=f"{name} (test {test_accuracy[name]:.3f})"
+    )
 ax.set(
     title="Validation accuracy on Iris (24 validation flowers: one flower = 4.2 points)",
     xlabel="epoch",
@@ -200,10 +203,11 @@ print(multi_io.evaluate(as_inputs(x_test), {"main": y_test, "aux": y_test}, verb
 
 # %% [markdown]
 # In the evaluation above, `loss` is the weighted total, and each output has its own loss and
-# accuracy. Compare the two heads' accuracies: the auxiliary head sees only the sepals, and sepals
-# alone separate the three species less well than sepals and petals together (it is mostly the
-# petals that tell them apart) — one more reason not to let its loss count fully. The diagram below (drawn by `keras.utils.plot_model`, which needs
-# Graphviz; without it the text summary is shown) makes the two inputs and two outputs visible.
+# accuracy. Compare the two heads' accuracies: the auxiliary head sees only the sepals, and
+# sepals alone separate the three species less well than sepals and petals together (it is
+# mostly the petals that tell them apart) — one more reason not to let its loss count fully.
+# The diagram below (drawn by `keras.utils.plot_model`, which needs Graphviz; without it the text
+# summary is shown) makes the two inputs and two outputs visible.
 
 # %%
 try:  # needs Graphviz and pydot; the summary says the same in text
@@ -225,6 +229,7 @@ except (ImportError, OSError):
 # The price: Keras cannot see the structure until the model is called, so `summary()` knows less
 # and saving needs `get_config` to rebuild the object. `register_keras_serializable` lets a saved
 # `.keras` file find the class again.
+
 
 # %%
 @keras.saving.register_keras_serializable(package="demo")  # lets a saved .keras file load back

@@ -91,6 +91,7 @@ print("train", x_train.shape, "validation", x_val.shape, "test", x_test.shape)
 # 8 × 1 + 1 = 9, so 193 in all. We wrap the model in a function, `build_moons_model()`, because
 # later we want several *fresh* copies — never a model reused across comparisons.
 
+
 # %%
 def build_moons_model():
     return keras.Sequential(
@@ -183,11 +184,21 @@ surface = ax.contourf(gx, gy, p, levels=20, cmap="RdBu_r", alpha=0.7)
 ax.contour(gx, gy, p, levels=[0.5], colors="k", linewidths=1.5)
 for label, marker in ((0, "o"), (1, "s")):
     points = x_test[y_test == label]
-    ax.scatter(points[:, 0], points[:, 1], c="tab:blue" if label == 0 else "tab:red", marker=marker,
-               edgecolors="k", s=20, label=f"test points, class {label}")
+    ax.scatter(
+        points[:, 0],
+        points[:, 1],
+        c="tab:blue" if label == 0 else "tab:red",
+        marker=marker,
+        edgecolors="k",
+        s=20,
+        label=f"test points, class {label}",
+    )
 fig.colorbar(surface, ax=ax, label="model's P(class 1)")
-ax.set(title=f"Decision boundary (black line: P = 0.5); test accuracy {accuracy:.3f}",
-       xlabel="feature 1 (x)", ylabel="feature 2 (y)")
+ax.set(
+    title=f"Decision boundary (black line: P = 0.5); test accuracy {accuracy:.3f}",
+    xlabel="feature 1 (x)",
+    ylabel="feature 2 (y)",
+)
 ax.legend(loc="lower left", fontsize=8)
 show(fig, "sequential_decision_boundary.png")
 
@@ -254,7 +265,9 @@ for name, curve in curves.items():
     ax1.plot(np.arange(1, len(curve) + 1), curve, label=name)
 ax1.set(title="Validation accuracy per optimizer", xlabel="epoch", ylabel="validation accuracy")
 ax1.legend()
-bars = ax2.bar(list(test_accuracy), list(test_accuracy.values()), color=["tab:blue", "tab:orange", "tab:green", "tab:red"])
+bars = ax2.bar(
+    list(test_accuracy), list(test_accuracy.values()), color=["tab:blue", "tab:orange", "tab:green", "tab:red"]
+)
 ax2.bar_label(bars, fmt="%.3f")
 ax2.set(title="Test accuracy (one seed; y axis starts at 0.5, chance level)", ylabel="test accuracy", ylim=(0.5, 1.0))
 show(fig, "sequential_optimizer_comparison.png")

@@ -1,4 +1,4 @@
-"""The four demo scripts as executed Jupyter notebooks (``make notebooks``).
+"""The five lessons as executed Jupyter notebooks (``make notebooks``).
 
 Each demo is a Jupytext "py:percent" script; it is turned into a notebook with Jupytext and
 executed with nbclient in a real Jupyter kernel on the quick profile (``KERASLAB_PROFILE=quick``),
@@ -19,7 +19,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-DEMOS = ("keras_sequential_demo.py", "keras_functional_demo.py", "keras_callbacks_demo.py", "keras_cnn_mnist.py")
+DEMOS = (
+    "keras_sequential_demo.py",
+    "keras_functional_demo.py",
+    "keras_callbacks_demo.py",
+    "keras_cnn_mnist.py",
+    "keras_vs_pytorch.py",
+)
 
 
 def read_demo(script: Path):
