@@ -10,7 +10,7 @@ PROFILE ?= standard
 OUT    ?= runs
 PYTEST_ARGS ?=
 
-.PHONY: venv install data run reference report notebooks test test-fast lint bench list clean
+.PHONY: venv install data run reference report notebooks lab test test-fast lint bench list clean
 
 venv: $(STAMP)
 
@@ -58,9 +58,16 @@ reference: data
 report: venv
 	$(VENV)/bin/keraslab report --out $(OUT)
 
-# The four demos as executed notebooks in notebooks/ (quick profile, figures embedded).
+# The five lessons as executed notebooks in notebooks/ (quick profile, figures embedded).
 notebooks: data
 	$(PY) -m keraslab.notebooks --out notebooks
+
+# JupyterLab on the lessons (keras_*.py) and exercises (exercises/), opened as notebooks by
+# Jupytext; bound to 127.0.0.1 only, with Jupyter's usual token (the URL it prints carries it).
+LAB_PORT ?= 8888
+LAB_ARGS ?=
+lab: data
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --port=$(LAB_PORT) --no-browser --ServerApp.root_dir="$(CURDIR)" $(LAB_ARGS)
 
 list: venv
 	$(VENV)/bin/keraslab list

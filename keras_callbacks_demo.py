@@ -221,8 +221,10 @@ print("test accuracy, LearningRateScheduler:", round(scheduled.evaluate(x_test, 
 # %% [markdown]
 # ## Plots: validation loss, learning rates, seconds per epoch
 #
-# Left: the validation loss with and without callbacks; the dot marks the best epoch, whose
-# weights the early-stopped model kept. Without callbacks the loss typically turns back up as the
+# Left: the validation loss with and without callbacks, on a log scale so that the late epochs
+# are visible; the two runs start from the same weights, so their curves coincide until the
+# callbacks change something; the dot marks the best epoch, whose weights the early-stopped model
+# kept. Without callbacks the loss typically turns back up as the
 # model starts to memorise the training digits — that rising tail is what early stopping cuts
 # off. Middle: the learning rate per epoch, on a log scale; `ReduceLROnPlateau`'s drops by 5× are
 # steps, the scheduler's halvings a staircase. Right: `TrainingTimeCallback`'s seconds per epoch
@@ -232,11 +234,18 @@ print("test accuracy, LearningRateScheduler:", round(scheduled.evaluate(x_test, 
 # %%
 fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(16, 4.2))
 ax1.plot(
-    np.arange(1, len(plain_history.history["val_loss"]) + 1), plain_history.history["val_loss"], label="no callbacks"
+    np.arange(1, len(plain_history.history["val_loss"]) + 1),
+    plain_history.history["val_loss"],
+    color="tab:gray",
+    linewidth=4,
+    alpha=0.6,
+    label="no callbacks (under the orange line until it stops: same weights)",
 )
-ax1.plot(np.arange(1, ran + 1), history.history["val_loss"], label="EarlyStopping + ReduceLROnPlateau")
+ax1.plot(
+    np.arange(1, ran + 1), history.history["val_loss"], color="tab:orange", label="EarlyStopping + ReduceLROnPlateau"
+)
 ax1.plot([best_epoch], [min(history.history["val_loss"])], "ko", label=f"best epoch ({best_epoch}), restored")
-ax1.set(title="Validation loss", xlabel="epoch", ylabel="sparse categorical cross-entropy")
+ax1.set(title="Validation loss", xlabel="epoch", ylabel="sparse categorical cross-entropy (log scale)", yscale="log")
 ax1.legend(fontsize=8)
 ax2.plot(np.arange(1, ran + 1), history.history["learning_rate"], label="ReduceLROnPlateau")
 ax2.plot(

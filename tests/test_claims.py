@@ -27,14 +27,33 @@ ARMS3 = Arms({"adam": [0.90, 0.91, 0.92], "sgd": [0.80, 0.81, 0.83], "rmsprop": 
 ARMS_TIE = Arms({"adam": [0.90, 0.86, 0.92], "rmsprop": [0.89, 0.90, 0.88], "sgd": [0.70, 0.71, 0.72]})
 FAST = Arms({"adam": [5, 6, 5], "sgd": [30, 32, 31], "rmsprop": [12, 11, 13]}, higher_is_better=False)
 
+
+def ranked(check, expected, margin=None, resolution=None):
+    c = claim(check, expected)
+    if margin is not None:
+        c["margin"] = margin
+    if resolution is not None:
+        c["resolution"] = resolution
+    return c
+
+
+CLOSE = Arms({"adam": [0.900, 0.901, 0.899], "rmsprop": [0.899, 0.900, 0.900], "sgd": [0.70, 0.71, 0.72]})
+EPOCHS_SAME = Arms({"adam": [5, 5, 5], "rmsprop": [5, 5, 5], "sgd": [20, 21, 22]}, higher_is_better=False)
+
 CASES = [
     # (name, claim, measured, expected verdict)
-    ("inside interval", approx(0.91, 0.03), m(0.90, 0.88, 0.92), C.CONSISTENT),
-    ("exactly at widened upper edge", approx(0.95, 0.03), m(0.90, 0.88, 0.92), C.CONSISTENT),
+    # equivalence: consistent only when the whole interval lies inside expected ± tolerance
+    ("inside the tolerance", approx(0.91, 0.03), m(0.90, 0.88, 0.92), C.CONSISTENT),
+    ("interval edge on the tolerance edge", approx(0.90, 0.02), m(0.90, 0.88, 0.92), C.CONSISTENT),
+    ("interval pokes out of the tolerance", approx(0.91, 0.02), m(0.90, 0.88, 0.92), C.INCONCLUSIVE),
+    ("overlap is not agreement", approx(0.9945, 0.004), m(0.9928, 0.9903, 0.9953), C.INCONCLUSIVE),
+    ("exactly at widened upper edge", approx(0.95, 0.03), m(0.90, 0.88, 0.92), C.INCONCLUSIVE),
     ("just beyond widened upper edge", approx(0.9501, 0.03), m(0.90, 0.88, 0.92), C.LOWER),
     ("guide below our interval", approx(0.80, 0.03), m(0.90, 0.88, 0.92), C.HIGHER),
     ("guide above our interval", approx(0.99, 0.03), m(0.90, 0.88, 0.92), C.LOWER),
     ("interval wider than tolerance", approx(0.90, 0.01), m(0.90, 0.85, 0.95), C.INCONCLUSIVE),
+    ("a measured zero for a claimed gain", approx(0.0055, 0.003), m(0.0, -0.003, 0.003), C.INCONCLUSIVE),
+    ("a zero gain, measured tightly", approx(0.0055, 0.003), m(0.0, -0.002, 0.002), C.LOWER),
     ("one seed has no interval", approx(0.90, 0.03), Measured.over_seeds([0.9]), C.INCONCLUSIVE),
     ("wide but decisively different", approx(0.50, 0.01), m(0.90, 0.80, 1.0), C.HIGHER),
     ("exact equal", claim("exact", 93322), Measured.exact(93322), C.CONSISTENT),
@@ -50,12 +69,19 @@ CASES = [
     ("range inside", claim("range", [0.05, 0.07], 0.0), m(0.06, 0.055, 0.065), C.CONSISTENT),
     ("range above", claim("range", [0.05, 0.07], 0.01), m(0.18, 0.15, 0.21), C.HIGHER),
     ("range below", claim("range", [0.05, 0.07], 0.0), m(0.01, 0.0, 0.02), C.LOWER),
+    # a paired difference the guide says is positive
     ("positive difference", claim("positive", 0.0), m(0.01, 0.002, 0.018), C.CONSISTENT),
-    ("difference spans 0", claim("positive", 0.0), m(0.01, -0.01, 0.03), C.TIE),
+    ("spans 0, no margin: undecided", claim("positive", 0.0), m(0.01, -0.01, 0.03), C.INCONCLUSIVE),
+    ("spans 0, inside the margin: tie", ranked("positive", 0.0, margin=0.02), m(0.0, -0.01, 0.01), C.TIE),
+    ("spans 0, on the margin: tie", ranked("positive", 0.0, margin=0.01), m(0.0, -0.01, 0.01), C.TIE),
+    ("spans 0, past the margin", ranked("positive", 0.0, margin=0.01), m(0.0, -0.011, 0.01), C.INCONCLUSIVE),
     ("negative difference", claim("positive", 0.0), m(-0.02, -0.03, -0.01), C.CONTRADICTED),
     ("one-seed difference", claim("positive", 0.0), Measured.over_seeds([0.02]), C.INCONCLUSIVE),
+    # rankings on paired differences
     ("best, clear", claim("best", "adam"), ARMS3, C.CONSISTENT),
-    ("best, tie", claim("best", "adam"), ARMS_TIE, C.TIE),
+    ("best, wide and no margin", claim("best", "adam"), ARMS_TIE, C.INCONCLUSIVE),
+    ("best, wide beyond the margin", ranked("best", "adam", margin=0.01), ARMS_TIE, C.INCONCLUSIVE),
+    ("best, close inside the margin: tie", ranked("best", "adam", margin=0.01), CLOSE, C.TIE),
     ("best, contradicted", claim("best", "sgd"), ARMS3, C.CONTRADICTED),
     ("worst, clear", claim("worst", "sgd"), ARMS3, C.CONSISTENT),
     ("worst, contradicted", claim("worst", "adam"), ARMS3, C.CONTRADICTED),
@@ -64,7 +90,21 @@ CASES = [
     ("middle, clear", claim("middle", "rmsprop"), FAST, C.CONSISTENT),
     ("middle, but fastest", claim("middle", "adam"), FAST, C.CONTRADICTED),
     ("ranking on one seed", claim("best", "a"), Arms({"a": [1.0], "b": [0.0]}), C.INCONCLUSIVE),
-    ("includes, found", claim("includes", "4<->9", 5), Category(["3<->5", "4<->9"]), C.CONSISTENT),
+    # a discrete measure: equal epochs in every seed are not a zero-width certainty
+    ("equal epochs, no floor: a zero-width tie", ranked("best", "adam", margin=0.1), EPOCHS_SAME, C.TIE),
+    (
+        "equal epochs, one-epoch floor beyond the margin",
+        ranked("best", "adam", margin=0.1, resolution=1),
+        EPOCHS_SAME,
+        C.INCONCLUSIVE,
+    ),
+    (
+        "equal epochs, one-epoch floor inside the margin",
+        ranked("best", "adam", margin=2, resolution=1),
+        EPOCHS_SAME,
+        C.TIE,
+    ),
+    ("categorical", claim("includes", "4<->9", 5), Category(["3<->5", "4<->9"]), C.CONSISTENT),
     ("includes, beyond top k", claim("includes", "6<->8", 2), Category(["3<->5", "4<->9", "6<->8"]), C.CONTRADICTED),
     ("same set", claim("same_set", ["4", "8", "9"]), Category(["9", "4", "8", "7"]), C.CONSISTENT),
     ("same set, partly", claim("same_set", ["4", "8", "9"]), Category(["9", "5", "8", "4"]), C.INCONCLUSIVE),
@@ -85,7 +125,47 @@ def test_inconclusive_says_how_many_seeds_would_settle_it():
     v = judge(approx(0.9895, 0.004), Measured.over_seeds([0.988, 0.991]))
     assert v.word == C.INCONCLUSIVE and "seeds would settle it" in v.note
     n = int(v.note.split("about ")[1].split()[0])
-    assert n > 2 and C.t_critical(n - 1) * 0.0021213 / math.sqrt(n) <= 0.004
+    need = 0.004 - abs(0.9895 - 0.9895)  # the interval must fit inside the tolerance around the estimate
+    assert n > 2 and C.t_critical(n - 1) * 0.0021213 / math.sqrt(n) <= need
+    assert C.t_critical(n - 2) * 0.0021213 / math.sqrt(n - 1) > need  # and no fewer would do
+
+
+@pytest.mark.parametrize(
+    "mean, expected, tol, want",
+    [
+        (0.90, 0.91, 0.03, 0.02),  # inside: the interval must fit in what is left of the tolerance
+        (0.90, 0.95, 0.03, 0.02),  # outside: the interval must clear the widened value
+        (0.90, 0.93, 0.03, 0.0),  # on the edge: no sample size decides
+    ],
+)
+def test_the_settle_estimate_aims_at_the_decision_boundary(mean, expected, tol, want):
+    assert C.target_half_width(m(mean, mean - 0.05, mean + 0.05), expected, tol) == pytest.approx(want)
+
+
+def test_binomial_settle_estimate_counts_examples_for_the_right_half_width():
+    # 0.95 on 200 examples, claim 0.91 ± 0.03: the interval must clear 0.94, half-width 0.01
+    measured = Measured.binomial(190, 200)
+    v = judge(approx(0.91, 0.03), measured)
+    assert v.word == C.INCONCLUSIVE
+    n = int(v.note.split("about ")[1].split()[0].replace(",", ""))
+    assert n == math.ceil(C.Z95**2 * 0.95 * 0.05 / 0.01**2) and "this run has 200" in v.note
+
+
+def test_a_zero_spread_is_floored_at_the_measures_resolution():
+    same = Measured.over_seeds([67, 67, 67])
+    assert (same.lo, same.hi) == (67, 67)
+    floored = C.floored(same, 1)
+    assert (floored.lo, floored.hi) == (66.5, 67.5)
+    c = approx(67, 0.4)
+    c["resolution"] = 1
+    v = judge(c, same)
+    assert v.word == C.INCONCLUSIVE and "resolution" in v.note  # one epoch cannot resolve ± 0.4
+
+
+def test_ranking_rows_show_every_paired_interval_and_the_margin():
+    v = judge(ranked("best", "adam", margin=0.01), CLOSE)
+    assert "tie margin ± 0.01" in v.tolerance
+    assert "vs rmsprop [" in v.note and "vs sgd [" in v.note
 
 
 def test_t_interval_matches_a_hand_computation():
@@ -240,11 +320,22 @@ def test_quick_profile_and_other_budgets_are_not_judged():
     assert C.fairness(c, Run(profile="standard", epochs=100)) == ""
 
 
-def test_accuracy_over_seeds_is_never_narrower_than_the_pooled_binomial_interval():
-    # three seeds that all score 29/30: a zero-width t-interval, but 90 flowers do not pin 0.9667
-    m = Measured.accuracy_over_seeds([29 / 30] * 3, 30)
-    assert (m.lo, m.hi) == C.wilson(87, 90) and m.n == 3 and m.std == 0.0
-    assert judge(approx(0.932, 0.034), m).word == C.INCONCLUSIVE
+def test_accuracy_over_seeds_is_never_narrower_than_one_test_sets_binomial_interval():
+    # three seeds that all score 29/30: a zero-width t-interval, but 30 flowers do not pin 0.9667,
+    # and evaluating three seeds on the same 30 flowers does not make them 90
+    m3 = Measured.accuracy_over_seeds([29 / 30] * 3, 30)
+    assert (m3.lo, m3.hi) == C.wilson(29, 30) and m3.n == 3 and m3.std == 0.0
+    assert (m3.lo, m3.hi) == pytest.approx((Measured.accuracy_over_seeds([29 / 30] * 30, 30).lo, m3.hi))
+    assert judge(approx(0.932, 0.034), m3).word == C.INCONCLUSIVE
     # with a real spread the t-interval is the wider one and is kept
     wide = Measured.accuracy_over_seeds([0.80, 0.90, 1.0], 10_000)
     assert wide.lo == pytest.approx(C.t_interval([0.80, 0.90, 1.0])[2])
+
+
+def test_by_construction_claims_are_flagged_with_how_and_margins_have_reasons():
+    claims = {c["id"]: c for c in C.load_claims()}
+    for cid in ("moons_accuracy", "cnn_simple_params", "api_equivalence", "cb_none_epochs"):
+        assert claims[cid]["by_construction"].strip()
+    for c in claims.values():
+        if c["check"] in ("best", "worst", "middle", "positive"):
+            assert c.get("margin") is not None and c["margin_reason"].strip(), c["id"]

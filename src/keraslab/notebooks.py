@@ -129,7 +129,11 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default=str(REPO / "notebooks"), help="folder for the .ipynb files")
     parser.add_argument("--profile", default="quick")
     parser.add_argument("--check", action="store_true", help="only check the committed notebooks are in sync")
+    parser.add_argument("lessons", nargs="*", help=f"only these lesson files (default: all of {', '.join(DEMOS)})")
     args = parser.parse_args(argv)
+    unknown = [name for name in args.lessons if name not in DEMOS]
+    if unknown:
+        parser.error(f"unknown lesson {unknown[0]!r}; the lessons are: {', '.join(DEMOS)}")
     out = Path(args.out)
     if args.check:
         problems = [p for d in DEMOS for p in out_of_sync(REPO / d, out / d.replace(".py", ".ipynb"))]
@@ -137,7 +141,7 @@ def main(argv=None) -> int:
             print(p, file=sys.stderr)
         return 1 if problems else 0
     out.mkdir(parents=True, exist_ok=True)
-    for demo in DEMOS:
+    for demo in args.lessons or DEMOS:
         print(f"executing {demo} (profile {args.profile}) ...", flush=True)
         nb = execute(REPO / demo, args.profile)
         mimes, errors = outputs_of(nb)

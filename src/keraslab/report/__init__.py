@@ -90,15 +90,27 @@ def summary_blocks(rows) -> list:
             f"95% interval {interval}: **{r.verdict.word}**" + (f" ({r.verdict.note})" if r.verdict.note else "")
         )
     blocks = [("h2", "Summary"), ("p", f"{len(rows)} claims of the original module guide: {counts_text(rows)}.")]
+    fitted = [r for r in rows if r.claim.get("by_construction")]
+    if fitted:
+        agree = sum(1 for r in fitted if r.verdict.word == CONSISTENT)
+        blocks.append(
+            (
+                "p",
+                f"{len(fitted)} of these claims hold **by construction** of the setup (a data set, noise level or "
+                f"budget chosen to match the guide, or an identity by design; {agree} of them *consistent*): their "
+                "rows say how, and their agreement is not a finding.",
+            )
+        )
     if items:
         blocks += [("p", "Claims our runs do not bear out, each with its measured interval:"), ("ul", items)]
-    undecided = sum(1 for r in rows if r.verdict.word in (INCONCLUSIVE, TIE))
+    undecided = sum(1 for r in rows if r.verdict.word == INCONCLUSIVE)
     if undecided:
         blocks.append(
             (
                 "p",
-                f"{undecided} claims are *inconclusive* or a *tie*: the data cannot decide them at this "
-                "number of seeds (each row says what would).",
+                f"{undecided} claims are *inconclusive*: the data cannot decide them at this number of seeds or "
+                "examples (each row says what would, where a number would). A *tie* is a decision: every paired "
+                "interval lies inside the claim's stated margin.",
             )
         )
     return blocks

@@ -32,13 +32,15 @@ NOT_MEASURED = "not measured"
 
 #: every verdict word, with what it means (printed under the report's claims table)
 VERDICTS = {
-    CONSISTENT: "the guide's value lies inside our 95% interval widened by the claim's tolerance "
-    "(for a threshold or a ranking: our interval is on the guide's side of it)",
+    CONSISTENT: "our whole 95% interval lies inside the guide's value ± the claim's tolerance (an equivalence "
+    "test; for a threshold or a ranking: the interval is wholly on the guide's side of it)",
     HIGHER: "our 95% interval, widened by the tolerance, lies above the guide's value",
     LOWER: "our 95% interval, widened by the tolerance, lies below the guide's value (or a threshold the "
     "guide says is reached)",
-    INCONCLUSIVE: "the interval is wider than the tolerance: more seeds or examples are needed (the row says how many)",
-    TIE: "a ranking claim whose paired difference over seeds has an interval that spans 0",
+    INCONCLUSIVE: "the interval neither lies inside the tolerance nor wholly outside it: more seeds or examples "
+    "are needed (the row says how many, where a number would do)",
+    TIE: "a ranking claim whose every paired difference over seeds has its 95% interval inside ± the claim's "
+    "stated margin (a difference too small to matter, measured as such)",
     CONTRADICTED: "a ranking or pattern claim that our runs show the other way round",
     NOT_TESTABLE: "the guide gives too little to test it (the row says why)",
     UNFAIR: "the arms compared ran on different budgets in this profile, so the claim is not judged",
@@ -138,14 +140,15 @@ class Measured:
 
     @classmethod
     def accuracy_over_seeds(cls, values, n_examples: int, detail: str = "") -> Measured:
-        """Accuracies of several seeds, each on ``n_examples`` test examples: the t-interval over
-        seeds, widened to at least the binomial interval of all the predictions pooled. Three seeds
-        that all score 29/30 give a zero-width t-interval, yet 90 test flowers do not pin an
-        accuracy to the last digit. An accuracy's interval stays inside [0, 1]."""
+        """Accuracies of several seeds, each on the same ``n_examples`` test examples: the
+        t-interval over seeds, widened to at least the binomial interval of one seed's test set at
+        the mean accuracy. Three seeds that all score 29/30 give a zero-width t-interval, yet 30
+        test flowers do not pin an accuracy to the last digit; and more seeds evaluated on the same
+        test examples do not make those examples more numerous, so the floor does not shrink with
+        the seeds. An accuracy's interval stays inside [0, 1]."""
         values = [float(v) for v in values]
         m = cls.over_seeds(values, detail)
-        n = n_examples * len(values)
-        lo, hi = wilson(int(round(sum(values) * n_examples)), n)
+        lo, hi = wilson(int(round(m.mean * n_examples)), n_examples)
         return cls(m.mean, max(0.0, min(m.lo, lo)), min(1.0, max(m.hi, hi)), "seeds", m.n, m.std, detail)
 
     @classmethod
@@ -170,10 +173,12 @@ class Arms:
     higher_is_better: bool = True
     detail: str = ""
 
-    def paired(self, a: str, b: str) -> Measured:
-        """a − b per seed, signed so that positive means *a is better*."""
+    def paired(self, a: str, b: str, resolution: float = 0.0) -> Measured:
+        """a − b per seed, signed so that positive means *a is better*; ``resolution`` floors the
+        interval of a discrete measure (see :func:`floored`)."""
         sign = 1.0 if self.higher_is_better else -1.0
-        return Measured.over_seeds([sign * (x - y) for x, y in zip(self.values[a], self.values[b])])
+        d = Measured.over_seeds([sign * (x - y) for x, y in zip(self.values[a], self.values[b])])
+        return floored(d, resolution)
 
 
 @dataclass(frozen=True)
@@ -206,29 +211,59 @@ def _fmt(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 1000 and float(x).is_integer() else f"{x:.4g}"
 
 
-def _settle(m: Measured, tol: float) -> str:
+def floored(m: Measured, resolution: float) -> Measured:
+    """``m`` with its interval at least ± ``resolution`` / 2 wide: a measure read in whole epochs (or
+    whole test examples) cannot be known more finely than its grain, even when every seed gives the
+    same value (a zero spread would otherwise claim certainty at any n)."""
+    if resolution <= 0 or m.kind == "exact" or not math.isfinite(m.lo):
+        return m
+    half = resolution / 2
+    lo, hi = min(m.lo, m.mean - half), max(m.hi, m.mean + half)
+    return Measured(m.mean, lo, hi, m.kind, m.n, m.std, m.detail)
+
+
+def target_half_width(m: Measured, expected: float, tol: float) -> float:
+    """The half-width the interval must shrink to for a decision: inside ``expected ± tol`` when the
+    estimate is inside it (consistent), clear of it when outside (higher / lower)."""
+    gap = abs(m.mean - expected)
+    return tol - gap if gap < tol else gap - tol
+
+
+def _settle(m: Measured, need: float, resolution: float = 0.0) -> str:
+    """How many seeds (or test examples) would shrink the interval to half-width ``need``, at the
+    observed spread; '' where no number of them would (the estimate sits on a boundary)."""
+    if need <= 0:
+        return "the estimate sits on the edge of the tolerance: no number of seeds settles it"
     if m.kind == "seeds":
-        n = seeds_needed(m.std, tol, m.n)
+        spread = max(m.std, resolution / 2)  # a zero spread is a discrete measure's grain, not certainty
+        if resolution > 0 and resolution / 2 > need:
+            return "a difference finer than the measure's resolution: more seeds cannot settle it"
+        if spread <= 0:
+            return "one seed: no spread yet; 3 or more seeds are needed" if m.n < 2 else ""
+        n = seeds_needed(spread, need, m.n)
         return f"about {n} seeds would settle it" if n else "the spread is too large to settle with seeds"
-    if m.kind == "binomial" and tol > 0:
+    if m.kind == "binomial":
         p = min(max(m.mean, 1e-3), 1 - 1e-3)
-        n = math.ceil(Z95**2 * p * (1 - p) / tol**2)
-        return f"about {n:,} test examples would settle it"
+        n = math.ceil(Z95**2 * p * (1 - p) / need**2)
+        return f"about {n:,} test examples would settle it (this run has {m.n:,})"
     return ""
 
 
-def _against_value(m: Measured, expected: float, tol: float) -> Verdict:
+def _against_value(m: Measured, expected: float, tol: float, resolution: float = 0.0) -> Verdict:
+    """Equivalence: *consistent* only when the whole interval lies inside ``expected ± tol``;
+    *higher* / *lower* when the interval widened by ``tol`` lies wholly on one side; otherwise
+    *inconclusive*, with what would settle it."""
     tol_text = f"± {_fmt(tol)}" if tol else "exact"
     if m.lo - tol > expected:
         return Verdict(HIGHER, tol_text)
     if m.hi + tol < expected:
         return Verdict(LOWER, tol_text)
-    if m.half_width > tol:
-        return Verdict(INCONCLUSIVE, tol_text, _settle(m, tol))
-    return Verdict(CONSISTENT, tol_text)
+    if expected - tol <= m.lo and m.hi <= expected + tol:
+        return Verdict(CONSISTENT, tol_text)
+    return Verdict(INCONCLUSIVE, tol_text, _settle(m, target_half_width(m, expected, tol), resolution))
 
 
-def _threshold(m: Measured, bound: float, tol: float, above: bool) -> Verdict:
+def _threshold(m: Measured, bound: float, tol: float, above: bool, resolution: float = 0.0) -> Verdict:
     """The guide says the value is at least (``above``) or at most ``bound``; the tolerance moves
     the bound in the guide's favour."""
     tol_text = ("≥ " if above else "≤ ") + _fmt(bound) + (f" (tolerance {_fmt(tol)})" if tol else "")
@@ -240,43 +275,61 @@ def _threshold(m: Measured, bound: float, tol: float, above: bool) -> Verdict:
     if not above and m.lo > b:
         return Verdict(HIGHER, tol_text)
     gap = abs(m.mean - b)
-    return Verdict(
-        INCONCLUSIVE, tol_text, "the interval straddles the threshold" + (f"; {_settle(m, gap)}" if gap > 0 else "")
-    )
+    settle = _settle(m, gap, resolution) if gap > 0 else ""
+    return Verdict(INCONCLUSIVE, tol_text, "the interval straddles the threshold" + (f"; {settle}" if settle else ""))
 
 
-def _ranking(arms: Arms, expected: str, how: str) -> Verdict:
+def _interval_text(d: Measured) -> str:
+    return f"[{d.lo:+.4g}, {d.hi:+.4g}]"
+
+
+def _margin(claim: dict) -> float | None:
+    margin = claim.get("margin")
+    return None if margin is None else float(margin)
+
+
+def _ranking(arms: Arms, expected: str, how: str, margin: float | None = None, resolution: float = 0.0) -> Verdict:
+    """Paired differences of ``expected`` against every other arm. *consistent* / *contradicted*
+    when the intervals exclude 0 the guide's way / the other way; *tie* only when every interval
+    not excluding 0 lies inside ± ``margin``; otherwise *inconclusive*. The note lists every
+    paired interval (positive: ``expected`` is better)."""
     if expected not in arms.values:
         raise KeyError(f"arm {expected!r} not measured")
     others = [a for a in arms.values if a != expected]
-    diffs = {o: arms.paired(expected, o) for o in others}
+    diffs = {o: arms.paired(expected, o, resolution) for o in others}
     better = [o for o, d in diffs.items() if d.lo > 0]  # expected significantly better than o
     worse = [o for o, d in diffs.items() if d.hi < 0]  # expected significantly worse than o
-    ties = [o for o in others if o not in better and o not in worse]
+    undecided = [o for o in others if o not in better and o not in worse]
     n = len(next(iter(arms.values.values())))
-    text = "paired differences over seeds, 95%"
+    margin_text = f"paired, 95%; tie margin ± {_fmt(margin)}" if margin is not None else "paired, 95%; no tie margin"
+    listing = "; ".join(f"vs {o} {_interval_text(d)}" for o, d in diffs.items())
     if n < 2:
-        return Verdict(INCONCLUSIVE, text, "one seed: no interval; 3 or more seeds are needed")
+        return Verdict(INCONCLUSIVE, margin_text, "one seed: no interval; 3 or more seeds are needed")
+
+    def tie_or_unknown(prefix: str) -> Verdict:
+        if margin is not None and all(-margin <= diffs[o].lo and diffs[o].hi <= margin for o in undecided):
+            return Verdict(TIE, margin_text, f"{prefix}within ± {_fmt(margin)} of {', '.join(undecided)}: {listing}")
+        return Verdict(INCONCLUSIVE, margin_text, f"{prefix}cannot tell from {', '.join(undecided)}: {listing}")
+
     if how == "best":
         if worse:
-            return Verdict(CONTRADICTED, text, "significantly behind " + ", ".join(worse))
-        if ties:
-            return Verdict(TIE, text, "tied with " + ", ".join(ties))
-        return Verdict(CONSISTENT, text)
+            return Verdict(CONTRADICTED, margin_text, f"significantly behind {', '.join(worse)}: {listing}")
+        return Verdict(CONSISTENT, margin_text, listing) if not undecided else tie_or_unknown("")
     if how == "worst":
         if better:
-            return Verdict(CONTRADICTED, text, "significantly ahead of " + ", ".join(better))
-        if ties:
-            return Verdict(TIE, text, "tied with " + ", ".join(ties))
-        return Verdict(CONSISTENT, text)
+            return Verdict(CONTRADICTED, margin_text, f"significantly ahead of {', '.join(better)}: {listing}")
+        if not undecided:
+            return Verdict(CONSISTENT, margin_text, listing)
+        v = tie_or_unknown("")
+        return v
     # middle: neither the best nor the worst
     if better and worse:
-        return Verdict(CONSISTENT, text)
+        return Verdict(CONSISTENT, margin_text, listing)
     if not worse and len(better) == len(others):
-        return Verdict(CONTRADICTED, text, "significantly ahead of every other arm")
+        return Verdict(CONTRADICTED, margin_text, f"significantly ahead of every other arm: {listing}")
     if not better and len(worse) == len(others):
-        return Verdict(CONTRADICTED, text, "significantly behind every other arm")
-    return Verdict(TIE, text, "tied with " + ", ".join(ties))
+        return Verdict(CONTRADICTED, margin_text, f"significantly behind every other arm: {listing}")
+    return tie_or_unknown("")
 
 
 def judge(claim: dict, measured) -> Verdict:
@@ -286,29 +339,36 @@ def judge(claim: dict, measured) -> Verdict:
         return Verdict(NOT_TESTABLE, "—", claim["reason"])
     if measured is None:
         return Verdict(NOT_MEASURED)
+    resolution = float(claim.get("resolution") or 0.0)
+    if isinstance(measured, Measured):
+        measured = floored(measured, resolution)
     if check == "approx":
-        return _against_value(measured, float(expected), float(tol))
+        return _against_value(measured, float(expected), float(tol), resolution)
     if check == "exact":
         return _against_value(measured, float(expected), 0.0)
     if check == "at_least":
-        return _threshold(measured, float(expected), float(tol), above=True)
+        return _threshold(measured, float(expected), float(tol), above=True, resolution=resolution)
     if check == "at_most":
-        return _threshold(measured, float(expected), float(tol), above=False)
+        return _threshold(measured, float(expected), float(tol), above=False, resolution=resolution)
     if check == "range":
         lo, hi = float(expected[0]), float(expected[1])
-        v = _against_value(measured, (lo + hi) / 2, (hi - lo) / 2 + float(tol))
+        v = _against_value(measured, (lo + hi) / 2, (hi - lo) / 2 + float(tol), resolution)
         return Verdict(v.word, f"in [{_fmt(lo)}, {_fmt(hi)}]" + (f" ± {_fmt(tol)}" if tol else ""), v.note)
     if check == "positive":  # a paired difference the guide says is > 0 (A beats B)
-        text = "paired difference over seeds, 95%"
+        margin = _margin(claim)
+        text = "paired difference, 95%" + (f"; tie margin ± {_fmt(margin)}" if margin is not None else "")
+        interval = f"paired interval {_interval_text(measured)}"
         if measured.n < 2 and measured.kind == "seeds":
             return Verdict(INCONCLUSIVE, text, "one seed: no interval")
         if measured.lo > 0:
-            return Verdict(CONSISTENT, text)
+            return Verdict(CONSISTENT, text, interval)
         if measured.hi < 0:
-            return Verdict(CONTRADICTED, text, "the difference is significantly negative")
-        return Verdict(TIE, text, "the interval spans 0")
+            return Verdict(CONTRADICTED, text, f"the difference is significantly negative: {interval}")
+        if margin is not None and -margin <= measured.lo and measured.hi <= margin:
+            return Verdict(TIE, text, f"{interval}, inside ± {_fmt(margin)}")
+        return Verdict(INCONCLUSIVE, text, f"{interval} spans 0 and reaches beyond the tie margin")
     if check in ("best", "worst", "middle"):
-        return _ranking(measured, expected, check)
+        return _ranking(measured, expected, check, _margin(claim), resolution)
     if check == "includes":  # expected label among the top `tolerance` labels
         top = int(tol) if tol else len(measured.labels)
         ok = expected in measured.labels[:top]

@@ -67,6 +67,10 @@ def claim_row(row: Row) -> list[str]:
     reason = row.claim.get("reason", "")
     if reason and reason not in note:
         note += f" (tolerance: {reason})"
+    if row.claim.get("margin_reason"):
+        note += f" (tie margin: {row.claim['margin_reason']})"
+    if row.claim.get("by_construction"):
+        note = f"**by construction**: {row.claim['by_construction']}; " + note
     return [
         row.claim["wording"],
         guide_text(row.claim),
