@@ -64,10 +64,12 @@ notebooks: data
 
 # JupyterLab on the lessons (keras_*.py) and exercises (exercises/), opened as notebooks by
 # Jupytext; bound to 127.0.0.1 only, with Jupyter's usual token (the URL it prints carries it).
+# As root (a container, CI) Jupyter refuses to start unless told it may.
 LAB_PORT ?= 8888
 LAB_ARGS ?=
 lab: data
-	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --port=$(LAB_PORT) --no-browser --ServerApp.root_dir="$(CURDIR)" $(LAB_ARGS)
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --port=$(LAB_PORT) --no-browser --ServerApp.root_dir="$(CURDIR)" \
+	  $(if $(filter 0,$(shell id -u)),--allow-root,) $(LAB_ARGS)
 
 list: venv
 	$(VENV)/bin/keraslab list

@@ -165,3 +165,11 @@ def test_report_html_in_headless_chromium(quick_store, tmp_path):
     assert int(m.group(1)) >= 15 and int(m.group(2)) == 0
     console = [l for l in proc.stderr.splitlines() if "CONSOLE" in l and "probe.html" in l]
     assert console == []
+
+
+def test_html_shows_italic_verdict_words_not_asterisks():
+    from keraslab.report.render import _inline
+
+    assert _inline("*inconclusive* and *tie*") == "<em>inconclusive</em> and <em>tie</em>"
+    assert _inline("**by construction**: 2 * 3") == "<strong>by construction</strong>: 2 * 3"
+    assert "*" not in _inline("the verdict is *consistent*.")

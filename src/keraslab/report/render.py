@@ -68,6 +68,8 @@ def to_markdown(blocks: list, img_prefix: str = "plots/") -> str:
 def _inline(text: str) -> str:
     t = html.escape(text)
     t = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", t)
+    # *word*: italics (the verdict words), but not a lone asterisk or "2 * 3"
+    t = re.sub(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])", r"<em>\1</em>", t)
     t = re.sub(r"\[([^\]]+)\]\(#([^)]+)\)", r'<a href="#\2">\1</a>', t)
     return re.sub(r"`(.+?)`", r"<code>\1</code>", t)
 
