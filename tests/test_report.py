@@ -90,11 +90,11 @@ def test_every_number_traces_back_to_the_store(quick_store, tmp_path):
     assert "**0.3141**" in md and "424,242" in md
     assert "Highest mean test accuracy: **adagrad**" in md  # insights are computed, not pasted
     row = next(l for l in md.splitlines() if "SGD test accuracy 0.8250" in l and l.startswith("| sequential"))
-    # 0.1234 ± 0.0111 (n=3): the t-interval 0.1234 ± 0.0276, widened to the binomial interval of the
-    # 3 × N pooled test points where that is wider; either way far below the guide's 0.825
+    # 0.1234 ± 0.0111 (n=3): the t-interval 0.1234 ± 0.0276, widened to the binomial interval of one
+    # seed's N test points (the same points each seed) where that is wider; far below the guide's 0.825
     n_test = round(json.loads((seq_dir / "config.json").read_text())["moons_samples"] * 0.2)
     _, _, t_lo, t_hi = C.t_interval([0.1234 - 0.0111, 0.1234, 0.1234 + 0.0111])
-    b_lo, b_hi = C.wilson(round(0.1234 * 3 * n_test), 3 * n_test)
+    b_lo, b_hi = C.wilson(round(0.1234 * n_test), n_test)
     assert "0.1234 ± 0.0111 (n=3)" in row and f"[{min(t_lo, b_lo):.4f}, {max(t_hi, b_hi):.4f}]" in row
     assert "| lower than the guide |" in row
     assert "lower than the guide" in md.split("## Sequential API")[0]  # named in the summary

@@ -85,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="start over instead of resuming an unfinished run "
         "of the same config (callbacks and cnn resume by default)",
     )
+    run.add_argument(
+        "--wait",
+        action="store_true",
+        help="when another keraslab process is running the same experiment and config in this store, "
+        "wait for it instead of stopping (exit 2)",
+    )
     _add_out(run)
 
     rep = sub.add_parser("report", help="redraw plots and build REPORT.md + report.html from the store")
@@ -238,7 +244,7 @@ def cmd_run(args) -> int:
         total = f"; all {len(left)} left: about {fmt_duration(sum(known))}" if len(left) > 1 and known else ""
         print(f"keraslab: [{k}/{len(configs)}] {exp}: {when}{total}", flush=True)
         start = time.perf_counter()
-        experiments.execute(exp, config, store, resume=not args.fresh)
+        experiments.execute(exp, config, store, resume=not args.fresh, wait=args.wait)
         walls[exp] = time.perf_counter() - start
         if not args.no_plots:
             from keraslab import plots

@@ -11,3 +11,9 @@ class RunFailed(KeraslabError):
     """Training itself failed (for example a NaN loss); the run is stored as failed."""
 
     exit_code = 1
+
+
+class RunInProgress(KeraslabError):
+    """Another live process owns the run this command would resume (see keraslab.store)."""
+
+    exit_code = 2

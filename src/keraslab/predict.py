@@ -79,6 +79,12 @@ def load_model(path: str | Path):
         raise KeraslabError(f"{path.name}: give a .keras model file")
     if not path.is_file():
         raise KeraslabError(f"no such model file: {path}")
+    import zipfile
+
+    if not zipfile.is_zipfile(path):  # Keras would call it "File not found", though the file is there
+        raise KeraslabError(
+            f"{path.name} is not a Keras model file (truncated or not a zip); save it again with model.save()"
+        )
     try:
         return keras.models.load_model(path, safe_mode=True)
     except Exception as exc:

@@ -13,6 +13,14 @@ A run is written into a hidden ``.partial-<run_id>`` folder and renamed into pla
 complete, and every file is written to a temporary name and renamed, so a killed run never
 leaves anything that the loader takes for a finished result. The loader skips (with a notice)
 partial runs, failed runs and runs of another schema version.
+
+**One owner at a time.** A writer holds an OS lock (``fcntl.flock``) on ``.lock`` inside its
+``.partial-*`` folder for as long as it writes; the kernel releases it when the process ends, however
+it ends, so a SIGKILLed run is resumable at once with no stale lock to clean up. ``.owner.json``
+beside it says who holds it (pid, start time, command). A second process never resumes a run whose
+lock is held: it stops with :class:`~keraslab.errors.RunInProgress` (exit 2) naming the owner, or,
+asked to wait, blocks until the owner is gone and then looks again (the run may have finished, or
+be free to resume). Runs with another config never contend: each has its own folder.
 """
 
 from __future__ import annotations
@@ -29,9 +37,15 @@ from pathlib import Path
 
 import numpy as np
 
-from keraslab.errors import KeraslabError
+from keraslab.errors import KeraslabError, RunInProgress
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: no OS lock (keraslab's stores are POSIX-only in practice)
+    fcntl = None
 
 SCHEMA_VERSION = 1
+LOCK, OWNER = ".lock", ".owner.json"
 #: folders a store holds that are not experiments (the figures drawn from it)
 NOT_EXPERIMENTS = ("plots",)
 REQUIRED = ("config.json", "metrics.json", "history.json", "provenance.json")
@@ -97,8 +111,47 @@ def new_run_id(backend: str = "") -> str:
     return f"{stamp}-{backend}-{suffix}" if backend else f"{stamp}-{suffix}"
 
 
+def _try_lock(path: Path, blocking: bool = False):
+    """An open file descriptor holding an exclusive lock on ``path``, or None if another open file
+    holds it (never None when ``blocking``)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    if fcntl is None:
+        return fd
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def owner_of(partial: Path) -> dict | None:
+    """Who holds ``partial``'s lock now (its ``.owner.json``), or None when nobody does."""
+    lock = partial / LOCK
+    if not lock.exists():
+        return None
+    fd = _try_lock(lock)
+    if fd is not None:  # free: nobody owns it
+        os.close(fd)
+        return None
+    try:
+        return json.loads((partial / OWNER).read_text())
+    except (OSError, json.JSONDecodeError):
+        return {"pid": "?", "started": "?", "command": "?"}
+
+
+def in_progress_message(experiment: str, partial: Path, owner: dict) -> str:
+    run_id = partial.name[len(".partial-") :]
+    return (
+        f"the {experiment} run {run_id} with this config is in progress in {partial.parent.parent} "
+        f"(pid {owner.get('pid')}, started {owner.get('started')}, `{owner.get('command')}`); "
+        "let it finish (or rerun with --wait to wait for it), or pass another --out"
+    )
+
+
 class RunWriter:
-    """Collects one run's files in a hidden folder; ``commit()`` moves it into place."""
+    """Collects one run's files in a hidden folder; ``commit()`` moves it into place. The writer
+    owns the folder (an OS lock) until it commits or discards it, or its process ends."""
 
     def __init__(self, root: Path, experiment: str, run_id: str, reopen: bool = False):
         self.root = Path(root)
@@ -107,8 +160,22 @@ class RunWriter:
         self.final = self.root / experiment / run_id
         self.path = self.root / experiment / f".partial-{run_id}"
         self.path.mkdir(parents=True, exist_ok=reopen)
+        self._lock = _try_lock(self.path / LOCK)
+        if self._lock is None:
+            raise RunInProgress(in_progress_message(experiment, self.path, owner_of(self.path) or {}))
+        from keraslab.provenance import command_line
+
+        atomic_write_json(
+            self.path / OWNER,
+            {"pid": os.getpid(), "started": time.strftime("%Y-%m-%d %H:%M:%S"), "command": command_line()},
+        )
         self.resumed = reopen
         self.committed = False
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
 
     def step(self, key: str, fn, agree=None):
         """Run ``fn()`` once per run: its JSON result is kept in ``steps/`` and reused on resume.
@@ -151,11 +218,18 @@ class RunWriter:
         os.replace(self.path, self.final)
         _fsync_dir(self.final.parent)
         self.committed = True
+        for name in (LOCK, OWNER):  # a finished run has no owner; nobody resumes it
+            try:
+                (self.final / name).unlink()
+            except OSError:
+                pass
+        self._release()
         return self.final
 
     def discard(self) -> None:
         if not self.committed:
             shutil.rmtree(self.path, ignore_errors=True)
+        self._release()
 
 
 @dataclass
@@ -209,13 +283,35 @@ class RunStore:
                 f"output folder {self.root} is not writable ({exc.strerror or exc}); pass --out DIR"
             ) from None
 
-    def writer(self, experiment: str, backend: str = "", config: dict | None = None, resume: bool = False) -> RunWriter:
+    def writer(
+        self, experiment: str, backend: str = "", config: dict | None = None, resume: bool = False, wait: bool = False
+    ) -> RunWriter:
         """A writer for a new run, or — with ``resume`` — for the latest unfinished run of the same
-        experiment, backend and config, whose finished steps and backups it then reuses."""
-        if resume and config is not None:
+        experiment, backend and config, whose finished steps and backups it then reuses. An
+        unfinished run that another live process owns is never resumed: :class:`RunInProgress`,
+        or with ``wait`` a wait for that process to finish, then a fresh look."""
+        while resume and config is not None:
             partial = self.find_partial(experiment, backend, config)
-            if partial is not None:
+            if partial is None:
+                break
+            try:
                 return RunWriter(self.root, experiment, partial.name[len(".partial-") :], reopen=True)
+            except RunInProgress:
+                if not wait:
+                    raise
+                owner = owner_of(partial) or {}
+                self.notices.append(
+                    f"waiting for {experiment} run {partial.name[len('.partial-') :]} (pid {owner.get('pid')})"
+                )
+                print(
+                    f"keraslab: {in_progress_message(experiment, partial, owner).split(';')[0]}; waiting for it",
+                    flush=True,
+                )
+                try:
+                    fd = _try_lock(partial / LOCK, blocking=True)
+                    os.close(fd)
+                except FileNotFoundError:  # it finished and moved while we looked
+                    pass
         w = RunWriter(self.root, experiment, new_run_id(backend))
         if config is not None:
             w.write_json("config.json", config)

@@ -161,18 +161,19 @@ def reports() -> list[tuple[Experiment, ModuleType]]:
     return [(e, r) for e in all_experiments() if (r := e.part("report")) is not None]
 
 
-def execute(name: str, config, store, log=print, resume: bool = True) -> Path:
+def execute(name: str, config, store, log=print, resume: bool = True, wait: bool = False) -> Path:
     """Run experiment ``name`` with ``config`` and commit it to ``store``; returns the run folder.
 
     A resumable experiment (``RESUMABLE = True``) keeps its unfinished folder when killed or
-    interrupted; with ``resume`` the next call with the same config continues it.
+    interrupted; with ``resume`` the next call with the same config continues it, unless another
+    live process owns it (``RunInProgress``, exit 2; with ``wait``, after that process ends).
     """
     from keraslab import backend, provenance
 
     mod = module(name)
     resumable = getattr(mod, "RESUMABLE", False)
     active = backend.active()
-    writer = store.writer(name, active, config=config.to_dict(), resume=resume and resumable)
+    writer = store.writer(name, active, config=config.to_dict(), resume=resume and resumable, wait=wait)
     start = time.perf_counter()
     if writer.resumed:
         log(f"keraslab: resuming the unfinished run {writer.run_id} (same config); pass --fresh to start over")
