@@ -83,6 +83,12 @@ def test_predict_rejects_bad_inputs(quick_store, tmp_path, capsys):
         assert code == 2 and message in err, err
     np.save(tmp_path / "ok.npy", np.zeros((28, 28)))
     code, err = predict(tmp_path / "ok.npy", "--model", tmp_path / "broken.keras")
+    assert code == 2 and "not a Keras model file (truncated or not a zip)" in err, err
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "other.keras", "w") as z:  # a real zip, but no model in it
+        z.writestr("notes.txt", "hello")
+    code, err = predict(tmp_path / "ok.npy", "--model", tmp_path / "other.keras")
     assert code == 2 and "not a loadable Keras model" in err, err
 
 

@@ -498,23 +498,22 @@ def test_check_of_a_solved_notebook_exits_zero(tmp_path):
 
 @pytest.mark.integration
 @pytest.mark.parametrize("lesson", list(FILES))
-@pytest.mark.parametrize("state", ["untouched", "solved"])
-def test_exercise_files_run_in_a_jupyter_kernel(lesson, state, tmp_path):
-    """Untouched: every cell runs and every check prints *not attempted*. Solved: every check
-    prints *correct* (this is where the solutions that train are checked, the CNN's included)."""
+def test_exercise_files_run_in_a_jupyter_kernel_untouched_then_solved(lesson, tmp_path):
+    """One kernel per lesson runs the untouched file, then the same file with the solutions
+    filled in: untouched, every cell runs and every check prints *not attempted*; solved, every
+    check prints *correct* (this is where the solutions that train are checked, the CNN's included).
+    One kernel for both halves saves a kernel start and the imports per lesson."""
     from keraslab import notebooks
 
     source = REPO / "exercises" / FILES[lesson]
-    if state == "solved":
-        path = tmp_path / FILES[lesson]
-        path.write_text(exercises.solved(source))
-    else:
-        path = source
-    nb = notebooks.execute(path, profile="smoke", cwd=tmp_path, env={"KERASLAB_HOME": str(tmp_path / "home")})
+    both = tmp_path / FILES[lesson]
+    both.write_text(source.read_text() + "\n" + exercises.solved(source))
+    nb = notebooks.execute(both, profile="smoke", cwd=tmp_path, env={"KERASLAB_HOME": str(tmp_path / "home")})
     _, errors = notebooks.outputs_of(nb)
     assert errors == []
     text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stdout")
     verdicts = [line for line in text.splitlines() if line.startswith("Exercise ")]
-    assert len(verdicts) == len(exercises.lesson(lesson).exercises), text[-2000:]
-    want = "not attempted" if state == "untouched" else ": correct"
-    assert all(want in v for v in verdicts), verdicts
+    n = len(exercises.lesson(lesson).exercises)
+    assert len(verdicts) == 2 * n, text[-2000:]
+    assert all("not attempted" in v for v in verdicts[:n]), verdicts[:n]
+    assert all(": correct" in v for v in verdicts[n:]), verdicts[n:]

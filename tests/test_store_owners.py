@@ -176,7 +176,7 @@ def test_two_processes_on_one_store_never_share_a_run(tmp_path):
     a lone run with the same seed."""
     store = tmp_path / "runs"
     config = tmp_path / "tiny.json"
-    config.write_text(json.dumps({"epochs": 30}))
+    config.write_text(json.dumps({"epochs": 6, "schedule_epochs": 2}))
     args = [
         sys.executable,
         "-m",

@@ -231,21 +231,20 @@ def cmd_run(args) -> int:
         raise KeraslabError(f"Keras runs on {backend.active()!r}, not the requested {name!r}")
     print(f"keraslab: Keras backend: {name}")
     walls = {}
-    # read the store's earlier runs once: each experiment's estimate comes from its own past runs
-    estimates = [estimate_s(store, e, c) for e, c in configs]
+    # each experiment's estimate: its own earlier runs in this store, else the reference run scaled
+    # to this CPU (keraslab.estimate), refined as experiments finish
+    from keraslab.estimate import Estimator
+
+    estimator = Estimator(store, configs)
     for k, (exp, config) in enumerate(configs, 1):
-        left = estimates[k - 1 :]
-        known = [s for s in left if s is not None]
-        when = (
-            "no estimate yet (no earlier run of it in this store)"
-            if left[0] is None
-            else f"about {fmt_duration(left[0])} by earlier runs in this store"
-        )
+        left = [e for e, _ in configs[k - 1 :]]
+        known = [s for s in (estimator.seconds(e) for e in left) if s is not None]
         total = f"; all {len(left)} left: about {fmt_duration(sum(known))}" if len(left) > 1 and known else ""
-        print(f"keraslab: [{k}/{len(configs)}] {exp}: {when}{total}", flush=True)
+        print(f"keraslab: [{k}/{len(configs)}] {exp}: {estimator.describe(exp)}{total}", flush=True)
         start = time.perf_counter()
         experiments.execute(exp, config, store, resume=not args.fresh, wait=args.wait)
         walls[exp] = time.perf_counter() - start
+        estimator.finished(exp, walls[exp])
         if not args.no_plots:
             from keraslab import plots
 
@@ -262,17 +261,17 @@ def cmd_run(args) -> int:
 
 
 def fmt_duration(seconds: float) -> str:
-    return f"{seconds:.0f}s" if seconds < 90 else f"{seconds / 60:.1f} min"
+    from keraslab.estimate import fmt_duration as fmt
+
+    return fmt(seconds)
 
 
 def estimate_s(store, experiment: str, config) -> float | None:
     """Seconds ``experiment`` will take, from the latest finished run of the same profile in the
     store, scaled by the number of seeds; None when there is none."""
-    for run in reversed(store.runs(experiment)):
-        wall, seeds = run.provenance.get("wall_time_s"), run.config.get("seeds") or [0]
-        if wall and run.config.get("profile") == config.profile:
-            return wall * len(config.seeds) / len(seeds)
-    return None
+    from keraslab.estimate import _from_store
+
+    return _from_store(store, experiment, config).seconds
 
 
 def cmd_report(args) -> int:

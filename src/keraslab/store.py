@@ -172,6 +172,11 @@ class RunWriter:
         self.resumed = reopen
         self.committed = False
 
+    def release(self) -> None:
+        """Give up ownership, keeping the folder (an interrupted resumable run: the next command,
+        in this process or another, may resume it)."""
+        self._release()
+
     def _release(self) -> None:
         if self._lock is not None:
             os.close(self._lock)

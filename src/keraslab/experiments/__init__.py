@@ -202,6 +202,7 @@ def execute(name: str, config, store, log=print, resume: bool = True, wait: bool
     except BaseException:  # interrupted, crashed, or the disk filled while committing
         if not writer.committed:
             if resumable:  # keep finished steps and backups: the same command continues from them
+                writer.release()
                 log(f"keraslab: {name} stopped; rerun the same command to resume from {writer.path}")
             else:
                 writer.discard()  # nothing half-written: an unfinished run leaves no folder
