@@ -54,8 +54,8 @@ from torch import nn
 from keraslab.data import load_mnist  # = keras.datasets.mnist.load_data(), verified and cached for offline use
 
 PROFILE = os.environ.get("KERASLAB_PROFILE", "standard")  # quick: the executed notebooks; smoke: the tests
-N_TRAIN = {"smoke": 1024, "quick": 12_800}.get(PROFILE, 60_000)  # images timed per epoch
-STEPS = {"smoke": 5}.get(PROFILE, 40)  # batches compared step by step
+N_TRAIN = {"smoke": 512, "quick": 12_800}.get(PROFILE, 60_000)  # images timed per epoch
+STEPS = {"smoke": 3}.get(PROFILE, 40)  # batches compared step by step
 EPOCHS = 2  # the second epoch is the one timed: the first also pays for start-up and tracing
 BATCH_SIZE = 128
 print(f"profile {PROFILE}: {STEPS} batches compared, {N_TRAIN:,} images timed over {EPOCHS} epochs")
@@ -250,7 +250,7 @@ runs = {
 for name, (keras_losses, torch_losses) in runs.items():
     gap = np.abs(keras_losses - torch_losses)
     print(f"{name}: largest gap over {STEPS} steps {gap.max():.2e} (relative {(gap / keras_losses).max():.2e})")
-    for step in (0, 1, 2, STEPS - 1):
+    for step in sorted({0, 1, 2, STEPS - 1}):
         print(f"  step {step + 1:3d}: Keras {keras_losses[step]:.7f}   PyTorch {torch_losses[step]:.7f}")
 
 # %% [markdown]

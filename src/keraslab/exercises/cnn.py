@@ -98,31 +98,32 @@ def check_improved_count(flatten_size, improved_dense_params):
     hints=(
         "The Simple CNN of the lesson gets about 99% in a few epochs; adding a little capacity, or a learning rate "
         "that falls during training, makes it dependable.",
-        "Two Conv2D layers with 32 and 64 filters (MaxPooling2D after each), Flatten, Dense(128, relu), "
-        "Dense(10, softmax); Adam from 2e-3 lowered to zero by keras.optimizers.schedules.CosineDecay; "
-        "batch 64; 3 epochs.",
+        "Conv2D(24, 5) and Conv2D(32, 3) with ReLU, MaxPooling2D(2) after each, Flatten, Dense(256, relu), "
+        "Dense(10, softmax); Adam whose learning rate warms up to 5e-3 and decays to zero "
+        "(keras.optimizers.schedules.CosineDecay with warmup_target and warmup_steps); batch 128; 2 epochs.",
     ),
-    solution=f"""
+    solution="""
     keras.utils.set_random_seed(0)
     cnn_model = keras.Sequential(
         [
             keras.Input(shape=(28, 28, 1)),
+            layers.Conv2D(24, 5, activation="relu"),
+            layers.MaxPooling2D(2),
             layers.Conv2D(32, 3, activation="relu"),
             layers.MaxPooling2D(2),
-            layers.Conv2D(64, 3, activation="relu"),
-            layers.MaxPooling2D(2),
             layers.Flatten(),
-            layers.Dense(128, activation="relu"),
+            layers.Dense(256, activation="relu"),
             layers.Dense(10, activation="softmax"),
         ]
     )
-    steps = {EPOCH_BUDGET} * int(np.ceil(len(x_train) / 64))
-    cnn_model.compile(
-        optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(2e-3, steps)),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
+    steps = 2 * int(np.ceil(len(x_train) / 128))  # two epochs of batches
+    schedule = keras.optimizers.schedules.CosineDecay(  # up for a fifth of the steps, then down to zero
+        0.0, decay_steps=steps - steps // 5, warmup_target=5e-3, warmup_steps=steps // 5
     )
-    cnn_history = cnn_model.fit(x_train, y_train, epochs={EPOCH_BUDGET}, batch_size=64, verbose=2)
+    cnn_model.compile(
+        optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
+    cnn_history = cnn_model.fit(x_train, y_train, epochs=2, batch_size=128, verbose=2)
     """,
 )
 def check_cnn(cnn_model, cnn_history):
