@@ -75,7 +75,7 @@ ex.q2.check()
 # %% [markdown]
 # ## Exercise 3: fit with a validation split and read the history
 #
-# Train a fresh 16-8-1 model on `x_train, y_train` for 30 epochs with `validation_split=0.2`, and
+# Train a fresh 16-8-1 model on `x_train, y_train` for 20 epochs with `validation_split=0.2`, and
 # keep what `fit` returns as `history`. Then set `best_epoch` to the epoch (counting from 1, as
 # the progress bar does) with the lowest validation loss, read from `history.history`.
 
@@ -94,7 +94,7 @@ ex.q3.check()
 #
 # In the lesson Adagrad, at Keras' default learning rate, lagged far behind the other optimizers.
 # Train a 16-8-1 model called `adagrad_model` with `keras.optimizers.Adagrad` on `x_train,
-# y_train` (100 epochs are enough) and choose a learning rate that gets it to at least 0.85
+# y_train` (50 epochs are enough) and choose a learning rate that gets it to at least 0.85
 # accuracy. The checker measures it on 1,000 fresh moons points it draws itself.
 
 # %%

@@ -472,28 +472,34 @@ def test_solved_replaces_exactly_the_answer_cells():
 
 
 @pytest.mark.integration
-def test_check_on_an_untouched_file_says_not_attempted_and_exits_nonzero(tmp_path):
-    proc = run_cli("check", REPO / "exercises" / FILES["callbacks"], env={"KERASLAB_HOME": str(tmp_path)})
-    assert proc.returncode == 1, proc.stderr
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("callbacks.")]
-    assert len(lines) == 3 and all("not attempted" in line for line in lines)
-    assert "0 of 3 correct" in proc.stdout
-    listed = run_cli("exercises", env={"KERASLAB_HOME": str(tmp_path)})
-    assert listed.returncode == 0 and "callbacks.1" in listed.stdout and "not attempted" in listed.stdout
-
-
-@pytest.mark.integration
-def test_check_of_a_solved_notebook_exits_zero(tmp_path):
-    """`keraslab check` reads an .ipynb too (the solved callbacks file, converted by Jupytext)."""
+def test_check_says_not_attempted_for_a_blank_file_and_reads_a_solved_notebook(tmp_path):
+    """`keraslab check` on an untouched .py (every exercise *not attempted*, exit 1) and on a
+    solved .ipynb (converted by Jupytext: all correct); then each alone: exit 1 and exit 0.
+    `keraslab exercises` lists the statuses it kept."""
     import jupytext
 
+    home = {"KERASLAB_HOME": str(tmp_path / "home")}
     solved = tmp_path / "solved.py"
     solved.write_text(exercises.solved(REPO / "exercises" / FILES["callbacks"]))
     notebook = tmp_path / "solved.ipynb"
     jupytext.write(jupytext.read(solved), notebook)
-    proc = run_cli("check", notebook, env={"KERASLAB_HOME": str(tmp_path)})
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "3 of 3 correct" in proc.stdout
+    untouched = REPO / "exercises" / FILES["functional"]
+    proc = run_cli("check", untouched, notebook, env=home)
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stdout.splitlines()
+    blank = [line for line in lines if line.startswith("functional.")]
+    assert len(blank) == 3 and all("not attempted" in line for line in blank)
+    assert "0 of 3 correct" in proc.stdout and "3 of 3 correct" in proc.stdout
+    assert all(": correct" in line for line in lines if line.startswith("callbacks."))
+    listed = run_cli("exercises", env=home)
+    assert listed.returncode == 0
+    status = {
+        line.split()[0]: line.rsplit("  ", 1)[-1].strip()
+        for line in listed.stdout.splitlines()
+        if "." in line.split()[0]
+    }
+    assert status["callbacks.1"] == "correct" and status["functional.1"] == "not attempted"
+    assert run_cli("check", notebook, env=home).returncode == 0
 
 
 @pytest.mark.integration

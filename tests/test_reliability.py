@@ -3,12 +3,14 @@ tests): kill, interrupt and poison runs at chosen points; nothing finished may b
 
 import errno
 import json
+import os
 import shutil
 import signal
+import subprocess
 
 import pytest
 
-from conftest import built_once, run_cli
+from conftest import REPO, built_once, run_cli
 from keraslab import cli, report, store as store_mod
 from keraslab.store import RunStore
 
@@ -213,3 +215,62 @@ def test_same_seed_repeats_exactly(tmp_path, tiny_sequential_store):
     a, b = RunStore(tiny_sequential_store).latest("sequential"), RunStore(tmp_path / "b").latest("sequential")
     assert a.metrics == b.metrics and a.history == b.history
     assert a.config["deterministic"] is True
+
+
+@pytest.mark.integration
+def test_two_processes_on_one_store_never_share_a_run(tmp_path, tiny_callbacks_store):
+    """Two `keraslab run callbacks` on one store, the second started while the first is mid-run
+    (held with SIGSTOP, so the meeting is certain): the second stops with one clear exit-2 line
+    naming the live run; the first finishes, every stored JSON parses, and its history is that of
+    a lone run with the same seed (the shared tiny run). Tests of the lock itself, and the store's
+    state machine, are in test_store_owners.py."""
+    import sys
+    import time
+
+    store = tmp_path / "runs"
+    cfg = write(tmp_path, "cb.json", TINY_CALLBACKS)
+    args = [
+        sys.executable,
+        "-m",
+        "keraslab",
+        "run",
+        "callbacks",
+        "--profile",
+        "quick",
+        "--config",
+        str(cfg),
+        "--out",
+        str(store),
+        "--no-plots",
+        "--quiet",
+    ]
+    first = subprocess.Popen(args, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and first.poll() is None:
+        if list((store / "callbacks").glob(".partial-*/.owner.json")):
+            break
+        time.sleep(0.01)
+    os.kill(first.pid, signal.SIGSTOP)  # hold the first mid-run: the second must meet its live run
+    try:
+        second = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=300)
+    finally:
+        os.kill(first.pid, signal.SIGCONT)
+    out, err = first.communicate(timeout=600)
+    assert first.returncode == 0, err[-2000:]
+    assert second.returncode == 2, second.stderr[-2000:]
+    lines = [line for line in second.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "is in progress" in lines[0] and f"pid {first.pid}" in lines[0], second.stderr
+    (run,) = finished(store, "callbacks")
+    for name in ("config.json", "metrics.json", "history.json", "provenance.json"):
+        json.loads((run / name).read_text())
+    assert partials(store, "callbacks") == []
+    assert learned(run) == learned(finished(tiny_callbacks_store, "callbacks")[0])
+
+
+def learned(run):
+    """A run's stored history without its wall-clock timings (which differ from run to run)."""
+    history = json.loads((run / "history.json").read_text())
+    return {
+        arm: {seed: {k: v for k, v in h.items() if "time" not in k} for seed, h in seeds.items()}
+        for arm, seeds in history.items()
+    }

@@ -1,22 +1,17 @@
 """One owner per run, enforced with an OS lock, and a model checker for the store.
 
-The unit tests contend in one process: ``flock`` locks belong to an open file, so two writers in
-one process contend exactly as two processes do. The integration test runs two real
-``keraslab run`` processes on one store."""
+These tests contend in one process: ``flock`` locks belong to an open file, so two writers in one
+process contend exactly as two processes do. Two real ``keraslab run`` processes on one store are
+in test_reliability.py (``test_two_processes_on_one_store_never_share_a_run``)."""
 
 import json
 import os
-import signal
-import subprocess
-import sys
-import time
 
 import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, precondition, rule
 
-from conftest import REPO
 from keraslab.errors import RunInProgress
 from keraslab.store import LOCK, OWNER, RunStore
 
@@ -166,72 +161,6 @@ class StoreMachine(RuleBasedStateMachine):
 
 TestStoreMachine = StoreMachine.TestCase
 TestStoreMachine.settings = settings(max_examples=60, stateful_step_count=25, deadline=None)
-
-
-@pytest.mark.integration
-def test_two_processes_on_one_store_never_share_a_run(tmp_path):
-    """Two `keraslab run callbacks` on one store, the second started while the first is mid-run
-    (held with SIGSTOP, so the meeting is certain): the second stops with one clear exit-2 line
-    naming the live run; the first finishes, every stored JSON parses, and its history is that of
-    a lone run with the same seed."""
-    store = tmp_path / "runs"
-    config = tmp_path / "tiny.json"
-    config.write_text(json.dumps({"epochs": 6, "schedule_epochs": 2}))
-    args = [
-        sys.executable,
-        "-m",
-        "keraslab",
-        "run",
-        "callbacks",
-        "--profile",
-        "quick",
-        "--config",
-        str(config),
-        "--out",
-        str(store),
-        "--no-plots",
-        "--quiet",
-    ]
-    env = {**os.environ, "KERASLAB_FAULT": ""}
-    first = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not list((store / "callbacks").glob(".partial-*/.owner.json")):
-        time.sleep(0.2)
-    os.kill(first.pid, signal.SIGSTOP)  # hold the first mid-run: the second must meet its live run
-    try:
-        second = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
-    finally:
-        os.kill(first.pid, signal.SIGCONT)
-    out, err = first.communicate(timeout=600)
-    assert first.returncode == 0, err[-2000:]
-    assert second.returncode == 2, second.stderr[-2000:]
-    lines = [line for line in second.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and "is in progress" in lines[0] and f"pid {first.pid}" in lines[0], second.stderr
-    runs = sorted(p for p in (store / "callbacks").iterdir() if not p.name.startswith("."))
-    for run in runs:
-        for name in ("config.json", "metrics.json", "history.json", "provenance.json"):
-            json.loads((run / name).read_text())
-    lone = tmp_path / "lone"
-    alone = subprocess.run(
-        [*args[:-4], "--out", str(lone), "--no-plots", "--quiet"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert alone.returncode == 0, alone.stderr[-2000:]
-    (lone_run,) = [p for p in (lone / "callbacks").iterdir() if not p.name.startswith(".")]
-    assert learned(runs[0]) == learned(lone_run)
-
-
-def learned(run):
-    """A run's stored history without its wall-clock timings (which differ from run to run)."""
-    history = json.loads((run / "history.json").read_text())
-    return {
-        arm: {seed: {k: v for k, v in h.items() if "time" not in k} for seed, h in seeds.items()}
-        for arm, seeds in history.items()
-    }
 
 
 @pytest.mark.parametrize("content", [b"", b"not a zip at all", b"PK\x03\x04truncated"])

@@ -120,8 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_out(pred)
 
     sub.add_parser("exercises", help="every exercise, one line each, with your last status")
-    chk = sub.add_parser("check", help="run an exercise file (.py or .ipynb) and check every exercise in it")
-    chk.add_argument("file", help="an exercise file, e.g. exercises/keras_sequential_exercises.py")
+    chk = sub.add_parser("check", help="run exercise files (.py or .ipynb) and check every exercise in them")
+    chk.add_argument("files", nargs="+", help="exercise files, e.g. exercises/keras_sequential_exercises.py")
     chk.add_argument("--show-output", action="store_true", help="also show what the file's cells print")
     return parser
 
@@ -350,29 +350,35 @@ def cmd_exercises(args) -> int:
 
 
 def cmd_check(args) -> int:
-    """Exit 0 only when every exercise of the file is correct; 1 otherwise."""
-    path = Path(args.file)
-    if not path.is_file():
-        raise KeraslabError(f"no exercise file at {path}")
-    if path.suffix not in (".py", ".ipynb"):
-        raise KeraslabError(f"{path} is neither a .py nor an .ipynb file")
+    """Exit 0 only when every exercise of every file is correct; 1 otherwise."""
+    paths = [Path(f) for f in args.files]
+    for path in paths:
+        if not path.is_file():
+            raise KeraslabError(f"no exercise file at {path}")
+        if path.suffix not in (".py", ".ipynb"):
+            raise KeraslabError(f"{path} is neither a .py nor an .ipynb file")
     from keraslab import backend
 
     backend.select(None)
     backend.import_keras_quietly()
     from keraslab import exercises
 
-    try:
-        result = exercises.check_file(path, show_output=args.show_output)
-    except ValueError as exc:
-        raise KeraslabError(str(exc)) from None
-    for error in result.cell_errors:
-        print(f"keraslab: note: {path.name}, {error}", file=sys.stderr)
-    for exercise, _, message in result.verdicts:
-        print(f"{exercise.id}  {exercise.title}: {message}")
-    done = sum(status == "correct" for _, status, _ in result.verdicts)
-    print(f"{done} of {len(result.verdicts)} correct")
-    return 0 if result.all_correct else 1
+    all_correct = True
+    for path in paths:
+        try:
+            result = exercises.check_file(path, show_output=args.show_output)
+        except ValueError as exc:
+            raise KeraslabError(str(exc)) from None
+        if len(paths) > 1:
+            print(f"{path}:")
+        for error in result.cell_errors:
+            print(f"keraslab: note: {path.name}, {error}", file=sys.stderr)
+        for exercise, _, message in result.verdicts:
+            print(f"{exercise.id}  {exercise.title}: {message}")
+        done = sum(status == "correct" for _, status, _ in result.verdicts)
+        print(f"{done} of {len(result.verdicts)} correct")
+        all_correct = all_correct and result.all_correct
+    return 0 if all_correct else 1
 
 
 COMMANDS = {

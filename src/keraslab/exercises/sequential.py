@@ -110,7 +110,7 @@ def check_iris_model(iris_model):
          layers.Dense(1, activation="sigmoid")]
     )
     model3.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
-    history = model3.fit(x_train, y_train, validation_split=0.2, epochs=30, batch_size=32, verbose=0)
+    history = model3.fit(x_train, y_train, validation_split=0.2, epochs=20, batch_size=32, verbose=0)
     best_epoch = int(np.argmin(history.history["val_loss"])) + 1
     """,
 )
@@ -154,7 +154,7 @@ def check_history(history, best_epoch):
     hints=(
         "With Keras' default learning rate (0.001) Adagrad's steps shrink before the model gets anywhere: "
         "pass keras.optimizers.Adagrad(learning_rate=...) to compile.",
-        "Try rates ten and a hundred times the default (0.01, 0.1) with the same 16-8-1 model and 100 epochs.",
+        "Try rates ten and a hundred times the default (0.01, 0.1) with the same 16-8-1 model and 50 epochs.",
     ),
     solution="""
     keras.utils.set_random_seed(0)
@@ -165,7 +165,7 @@ def check_history(history, best_epoch):
     adagrad_model.compile(
         optimizer=keras.optimizers.Adagrad(learning_rate=0.1), loss="binary_crossentropy", metrics=["accuracy"]
     )
-    adagrad_model.fit(x_train, y_train, epochs=100, batch_size=32, verbose=0)
+    adagrad_model.fit(x_train, y_train, epochs=50, batch_size=32, verbose=0)
     """,
 )
 def check_adagrad(adagrad_model):
