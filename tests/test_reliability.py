@@ -252,6 +252,7 @@ def test_two_processes_on_one_store_never_share_a_run(tmp_path, tiny_callbacks_s
         time.sleep(0.01)
     os.kill(first.pid, signal.SIGSTOP)  # hold the first mid-run: the second must meet its live run
     try:
+        assert first.poll() is None, "the first run ended before it could be held"
         second = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=300)
     finally:
         os.kill(first.pid, signal.SIGCONT)

@@ -153,7 +153,7 @@ class RunWriter:
     """Collects one run's files in a hidden folder; ``commit()`` moves it into place. The writer
     owns the folder (an OS lock) until it commits or discards it, or its process ends."""
 
-    def __init__(self, root: Path, experiment: str, run_id: str, reopen: bool = False):
+    def __init__(self, root: Path, experiment: str, run_id: str, reopen: bool = False, config: dict | None = None):
         self.root = Path(root)
         self.experiment = experiment
         self.run_id = run_id
@@ -163,6 +163,8 @@ class RunWriter:
         self._lock = _try_lock(self.path / LOCK)
         if self._lock is None:
             raise RunInProgress(in_progress_message(experiment, self.path, owner_of(self.path) or {}))
+        if config is not None and not reopen:  # before the owner file: a run that has one is findable
+            atomic_write_json(self.path / "config.json", config)
         from keraslab.provenance import command_line
 
         atomic_write_json(
@@ -317,10 +319,7 @@ class RunStore:
                     os.close(fd)
                 except FileNotFoundError:  # it finished and moved while we looked
                     pass
-        w = RunWriter(self.root, experiment, new_run_id(backend))
-        if config is not None:
-            w.write_json("config.json", config)
-        return w
+        return RunWriter(self.root, experiment, new_run_id(backend), config=config)
 
     def find_partial(self, experiment: str, backend: str, config: dict) -> Path | None:
         folder = self.root / experiment
