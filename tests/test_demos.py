@@ -219,15 +219,40 @@ def test_committed_notebooks_match_the_demo_sources():
     assert problems == []
 
 
+#: each lesson's exercise file and the name of its exercises in keraslab.exercises
+EXERCISES = {
+    "keras_sequential_demo.py": ("keras_sequential_exercises.py", "sequential"),
+    "keras_functional_demo.py": ("keras_functional_exercises.py", "functional"),
+    "keras_callbacks_demo.py": ("keras_callbacks_exercises.py", "callbacks"),
+    "keras_cnn_mnist.py": ("keras_cnn_exercises.py", "cnn"),
+    "keras_vs_pytorch.py": ("keras_vs_pytorch_exercises.py", "keras_vs_pytorch"),
+}
+
+
 @pytest.mark.integration
 @pytest.mark.parametrize("script", DEMOS)
-def test_demo_executes_as_a_notebook_with_inline_figures(script, tmp_path):
-    """nbclient runs every cell in a real Jupyter kernel (smoke sizes); no cell may fail."""
-    from keraslab import notebooks
+def test_lesson_and_its_exercises_execute_in_a_jupyter_kernel(script, tmp_path):
+    """nbclient runs, in one real Jupyter kernel (smoke sizes), the lesson as a learner would, then
+    its exercise file untouched, then the exercise file with the solutions filled in; no cell may
+    fail. The lesson's figures are inline (and saved for a terminal user); untouched, every check
+    prints *not attempted*; solved, every check prints *correct* — this is where the solutions
+    that train are checked, the CNN's among them. One kernel for all three saves a kernel start
+    and the imports twice per lesson."""
+    from keraslab import exercises, notebooks
 
-    nb = notebooks.execute(REPO / script, profile="smoke", cwd=tmp_path)
+    exercise_file, lesson = EXERCISES[script]
+    source = REPO / "exercises" / exercise_file
+    combined = tmp_path / script
+    combined.write_text((REPO / script).read_text() + "\n" + source.read_text() + "\n" + exercises.solved(source))
+    nb = notebooks.execute(combined, profile="smoke", cwd=tmp_path, env={"KERASLAB_HOME": str(tmp_path / "home")})
     mimes, errors = notebooks.outputs_of(nb)
     assert errors == []
     assert "image/png" in mimes  # figures are inline, not only files
     assert any(p.suffix == ".png" for p in (tmp_path / "plots").iterdir())  # and saved for a terminal user
     assert not os.environ.get("KERASLAB_PROFILE")  # the kernel's environment did not leak back
+    text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stdout")
+    verdicts = [line for line in text.splitlines() if line.startswith("Exercise ")]
+    n = len(exercises.lesson(lesson).exercises)
+    assert len(verdicts) == 2 * n, text[-2000:]
+    assert all("not attempted" in v for v in verdicts[:n]), verdicts[:n]
+    assert all(": correct" in v for v in verdicts[n:]), verdicts[n:]

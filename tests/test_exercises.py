@@ -1,6 +1,7 @@
 """The exercises check the learner's own work: every reference solution passes, typical wrong
-answers fail with their own one-sentence message, a blank is *not attempted*, and the exercise
-files run in a real Jupyter kernel untouched and solved."""
+answers fail with their own one-sentence message, a blank is *not attempted*. The exercise files
+run in a real Jupyter kernel untouched and solved, right after their lesson:
+``test_demos.py::test_lesson_and_its_exercises_execute_in_a_jupyter_kernel``."""
 
 import json
 import re
@@ -500,26 +501,3 @@ def test_check_says_not_attempted_for_a_blank_file_and_reads_a_solved_notebook(t
     }
     assert status["callbacks.1"] == "correct" and status["functional.1"] == "not attempted"
     assert run_cli("check", notebook, env=home).returncode == 0
-
-
-@pytest.mark.integration
-@pytest.mark.parametrize("lesson", list(FILES))
-def test_exercise_files_run_in_a_jupyter_kernel_untouched_then_solved(lesson, tmp_path):
-    """One kernel per lesson runs the untouched file, then the same file with the solutions
-    filled in: untouched, every cell runs and every check prints *not attempted*; solved, every
-    check prints *correct* (this is where the solutions that train are checked, the CNN's included).
-    One kernel for both halves saves a kernel start and the imports per lesson."""
-    from keraslab import notebooks
-
-    source = REPO / "exercises" / FILES[lesson]
-    both = tmp_path / FILES[lesson]
-    both.write_text(source.read_text() + "\n" + exercises.solved(source))
-    nb = notebooks.execute(both, profile="smoke", cwd=tmp_path, env={"KERASLAB_HOME": str(tmp_path / "home")})
-    _, errors = notebooks.outputs_of(nb)
-    assert errors == []
-    text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stdout")
-    verdicts = [line for line in text.splitlines() if line.startswith("Exercise ")]
-    n = len(exercises.lesson(lesson).exercises)
-    assert len(verdicts) == 2 * n, text[-2000:]
-    assert all("not attempted" in v for v in verdicts[:n]), verdicts[:n]
-    assert all(": correct" in v for v in verdicts[n:]), verdicts[n:]
