@@ -78,10 +78,10 @@ def select(name: str | None = None) -> str:
 BENIGN_STDERR = (
     # printed once, in front of the first C++ log line of the process, whatever its level
     "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
-    # tf.data's graph rewrite copies ParallelMapDatasetV2's `use_unbounded_threadpool` attribute
-    # onto the MapDataset it becomes, then warns that MapDataset has no such attribute (logged at
-    # ERROR level, so TF_CPP_MIN_LOG_LEVEL=2, which tutorials recommend, shows it); the attribute
-    # is ignored, the pipeline is correct
+    # tf.data logs at ERROR level (so TF_CPP_MIN_LOG_LEVEL=2, which tutorials recommend, shows it)
+    # that a MapDataset node made from ParallelMapDatasetV2 carries a `use_unbounded_threadpool`
+    # attribute its op definition lacks, and says itself that the attribute is ignored; seen on the
+    # AVX2 and the AMX kind alike, from Keras' and keraslab's own pipelines
     "which is not in the op definition",
 )
 _FILTER = r"""

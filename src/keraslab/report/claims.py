@@ -306,22 +306,19 @@ def _ranking(arms: Arms, expected: str, how: str, margin: float | None = None, r
     if n < 2:
         return Verdict(INCONCLUSIVE, margin_text, "one seed: no interval; 3 or more seeds are needed")
 
-    def tie_or_unknown(prefix: str) -> Verdict:
+    def tie_or_unknown() -> Verdict:
         if margin is not None and all(-margin <= diffs[o].lo and diffs[o].hi <= margin for o in undecided):
-            return Verdict(TIE, margin_text, f"{prefix}within ± {_fmt(margin)} of {', '.join(undecided)}: {listing}")
-        return Verdict(INCONCLUSIVE, margin_text, f"{prefix}cannot tell from {', '.join(undecided)}: {listing}")
+            return Verdict(TIE, margin_text, f"within ± {_fmt(margin)} of {', '.join(undecided)}: {listing}")
+        return Verdict(INCONCLUSIVE, margin_text, f"cannot tell from {', '.join(undecided)}: {listing}")
 
     if how == "best":
         if worse:
             return Verdict(CONTRADICTED, margin_text, f"significantly behind {', '.join(worse)}: {listing}")
-        return Verdict(CONSISTENT, margin_text, listing) if not undecided else tie_or_unknown("")
+        return Verdict(CONSISTENT, margin_text, listing) if not undecided else tie_or_unknown()
     if how == "worst":
         if better:
             return Verdict(CONTRADICTED, margin_text, f"significantly ahead of {', '.join(better)}: {listing}")
-        if not undecided:
-            return Verdict(CONSISTENT, margin_text, listing)
-        v = tie_or_unknown("")
-        return v
+        return Verdict(CONSISTENT, margin_text, listing) if not undecided else tie_or_unknown()
     # middle: neither the best nor the worst
     if better and worse:
         return Verdict(CONSISTENT, margin_text, listing)
@@ -329,7 +326,7 @@ def _ranking(arms: Arms, expected: str, how: str, margin: float | None = None, r
         return Verdict(CONTRADICTED, margin_text, f"significantly ahead of every other arm: {listing}")
     if not better and len(worse) == len(others):
         return Verdict(CONTRADICTED, margin_text, f"significantly behind every other arm: {listing}")
-    return tie_or_unknown("")
+    return tie_or_unknown()
 
 
 def judge(claim: dict, measured) -> Verdict:
