@@ -202,7 +202,9 @@ def test_progress_is_a_line_per_epoch_and_quiet_prints_none(quick_store, quick_s
 def test_estimate_comes_from_earlier_runs_of_the_same_profile_scaled_by_seeds():
     from types import SimpleNamespace
 
-    from keraslab.cli import estimate_s
+    from keraslab.estimate import from_store
+
+    estimate_s = lambda store, experiment, config: from_store(store, experiment, config).seconds  # noqa: E731
 
     def run(profile, seeds, wall):
         return SimpleNamespace(config={"profile": profile, "seeds": seeds}, provenance={"wall_time_s": wall})

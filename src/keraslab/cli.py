@@ -233,7 +233,7 @@ def cmd_run(args) -> int:
     walls = {}
     # each experiment's estimate: its own earlier runs in this store, else the reference run scaled
     # to this CPU (keraslab.estimate), refined as experiments finish
-    from keraslab.estimate import Estimator
+    from keraslab.estimate import Estimator, fmt_duration
 
     estimator = Estimator(store, configs)
     for k, (exp, config) in enumerate(configs, 1):
@@ -258,20 +258,6 @@ def cmd_run(args) -> int:
             + f"; total {fmt_duration(sum(walls.values()))}"
         )
     return 0
-
-
-def fmt_duration(seconds: float) -> str:
-    from keraslab.estimate import fmt_duration as fmt
-
-    return fmt(seconds)
-
-
-def estimate_s(store, experiment: str, config) -> float | None:
-    """Seconds ``experiment`` will take, from the latest finished run of the same profile in the
-    store, scaled by the number of seeds; None when there is none."""
-    from keraslab.estimate import _from_store
-
-    return _from_store(store, experiment, config).seconds
 
 
 def cmd_report(args) -> int:

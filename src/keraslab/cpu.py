@@ -52,34 +52,18 @@ def flags(cpuinfo: Path | None = None) -> set[str]:
 
 def kind(cpuinfo: Path | None = None) -> str:
     """``amx``, ``avx512``, ``avx2`` or ``other`` (see the module's table)."""
-    f = flags(cpuinfo)
-    if "amx_bf16" in f:
-        return "amx"
-    if "avx512f" in f:
-        return "avx512"
-    if "avx2" in f:
-        return "avx2"
-    return "other"
+    return _kind(flags(cpuinfo))
 
 
 def has_bf16(cpuinfo: Path | None = None) -> bool:
     """True where the CPU computes bfloat16 natively (x86 AMX/AVX512_BF16, or Arm bf16)."""
-    f = flags(cpuinfo)
-    return any(x in f for x in BF16_FLAGS) or "bf16" in f
+    return _bf16(flags(cpuinfo))
 
 
 def tensorflow_settings(cpuinfo: Path | None = None) -> dict[str, dict[str, str]]:
     """Environment settings TensorFlow reads at import, chosen for this CPU kind:
     ``{variable: {"value": ..., "why": ...}}``."""
-    k = kind(cpuinfo)
-    if k == "other":
-        return {}
-    why = {
-        "amx": "TensorFlow's default on this kind too; set explicitly so every kind states it",
-        "avx512": "off by default without AVX512_VNNI/BF16/AMX; turned on as on the AVX2 kind (not measured here)",
-        "avx2": "off by default on AVX2; measured 1.9-2.9x faster on the speedrun recipe (AMD EPYC Zen 2)",
-    }[k]
-    return {"TF_ENABLE_ONEDNN_OPTS": {"value": "1", "why": f"oneDNN kernels on: {why}"}}
+    return _settings(kind(cpuinfo))
 
 
 def apply(environ=None, cpuinfo: Path | None = None) -> dict[str, dict[str, str]]:
@@ -89,7 +73,7 @@ def apply(environ=None, cpuinfo: Path | None = None) -> dict[str, dict[str, str]
     environ = os.environ if environ is None else environ
     k = kind(cpuinfo)
     in_force = {}
-    for name, choice in tensorflow_settings(cpuinfo).items():
+    for name, choice in _settings(k).items():
         if name in environ and environ[name] != choice["value"]:
             in_force[name] = {"value": environ[name], "why": "set by the user", "source": "user"}
         else:
@@ -102,15 +86,40 @@ def describe(cpuinfo: Path | None = None, environ=None) -> dict:
     """For provenance: the kind, its deciding flags and the TensorFlow settings in this process."""
     environ = os.environ if environ is None else environ
     f = flags(cpuinfo)
-    chosen = tensorflow_settings(cpuinfo)
+    k = _kind(f)
     settings = {}
-    for name, choice in chosen.items():
+    for name, choice in _settings(k).items():
         value = environ.get(name)
         source = "keraslab" if value == choice["value"] else ("user" if value is not None else "TensorFlow default")
         settings[name] = {"value": value, "why": choice["why"] if source == "keraslab" else "", "source": source}
     return {
-        "kind": kind(cpuinfo),
+        "kind": k,
         "flags": sorted(x for x in ("amx_bf16", "avx512_bf16", "avx512f", "avx2") if x in f),
-        "bf16_native": has_bf16(cpuinfo),
+        "bf16_native": _bf16(f),
         "tensorflow": settings,
     }
+
+
+def _kind(f: set[str]) -> str:
+    if "amx_bf16" in f:
+        return "amx"
+    if "avx512f" in f:
+        return "avx512"
+    if "avx2" in f:
+        return "avx2"
+    return "other"
+
+
+def _bf16(f: set[str]) -> bool:
+    return any(x in f for x in BF16_FLAGS) or "bf16" in f
+
+
+def _settings(k: str) -> dict[str, dict[str, str]]:
+    if k == "other":
+        return {}
+    why = {
+        "amx": "TensorFlow's default on this kind too; set explicitly so every kind states it",
+        "avx512": "off by default without AVX512_VNNI/BF16/AMX; turned on as on the AVX2 kind (not measured here)",
+        "avx2": "off by default on AVX2; measured 1.9-2.9x faster on the speedrun recipe (AMD EPYC Zen 2)",
+    }[k]
+    return {"TF_ENABLE_ONEDNN_OPTS": {"value": "1", "why": f"oneDNN kernels on: {why}"}}

@@ -47,7 +47,7 @@ class Estimator:
 
     def __init__(self, store, configs, reference: Path = REFERENCE, probe=matmul_gflops):
         self.configs = list(configs)
-        self.estimates = {e: _from_store(store, e, c) for e, c in self.configs}
+        self.estimates = {e: from_store(store, e, c) for e, c in self.configs}
         self.speed_ratio = None
         self.finished_scaled: dict[str, float] = {}  # experiment -> actual seconds, for scaled ones
         missing = [(e, c) for e, c in self.configs if self.estimates[e].seconds is None]
@@ -65,7 +65,7 @@ class Estimator:
         if not ref_gflops:
             return
         for experiment, config in missing:
-            found = _from_store(ref, experiment, config)
+            found = from_store(ref, experiment, config)
             if found.seconds is None:
                 continue
             if self.speed_ratio is None:
@@ -103,7 +103,7 @@ class Estimator:
         )
 
 
-def _from_store(store, experiment: str, config) -> Estimate:
+def from_store(store, experiment: str, config) -> Estimate:
     """The latest finished run of the same profile in ``store``, scaled by the number of seeds."""
     for run in reversed(store.runs(experiment)):
         wall, seeds = run.provenance.get("wall_time_s"), run.config.get("seeds") or [0]
