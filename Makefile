@@ -10,7 +10,7 @@ PROFILE ?= standard
 OUT    ?= runs
 PYTEST_ARGS ?=
 
-.PHONY: venv install data run reference report notebooks lab test test-fast lint bench list clean
+.PHONY: venv install data run reference report notebooks site lab test test-fast lint bench list clean
 
 venv: $(STAMP)
 
@@ -61,6 +61,12 @@ report: venv
 # The five lessons as executed notebooks in notebooks/ (quick profile, figures embedded).
 notebooks: data
 	$(PY) -m keraslab.notebooks --out notebooks
+
+# The offline site (site/, ignored): the executed lessons, the exercises, the reference report as
+# pages and the docs. Open site/index.html in a browser; nothing is fetched from the network.
+# `keraslab site --out runs` builds runs/site from your own run store instead.
+site: venv
+	$(VENV)/bin/keraslab site --out reference
 
 # JupyterLab on the lessons (keras_*.py) and exercises (exercises/), opened as notebooks by
 # Jupytext; bound to 127.0.0.1 only, with Jupyter's usual token (the URL it prints carries it).

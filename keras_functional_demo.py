@@ -220,7 +220,7 @@ except (ImportError, OSError):
 
 
 # %% [markdown]
-# ## Subclassing: the layers in `__init__`, the forward pass in `call`
+# ## Subclassing: layers made in the constructor, used in call()
 #
 # The third way to define a model is to write a class. Create the layers in `__init__` (so their
 # weights are created once and tracked), and say how they are applied in `call`. This is the most

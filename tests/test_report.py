@@ -89,7 +89,7 @@ def test_every_number_traces_back_to_the_store(quick_store, tmp_path):
         assert f"{v:.4f} ± 0.0111" in md
     assert "**0.3141**" in md and "424,242" in md
     assert "Highest mean test accuracy: **adagrad**" in md  # insights are computed, not pasted
-    row = next(l for l in md.splitlines() if "SGD test accuracy 0.8250" in l and l.startswith("| sequential"))
+    row = next(l for l in md.splitlines() if l.startswith('| <a id="claim-opt_sgd"></a>'))  # its section's row
     # 0.1234 ± 0.0111 (n=3): the t-interval 0.1234 ± 0.0276, widened to the binomial interval of one
     # seed's N test points (the same points each seed) where that is wider; far below the guide's 0.825
     n_test = round(json.loads((seq_dir / "config.json").read_text())["moons_samples"] * 0.2)
@@ -112,7 +112,8 @@ def test_readme_results_section_is_rewritten(quick_store, tmp_path, monkeypatch)
     report.build(store, readme=readme)
     text = readme.read_text()
     assert text.startswith("intro\n") and text.endswith("outro\n") and "STALE-TABLE" not in text
-    assert "| the guide says |" in text and "95% interval" in text
+    assert "claims of the original module guide checked against the measured runs" in text
+    assert "**Takeaways**" in text and "REPORT.md#claim-" in text  # each takeaway links into the report
     # the suite's wall time: each run's from its provenance, and their sum for `keraslab run all`
     line = next(x for x in text.splitlines() if "Wall time of these runs" in x)
     walls = {name: int(s) for name, s in re.findall(r"(\w+) (\d+) s", line)}
@@ -167,9 +168,27 @@ def test_report_html_in_headless_chromium(quick_store, tmp_path):
     assert console == []
 
 
-def test_html_shows_italic_verdict_words_not_asterisks():
-    from keraslab.report.render import _inline
+def test_html_shows_italic_verdict_words_not_asterisks(tmp_path):
+    from keraslab.report.render import to_html
 
-    assert _inline("*inconclusive* and *tie*") == "<em>inconclusive</em> and <em>tie</em>"
-    assert _inline("**by construction**: 2 * 3") == "<strong>by construction</strong>: 2 * 3"
-    assert "*" not in _inline("the verdict is *consistent*.")
+    html = to_html(
+        [("p", "*inconclusive* and *tie*"), ("p", "**by construction**: 2 * 3, `a*b`"), ("table", ["v"], [["tie"]])],
+        tmp_path,
+    )
+    assert "<em>inconclusive</em> and <em>tie</em>" in html
+    assert "<strong>by construction</strong>: 2 * 3, <code>a*b</code>" in html
+    assert '<td class="open">tie</td>' in html
+
+
+def test_each_claim_is_shown_once_in_its_section_and_once_in_the_index(quick_store, tmp_path):
+    store = copy_store(quick_store, tmp_path / "runs")
+    md = report.build(store)[0].read_text()
+    html = (store / "report.html").read_text()
+    sections, index = md.split("\n## All claims\n")
+    for c in report.load_claims():
+        anchor = f'<a id="claim-{c["id"]}"></a>'
+        assert sections.count(anchor) == 1 and index.count(anchor) == 0, c["id"]
+        assert sections.count(f"| {anchor}{c['wording']} |") == 1  # its full row, in its section
+        assert index.count(f"[{c['wording']}](#claim-{c['id']})") == 1  # one index line linking to it
+        assert html.count(f'id="claim-{c["id"]}"') == 1
+    assert "*" not in re.sub(r"<[^>]+>", "", html.split("<body>", 1)[1]).replace(" * ", "")  # italics rendered

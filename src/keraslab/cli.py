@@ -119,6 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
     pred.add_argument("--backend", default=None)
     _add_out(pred)
 
+    site = sub.add_parser("site", help="build the offline site: lessons, exercises, the store's report, docs")
+    site.add_argument("--site", default=None, help="where to write it (default: site/ for reference, else OUT/site)")
+    _add_out(site)
+
     sub.add_parser("exercises", help="every exercise, one line each, with your last status")
     chk = sub.add_parser("check", help="run exercise files (.py or .ipynb) and check every exercise in them")
     chk.add_argument("files", nargs="+", help="exercise files, e.g. exercises/keras_sequential_exercises.py")
@@ -367,7 +371,22 @@ def cmd_check(args) -> int:
     return 0 if all_correct else 1
 
 
+def cmd_site(args) -> int:
+    from keraslab import site
+
+    out = Path(args.out)
+    if not out.is_dir():
+        raise KeraslabError(
+            f"no run store at {out}; run `keraslab run all --out {out}` first, "
+            "or build the site of the committed results: `keraslab site --out reference`"
+        )
+    built = site.build(out, args.site)
+    print(f"keraslab: wrote {built}/ (open {built / 'index.html'} in a browser; it works offline)")
+    return 0
+
+
 COMMANDS = {
+    "site": cmd_site,
     "exercises": cmd_exercises,
     "check": cmd_check,
     "list": cmd_list,

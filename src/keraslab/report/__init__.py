@@ -82,13 +82,8 @@ def counts_text(rows) -> str:
 def summary_blocks(rows) -> list:
     """The report's opening: verdict counts and the claims our runs contradict, with their intervals."""
     differ = [r for r in rows if r.verdict.word in DIFFERS]
-    items = []
-    for r in differ:
-        measured, interval = describe(r.measured)
-        items.append(
-            f"{r.claim['wording']} — guide {sections.guide_text(r.claim)}, measured {measured}, "
-            f"95% interval {interval}: **{r.verdict.word}**" + (f" ({r.verdict.note})" if r.verdict.note else "")
-        )
+    # each claim's full row is in its section; here only a link to it
+    items = [f"[{r.claim['wording']}]({sections.claim_link(r.claim['id'])}): **{r.verdict.word}**" for r in differ]
     blocks = [("h2", "Summary"), ("p", f"{len(rows)} claims of the original module guide: {counts_text(rows)}.")]
     fitted = [r for r in rows if r.claim.get("by_construction")]
     if fitted:
@@ -102,7 +97,7 @@ def summary_blocks(rows) -> list:
             )
         )
     if items:
-        blocks += [("p", "Claims our runs do not bear out, each with its measured interval:"), ("ul", items)]
+        blocks += [("p", "Claims our runs do not bear out (each links to its row, with its interval):"), ("ul", items)]
     undecided = sum(1 for r in rows if r.verdict.word == INCONCLUSIVE)
     if undecided:
         blocks.append(
@@ -114,6 +109,89 @@ def summary_blocks(rows) -> list:
             )
         )
     return blocks
+
+
+def takeaways_block(parts, runs: dict, ctx: sections.Context) -> list:
+    """The report's opening: a few plain-language lines, each from an experiment's ``takeaways``
+    (built from the store) and linked to the claim it rests on."""
+    lines = []
+    for e, part in parts:
+        if e.name in runs and hasattr(part, "takeaways"):
+            lines += part.takeaways(runs[e.name], ctx)
+    if not lines:
+        return []
+    return [
+        ("h2", "Takeaways"),
+        ("p", "What these runs show, in a few lines; each links to the claim it rests on, with its verdict."),
+        ("ul", lines),
+    ]
+
+
+def reading_block(rows) -> list:
+    """How to read a verdict, with a worked interval from this store: why two seeds give a wide one."""
+    from keraslab.report.claims import Measured, t_critical
+
+    blocks = [
+        ("h2", "How to read a verdict"),
+        (
+            "p",
+            "Each claim's row shows what was measured: a mean over n seeds (the same experiment run with "
+            "different random initial weights and data order) ± its standard deviation, or a count of test "
+            "examples. The **95% interval** is the range the true mean is likely to lie in: mean ± t × std / √n, "
+            "where t comes from Student's t distribution with n − 1 degrees of freedom. With few seeds t is large: "
+            + ", ".join(f"t = {t_critical(n - 1):.2f} at n = {n}" for n in (2, 3, 5, 10))
+            + ". So an interval from 2 seeds is about "
+            + f"{t_critical(1) / 2**0.5 / (t_critical(4) / 5**0.5):.0f} times as wide as one from 5 seeds with the "
+            "same spread.",
+        ),
+    ]
+    two = [r for r in rows if isinstance(r.measured, Measured) and r.measured.kind == "seeds" and r.measured.n == 2]
+    if two:
+        r = max(two, key=lambda r: r.measured.std)
+        m = r.measured
+        half5 = t_critical(4) * m.std / 5**0.5
+        half2 = t_critical(1) * m.std / 2**0.5
+        clipped = abs(m.lo - (m.mean - half2)) > 1e-9 or abs(m.hi - (m.mean + half2)) > 1e-9
+        blocks.append(
+            (
+                "p",
+                f'An example from this store: "{r.claim["wording"]}" measured {m.mean:.4f} ± {m.std:.4f} over '
+                f"n = 2 seeds, so its interval is {m.mean:.4f} ± {t_critical(1):.2f} × {m.std:.4f} / √2 = "
+                f"[{m.lo:.4f}, {m.hi:.4f}]{' (clipped to the values the measure can take)' if clipped else ''}; the same spread over 5 seeds "
+                f"would give ± {half5:.4f}. The verdict is *{r.verdict.word}* ([its row]"
+                f"({sections.claim_link(r.claim['id'])})).",
+            )
+        )
+    blocks.append(
+        (
+            "p",
+            "A verdict compares that interval with the guide's value and the claim's **tolerance** (how far a "
+            "value may be from the guide's and still count as the same, with its reason in the row). A mean "
+            "close to the guide's value is not enough for *consistent*: the whole interval must fit inside the "
+            "tolerance, which is why a close mean over 2 seeds is often *inconclusive*.",
+        )
+    )
+    return blocks + vocabulary_block()
+
+
+def index_block(rows) -> list:
+    """Every claim once more as one short line: its verdict and a link to its row in its section."""
+    return [
+        ("h2", "All claims"),
+        (
+            "p",
+            "An index of every claim of the original module guide (`src/keraslab/claims.json`): its verdict, "
+            "and a link to its row, where the measured value, interval, tolerance and reason are.",
+        ),
+        (
+            "table",
+            ["section", "claim", "verdict"],
+            [
+                [r.section, f"[{r.claim['wording']}]({sections.claim_link(r.claim['id'])})", r.verdict.word]
+                for r in rows
+            ],
+        ),
+    ]
 
 
 def vocabulary_block() -> list:
@@ -184,13 +262,16 @@ def cpu_kind_line(kind: dict | None) -> str:
 # --------------------------------------------------------------------------- rendering
 
 
-def results_summary(rows, runs: dict, report_link: str = "REPORT.md") -> str:
-    """The README's headline table (rewritten between the markers by `keraslab report`)."""
-    keep = [r for r in rows if r.verdict.word != NOT_MEASURED]
+def results_summary(rows, runs: dict, report_link: str = "REPORT.md", takeaways=()) -> str:
+    """The README's results block (rewritten between the markers by `keraslab report`): the
+    takeaways, the claims the runs do not bear out, and links to the whole report."""
     table = []
-    for r in keep:
-        measured, interval = describe(r.measured)
-        table.append([r.claim["wording"], sections.guide_text(r.claim), measured, interval, r.verdict.word])
+    for r in rows:
+        if r.verdict.word in DIFFERS:
+            measured, interval = describe(r.measured)
+            table.append([r.claim["wording"], sections.guide_text(r.claim), measured, interval, r.verdict.word])
+    # the takeaways' links point into the report
+    lines = [t.replace("](#claim-", f"]({report_link}#claim-") for t in takeaways]
     # an experiment's report part may add one line to the README (the speed measurements do)
     extra = [
         part.readme_line(runs[e.name])
@@ -211,12 +292,21 @@ def results_summary(rows, runs: dict, report_link: str = "REPORT.md") -> str:
             (
                 "p",
                 f"{len(rows)} claims of the original module guide checked against the measured runs: "
-                f"{counts_text(rows)}. Each verdict comes with its 95% interval; full tables and plots: "
-                f"[{report_link}]({report_link}).",
+                f"{counts_text(rows)}. Every claim with its 95% interval, tolerance and figures: "
+                f"[{report_link}]({report_link}), or the same report in the site (`make site`, then open "
+                "`site/index.html`).",
             ),
-            ("table", ["the guide says", "guide's value", "measured", "95% interval", "verdict"], table),
         ]
-        + ([("ul", extra)] if extra else [])
+        + ([("p", "**Takeaways**"), ("ul", lines)] if lines else [])
+        + (
+            [
+                ("p", "**The claims these runs do not bear out**"),
+                ("table", ["the guide says", "guide's value", "measured", "95% interval", "verdict"], table),
+            ]
+            if table
+            else []
+        )
+        + ([("p", "**Run times**"), ("ul", extra)] if extra else [])
     )
 
 
@@ -239,6 +329,8 @@ def build(out: str | Path, readme: Path | None = None, strict: bool = False, doc
     claims = load_claims()
     rows = evaluate(claims, runs, strict=strict)
     ctx = sections.Context(runs, claims, rows)
+    lessons = [(e, part) for e, part in parts if e.in_all]
+    speed = [(e, part) for e, part in parts if not e.in_all and e.name in runs]
     blocks: list = [
         ("h1", "keraslab report"),
         (
@@ -246,13 +338,22 @@ def build(out: str | Path, readme: Path | None = None, strict: bool = False, doc
             "Every number below was measured by keraslab and read from the run store at "
             f"`{out}`; the plots were redrawn from the same store. Each claim of the original "
             "module guide is judged with its uncertainty: mean ± std over seeds (n), a 95% "
-            "interval, and a verdict.",
+            "interval, and a verdict."
+            + (
+                f" The speed measurements ({', '.join(e.name for e, _ in speed)}) have their own page: "
+                "[PERFORMANCE.md](PERFORMANCE.md)."
+                if speed
+                else ""
+            ),
         ),
         ("toc",),
     ]
+    opening = takeaways_block(lessons, runs, ctx)
+    blocks += opening
     blocks += summary_blocks(rows)
+    blocks += reading_block(rows)
     # the speed measurements (`keraslab bench`, `run speedrun`) are shown when present, never listed as missing
-    missing = [e.name for e, _ in parts if e.in_all and e.name not in runs]
+    missing = [e.name for e, _ in lessons if e.name not in runs]
     if missing:
         blocks.append(
             (
@@ -264,42 +365,60 @@ def build(out: str | Path, readme: Path | None = None, strict: bool = False, doc
                 + f" --out {out}` to add them.",
             )
         )
-    for e, part in parts:
-        exp, run = e.name, runs.get(e.name)
-        if run is None:
-            continue
-        try:
-            blocks.extend(part.section(run, ctx))
-        except (KeyError, TypeError, IndexError) as exc:
-            if strict:
-                raise
-            store.notices.append(f"section {exp}: run {run.run_id} lacks {exc}; skipped (rerun it)")
-    blocks += [
-        ("h2", "All claims"),
-        (
-            "p",
-            "Every claim of the original module guide (`src/keraslab/claims.json`), the value measured "
-            "here with its 95% interval, the claim's tolerance (its reason in the last column) and the "
-            "verdict.",
-        ),
-        *vocabulary_block(),
-        ("table", ["section"] + sections.CLAIMS_HEADER, [[r.section] + sections.claim_row(r) for r in rows]),
-    ]
+
+    def section_blocks(chosen) -> list:
+        found = []
+        for e, part in chosen:
+            run = runs.get(e.name)
+            if run is None:
+                continue
+            try:
+                found.extend(part.section(run, ctx))
+            except (KeyError, TypeError, IndexError) as exc:
+                if strict:
+                    raise
+                store.notices.append(f"section {e.name}: run {run.run_id} lacks {exc}; skipped (rerun it)")
+        return found
+
+    blocks += section_blocks(lessons)
+    blocks += index_block(rows)
+    perf = section_blocks(speed)
     if store.notices:
         blocks += [("h2", "Notices"), ("ul", sorted(set(store.notices)))]
     blocks += provenance_block(runs, out, time.perf_counter() - start)
+    written = []
+    if perf:
+        perf_blocks = [
+            ("h1", "keraslab performance"),
+            (
+                "p",
+                f"How fast keraslab trains on this machine, read from the run store at `{out}`: the speed "
+                "benchmark and the speedrun, apart from the lesson's report ([REPORT.md](REPORT.md)). Speed "
+                "depends on the CPU: its kind is in the provenance below.",
+            ),
+            ("toc",),
+            *perf,
+            *provenance_block({e.name: runs[e.name] for e, _ in speed}, out, time.perf_counter() - start),
+        ]
+        for name, text in (
+            ("PERFORMANCE.md", to_markdown(perf_blocks)),
+            ("performance.html", to_html(perf_blocks, plots_dir, "keraslab performance")),
+        ):
+            atomic_write_bytes(base / name, text.encode())
+            written.append(base / name)
     md_path, html_path = base / "REPORT.md", base / "report.html"
     atomic_write_bytes(md_path, to_markdown(blocks).encode())
     atomic_write_bytes(html_path, to_html(blocks, plots_dir).encode())
-    written = [md_path, html_path]
+    written = [md_path, html_path] + written
     if readme is not None:
         link = os.path.relpath(md_path.resolve(), readme.resolve().parent)
-        if rewrite_block(readme, RESULTS_START, RESULTS_END, results_summary(rows, runs, link)):
+        if rewrite_block(
+            readme, RESULTS_START, RESULTS_END, results_summary(rows, runs, link, opening[-1][1] if opening else ())
+        ):
             written.append(readme)
     for doc in docs:
         prefix = os.path.relpath(plots_dir.resolve(), doc.resolve().parent) + "/"
-        perf = [b for e, part in parts if not e.in_all and e.name in runs for b in part.section(runs[e.name], ctx)]
-        perf = [b for b in perf if b[0] != "h2"]  # the document has its own headings
-        if perf and rewrite_block(doc, PERF_START, PERF_END, to_markdown(perf, img_prefix=prefix)):
+        body = [b for b in perf if b[0] != "h2"]  # the document has its own headings
+        if body and rewrite_block(doc, PERF_START, PERF_END, to_markdown(body, img_prefix=prefix)):
             written.append(doc)
     return written

@@ -2,7 +2,7 @@
 
 A block is a tuple: ``("h1"|"h2"|"h3", text)``, ``("p", text)``, ``("ul", [items])``,
 ``("table", header, rows)``, ``("img", file, caption)``, ``("code", text, language)`` or
-``("toc",)`` (a table of contents of the h2 headings).
+``("toc",)`` (a table of contents of the h2 headings) or ``("raw", html)`` (passed through as it is).
 """
 
 from __future__ import annotations
@@ -11,6 +11,9 @@ import base64
 import html
 import re
 from pathlib import Path
+
+import markdown
+from markdown.extensions.toc import TocExtension
 
 from keraslab.report.claims import CONSISTENT, CONTRADICTED, HIGHER, INCONCLUSIVE, LOWER, TIE
 
@@ -62,16 +65,9 @@ def to_markdown(blocks: list, img_prefix: str = "plots/") -> str:
             out.append(f"![{b[2]}]({img_prefix}{b[1]})")
         elif kind == "code":
             out.append(f"```{b[2] if len(b) > 2 else ''}\n{b[1]}\n```")
+        elif kind == "raw":
+            out.append(b[1])
     return "\n\n".join(out) + "\n"
-
-
-def _inline(text: str) -> str:
-    t = html.escape(text)
-    t = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", t)
-    # *word*: italics (the verdict words), but not a lone asterisk or "2 * 3"
-    t = re.sub(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])", r"<em>\1</em>", t)
-    t = re.sub(r"\[([^\]]+)\]\(#([^)]+)\)", r'<a href="#\2">\1</a>', t)
-    return re.sub(r"`(.+?)`", r"<code>\1</code>", t)
 
 
 CSS = """
@@ -88,47 +84,36 @@ td.na{color:#777}
 """
 
 
-def to_html(blocks: list, plots_dir: Path) -> str:
-    out = [
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>keraslab report</title><style>{CSS}</style></head><body>",
-    ]
+def to_html(blocks: list, plots_dir: Path, title: str = "keraslab report") -> str:
+    """One self-contained page: the Markdown of :func:`to_markdown` rendered by Python-Markdown
+    (emphasis, code, links and tables as any Markdown reader shows them), figures embedded as
+    data URIs, verdict cells coloured."""
+    figures = {}
     for b in blocks:
-        kind = b[0]
-        if kind in ("h1", "h2", "h3"):
-            out.append(f'<{kind} id="{anchor(b[1])}">{_inline(b[1])}</{kind}>')
-        elif kind == "p":
-            out.append(f"<p>{_inline(b[1])}</p>")
-        elif kind == "ul":
-            out.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in b[1]) + "</ul>")
-        elif kind == "toc":
-            out.append(
-                "<nav><p><strong>Contents:</strong> " + " · ".join(_inline(t) for t in _toc(blocks)) + "</p></nav>"
+        if b[0] == "img" and (plots_dir / b[1]).exists():
+            data = base64.b64encode((plots_dir / b[1]).read_bytes()).decode()
+            figures[b[1]] = (
+                f'<figure><img alt="{html.escape(b[2])}" src="data:image/png;base64,{data}">'
+                f"<figcaption>{html.escape(b[2])}</figcaption></figure>"
             )
-        elif kind == "table":
-
-            def cell(v):
-                v = str(v)
-                cls = VERDICT_CLASS.get(v, "na" if v.startswith("not ") else "")
-                return f'<td class="{cls}">{_inline(v)}</td>' if cls else f"<td>{_inline(v)}</td>"
-
-            out.append(
-                '<div class="tw"><table><thead><tr>'
-                + "".join(f"<th>{_inline(h)}</th>" for h in b[1])
-                + "</tr></thead><tbody>"
-                + "".join("<tr>" + "".join(cell(v) for v in r) + "</tr>" for r in b[2])
-                + "</tbody></table></div>"
-            )
-        elif kind == "img":
-            f = plots_dir / b[1]
-            if f.exists():
-                data = base64.b64encode(f.read_bytes()).decode()
-                out.append(
-                    f'<figure><img alt="{html.escape(b[2])}" src="data:image/png;base64,{data}">'
-                    f"<figcaption>{html.escape(b[2])}</figcaption></figure>"
-                )
-        elif kind == "code":
-            out.append(f"<pre><code>{html.escape(b[1])}</code></pre>")
-    out.append("</body></html>")
-    return "\n".join(out)
+    # a figure is a raw HTML block (Markdown passes it through); a missing file is left out
+    kept = [("raw", figures[b[1]]) if b[0] == "img" else b for b in blocks if b[0] != "img" or b[1] in figures]
+    body = markdown.markdown(
+        to_markdown(kept),
+        extensions=["tables", "fenced_code", TocExtension(slugify=lambda value, _sep: anchor(value))],
+    )
+    body = re.sub(
+        r"<td>([^<]+)</td>",
+        lambda m: (
+            f'<td class="{cls}">{m.group(1)}</td>'
+            if (cls := VERDICT_CLASS.get(m.group(1), "na" if m.group(1).startswith("not ") else ""))
+            else m.group(0)
+        ),
+        body,
+    )
+    body = body.replace("<table>", '<div class="tw"><table>').replace("</table>", "</table></div>")
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>\n{body}\n</body></html>"
+    )

@@ -23,8 +23,16 @@ class Context:
     def guide(self, claim_id: str):
         return guide_value(self.claims, claim_id)
 
+    def row(self, claim_id: str) -> Row:
+        return next(r for r in self.rows if r.claim["id"] == claim_id)
+
     def verdict(self, claim_id: str) -> str:
-        return next(r.verdict.word for r in self.rows if r.claim["id"] == claim_id)
+        return self.row(claim_id).verdict.word
+
+    def takeaway(self, claim_id: str, text: str) -> str:
+        """One plain-language line of the report's opening, with the verdict of the claim it rests
+        on and a link to that claim's row (its section's table)."""
+        return f"{text} — *{self.verdict(claim_id)}* ([the claim]({claim_link(claim_id)}))"
 
 
 def pm(stat: dict | None, digits: int = 4) -> str:
@@ -61,6 +69,11 @@ def guide_text(claim: dict) -> str:
     return "—" if e is None else str(e)
 
 
+def claim_link(claim_id: str) -> str:
+    """The in-page link to a claim's row (its first cell carries the anchor)."""
+    return f"#claim-{claim_id}"
+
+
 def claim_row(row: Row) -> list[str]:
     measured, interval = describe(row.measured)
     note = "; ".join(x for x in (row.verdict.note, getattr(row.measured, "detail", ""), row.error) if x)
@@ -72,7 +85,7 @@ def claim_row(row: Row) -> list[str]:
     if row.claim.get("by_construction"):
         note = f"**by construction**: {row.claim['by_construction']}; " + note
     return [
-        row.claim["wording"],
+        f'<a id="claim-{row.claim["id"]}"></a>{row.claim["wording"]}',
         guide_text(row.claim),
         measured,
         interval,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 
 from keraslab.plots import label
-from keraslab.report.claims import Measured
+from keraslab.report.claims import describe, Measured
 from keraslab.report.measures import metrics_of, measure
 from keraslab.report.sections import Context, claims_block, pm, scaled, seeds_text
 from keraslab.store import Run
@@ -119,3 +119,19 @@ def callback_time_saved(runs, arm):
 def callback_difference(runs, a, b):
     va, vb = _arm_values(runs, a, "test_accuracy"), _arm_values(runs, b, "test_accuracy")
     return Measured.over_seeds([x - y for x, y in zip(va, vb)], f"test accuracy {a} − {b}, paired by seed")
+
+
+def takeaways(run: Run, ctx: Context) -> list[str]:
+    """The report's opening lines this experiment supports, each built from the store."""
+    es = run.metrics["arms"].get("early_stopping")
+    better = ctx.row("cb_es_better")
+    if es is None or better.measured is None:
+        return []
+    return [
+        ctx.takeaway(
+            "cb_es_better",
+            f"EarlyStopping ran {es['epochs']['mean']:.0f} of {run.metrics['budget_epochs']} epochs on average "
+            f"and saved {es['time_saved']['mean'] * 100:.0f}% of the wall time (n={es['time_saved']['n']}); its "
+            f"test accuracy minus the full budget's, paired by seed: {better.verdict.note or describe(better.measured)[1]}",
+        )
+    ]

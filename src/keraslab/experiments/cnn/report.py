@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from keraslab.plots import label
-from keraslab.report.claims import Category, Measured, Unfair, Untestable
+from keraslab.report.claims import describe, Category, Measured, Unfair, Untestable
 from keraslab.report.measures import metrics_of, measure
 from keraslab.report.sections import Context, claims_block, pm, seeds_text
 from keraslab.store import Run
@@ -236,3 +236,29 @@ def cnn_confident_fraction(runs, threshold):
     confident = probs.max(axis=1) > float(threshold)
     n = int(correct.sum())
     return Measured.binomial(int((correct & confident).sum()), n, f"{model}, last seed, {n:,} correct predictions")
+
+
+def takeaways(run: Run, ctx: Context) -> list[str]:
+    """The report's opening lines this experiment supports, each built from the store."""
+    out = []
+    for k in ("simple", "improved", "functional"):
+        row = ctx.row(f"cnn_{k}_above_97")
+        if row.measured is not None:
+            lo, hi = describe(row.measured)
+            out.append(
+                ctx.takeaway(
+                    f"cnn_{k}_above_97",
+                    f"{label(k + '_cnn')}: test accuracy {lo}, 95% interval {hi}, against the guide's "
+                    f"target of {ctx.guide(f'cnn_{k}_above_97')}",
+                )
+            )
+    params = ctx.row("cnn_improved_params")
+    if params.measured is not None:
+        out.append(
+            ctx.takeaway(
+                "cnn_improved_params",
+                f"The Improved CNN built from the layers the guide lists has {params.measured.mean:,.0f} parameters; "
+                f"the guide states {ctx.guide('cnn_improved_params'):,}",
+            )
+        )
+    return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 
 from keraslab.plots import label
-from keraslab.report.claims import Arms, Measured
+from keraslab.report.claims import describe, Arms, Measured
 from keraslab.report.measures import metrics_of, measure
 from keraslab.report.sections import Context, claims_block, pm, seeds_text
 from keraslab.store import Run
@@ -116,3 +116,17 @@ def api_accuracy_difference(runs):
 def api_same_weights_difference(runs):
     d = metrics_of(runs, "functional")["api_equivalence"]["same_weights_max_abs_diff"]
     return Measured.exact(d, "largest |prediction difference| with the same weights")
+
+
+def takeaways(run: Run, ctx: Context) -> list[str]:
+    """The report's opening lines this experiment supports, each built from the store."""
+    row = ctx.row("api_same_function")
+    if row.measured is None:
+        return []
+    return [
+        ctx.takeaway(
+            "api_same_function",
+            "The Sequential and the Functional API describe the same model: given the same weights, their "
+            f"predictions differ by at most {row.measured.mean:.2g}",
+        )
+    ]

@@ -244,3 +244,29 @@ def optimizer_gap(runs, a, b):
     comp = _optimizers(runs)
     va, vb = comp[a]["test_accuracy"]["values"], comp[b]["test_accuracy"]["values"]
     return Measured.over_seeds([x - y for x, y in zip(va, vb)], f"{a} − {b}, paired by seed")
+
+
+def takeaways(run: Run, ctx: Context) -> list[str]:
+    """The report's opening lines this experiment supports, each built from the store."""
+    out = []
+    default, tuned = ctx.row("opt_adam_highest"), ctx.row("opt_adam_highest_tuned")
+    if default.measured is not None and tuned.measured is not None:
+
+        def order(m):
+            means = {a: sum(v) / len(v) for a, v in m.values.items()}
+            return " > ".join(f"{label(a)} {means[a]:.3f}" for a in sorted(means, key=means.get, reverse=True))
+
+        out.append(
+            ctx.takeaway(
+                "opt_adam_highest",
+                f"At Keras' default learning rates the optimizers' mean test accuracies rank {order(default.measured)}",
+            )
+        )
+        out.append(
+            ctx.takeaway(
+                "opt_adam_highest_tuned",
+                f"With each optimizer's learning rate tuned on the validation split they rank {order(tuned.measured)}: "
+                "compare the two verdicts to see how much of the default ranking is the learning rate",
+            )
+        )
+    return out
