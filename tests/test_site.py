@@ -13,11 +13,11 @@ import pytest
 from keraslab import site
 from keraslab.notebooks import DEMOS, REPO
 
-pytestmark = pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium not installed")
-
 LOCAL = ("file:", "data:", "blob:", "about:")
 
 
+@pytest.mark.integration  # starts mkdocs and a browser
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium not installed")
 def test_the_site_builds_offline_and_every_page_reads_in_a_browser(tmp_path):
     from playwright.sync_api import sync_playwright
 

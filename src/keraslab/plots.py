@@ -48,12 +48,20 @@ def save(fig, path: Path) -> Path:
     return path
 
 
+def integer_epochs(ax) -> None:
+    """Epoch ticks at whole numbers (epoch 1, 2, 3 — never 1.5)."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
 def curves(ax, hist: dict, metric: str, title: str):
     epochs = np.arange(1, len(hist[metric]) + 1)
     ax.plot(epochs, hist[metric], label=f"train {metric}")
     if f"val_{metric}" in hist:
         ax.plot(epochs, hist[f"val_{metric}"], label=f"validation {metric}", linestyle="--")
     ax.set_xlabel("epoch")
+    integer_epochs(ax)
     ax.set_ylabel(metric)
     ax.set_title(title)
     ax.grid(alpha=0.3)
@@ -70,14 +78,36 @@ def mean_band(curves: list[list[float]]):
 # --------------------------------------------------------------------------- sequential
 
 
-def bars_with_errors(ax, names, means, stds, ylabel, title, colors=None):
-    colors = colors or [color(n) for n in names]
-    bars = ax.bar([label(n) for n in names], means, yerr=stds, capsize=6, color=colors, alpha=0.85)
-    for b, m, s in zip(bars, means, stds):
-        ax.text(b.get_x() + b.get_width() / 2, m + s + 0.005, f"{m:.3f}", ha="center", va="bottom", fontsize=9)
+def wrap(text: str, width: int = 16) -> str:
+    """A tick label broken into lines, so long arm names never run into the next panel."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)) or text
+
+
+def value_labels(ax, xs, tops, texts, fontsize=9):
+    """Each bar's value just above its error-bar cap (offset in points, so never under the cap)."""
+    for x, top, t in zip(xs, tops, texts):
+        ax.annotate(t, (x, top), xytext=(0, 4), textcoords="offset points", ha="center", va="bottom", fontsize=fontsize)
+
+
+def cut_axis(ax, bottom: float, top: float | None = None) -> None:
+    """Start the y axis above zero, and say so on the axis label (a cut axis is marked)."""
+    ax.set_ylim(bottom, top)
+    ax.set_ylabel(f"{ax.get_ylabel() or 'value'} (axis starts at {bottom:g})")
+
+
+def bars_with_errors(ax, names, means, stds, ylabel, title, colors=None, digits=3, n=None):
+    """Bars with ± std error bars; ``n`` (seeds) goes into the title so the bars say what they are."""
+    colors = colors or [color(x) for x in names]
+    xs = np.arange(len(names))
+    ax.bar(xs, means, yerr=stds, capsize=6, color=colors, alpha=0.85)
+    ax.set_xticks(xs, [wrap(label(x)) for x in names])
+    value_labels(ax, xs, [m + s for m, s in zip(means, stds)], [f"{m:.{digits}f}" for m in means])
     ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    ax.set_title(title + (f"\n(error bars: ± 1 std over {n} seeds)" if n else ""))
     ax.grid(axis="y", alpha=0.3)
+    ax.margins(y=0.12)
 
 
 def render(store: RunStore, plots_dir: Path, experiments=None) -> list[Path]:

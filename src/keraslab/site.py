@@ -38,6 +38,7 @@ EXERCISES = (
 )
 #: the project's docs shown in the site, with their titles
 DOCS = (
+    ("site.md", "This site and its figures"),
     ("performance.md", "How keraslab was made fast"),
     ("reliability.md", "Reliability: nothing lost on failure"),
     ("distributed.md", "Distributed training"),

@@ -7,9 +7,9 @@ from keras import layers
 def build_simple(n_features: int = 4, n_classes: int = 3) -> keras.Model:
     """A plain two-layer network written with the functional API."""
     inputs = keras.Input(shape=(n_features,), name="features")
-    x = layers.Dense(32, activation="relu")(inputs)
-    x = layers.Dense(16, activation="relu")(x)
-    outputs = layers.Dense(n_classes, activation="softmax")(x)
+    x = layers.Dense(32, activation="relu", name="hidden_32")(inputs)
+    x = layers.Dense(16, activation="relu", name="hidden_16")(x)
+    outputs = layers.Dense(n_classes, activation="softmax", name="species")(x)
     return keras.Model(inputs, outputs, name="simple")
 
 
@@ -18,20 +18,20 @@ def build_branching(n_features: int = 4, n_classes: int = 3) -> keras.Model:
     inputs = keras.Input(shape=(n_features,), name="features")
     branch1 = layers.Dense(32, activation="relu", name="relu_branch")(inputs)
     branch2 = layers.Dense(24, activation="tanh", name="tanh_branch")(inputs)
-    merged = layers.Concatenate()([branch1, branch2])
-    outputs = layers.Dense(n_classes, activation="softmax")(merged)
+    merged = layers.Concatenate(name="join_branches")([branch1, branch2])
+    outputs = layers.Dense(n_classes, activation="softmax", name="species")(merged)
     return keras.Model(inputs, outputs, name="branching")
 
 
 def build_residual(n_features: int = 4, n_classes: int = 3, width: int = 32, blocks: int = 2) -> keras.Model:
     """Dense residual blocks: x + Dense(relu(Dense(x))) with an ``Add`` skip connection."""
     inputs = keras.Input(shape=(n_features,), name="features")
-    x = layers.Dense(width, activation="relu")(inputs)
+    x = layers.Dense(width, activation="relu", name="stem")(inputs)
     for i in range(blocks):
         h = layers.Dense(width, activation="relu", name=f"block{i}_dense1")(x)
         h = layers.Dense(width, name=f"block{i}_dense2")(h)
-        x = layers.Activation("relu")(layers.Add(name=f"block{i}_skip")([x, h]))
-    outputs = layers.Dense(n_classes, activation="softmax")(x)
+        x = layers.Activation("relu", name=f"block{i}_relu")(layers.Add(name=f"block{i}_skip")([x, h]))
+    outputs = layers.Dense(n_classes, activation="softmax", name="species")(x)
     return keras.Model(inputs, outputs, name="residual")
 
 
@@ -48,8 +48,8 @@ def build_multi_io(n_classes: int = 3) -> keras.Model:
     s = layers.Dense(16, activation="relu", name="sepal_dense")(sepal)
     p = layers.Dense(16, activation="relu", name="petal_dense")(petal)
     aux = layers.Dense(n_classes, activation="softmax", name="aux")(s)
-    merged = layers.Concatenate()([s, p])
-    h = layers.Dense(16, activation="relu")(merged)
+    merged = layers.Concatenate(name="join_sepal_petal")([s, p])
+    h = layers.Dense(16, activation="relu", name="joint_dense")(merged)
     main = layers.Dense(n_classes, activation="softmax", name="main")(h)
     return keras.Model(inputs={"sepal": sepal, "petal": petal}, outputs={"main": main, "aux": aux}, name="multi_io")
 

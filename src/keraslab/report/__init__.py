@@ -157,8 +157,8 @@ def reading_block(rows) -> list:
                 "p",
                 f'An example from this store: "{r.claim["wording"]}" measured {m.mean:.4f} ± {m.std:.4f} over '
                 f"n = 2 seeds, so its interval is {m.mean:.4f} ± {t_critical(1):.2f} × {m.std:.4f} / √2 = "
-                f"[{m.lo:.4f}, {m.hi:.4f}]{' (clipped to the values the measure can take)' if clipped else ''}; the same spread over 5 seeds "
-                f"would give ± {half5:.4f}. The verdict is *{r.verdict.word}* ([its row]"
+                f"[{m.lo:.4f}, {m.hi:.4f}]{' (clipped to the values the measure can take)' if clipped else ''}; "
+                f"the same spread over 5 seeds would give ± {half5:.4f}. The verdict is *{r.verdict.word}* ([its row]"
                 f"({sections.claim_link(r.claim['id'])})).",
             )
         )

@@ -10,30 +10,57 @@ from keraslab.store import Run
 
 
 def bench_throughput(run: Run, path: Path) -> Path:
+    """The contestants in one panel, the variants tried in another (sorted), each bar with the range
+    over rounds, its value placed past the range, and the 1.00× line named."""
     arms = run.metrics["arms"]
-    names = list(arms)
-    means = [arms[n]["images_per_s"].get("median", arms[n]["images_per_s"]["mean"]) for n in names]
-    lo = [arms[n]["images_per_s"].get("min", m) for n, m in zip(names, means)]
-    hi = [arms[n]["images_per_s"].get("max", m) for n, m in zip(names, means)]
-    fig, ax = plt.subplots(figsize=(10, 0.45 * len(names) + 1.5))
-    colors = [
-        "#7f7f7f" if n.startswith("native") else "#d62728" if n.startswith("keraslab") else "#1f77b4" for n in names
-    ]
-    err = [[m - a for m, a in zip(means, lo)], [b - m for m, b in zip(means, hi)]]
-    ax.barh([f"{n} ({arms[n].get('precision', 'float32')})" for n in names], means, xerr=err, capsize=3, color=colors)
-    ref = next((m for n, m in zip(names, means) if n.startswith("native")), None)
-    for i, m in enumerate(means):
-        ax.text(m, i, f" {m:,.0f}" + (f" ({m / ref:.2f}×)" if ref else ""), va="center", fontsize=8)
-    if ref:
-        ax.axvline(ref, color="k", linestyle=":", linewidth=1)
-    ax.invert_yaxis()
-    ax.set_xlabel("training images per second after the warm-up epoch (median; bars: range over rounds)")
-    s = run.metrics["settings"]
-    ax.set_title(
-        f"Simple CNN, batch {s['batch_size']}, {s['n_train']:,} images/epoch (grey: native PyTorch, "
-        f"red: keraslab's path)"
+    med = {n: arms[n]["images_per_s"].get("median", arms[n]["images_per_s"]["mean"]) for n in arms}
+    ref_name = next((n for n in arms if n.startswith("native")), None)
+    ref = med.get(ref_name)
+    main = [n for n in arms if not n.startswith("variant")]
+    variants = sorted((n for n in arms if n.startswith("variant")), key=med.get, reverse=True)
+    panels = [(main, "The contestants")] + ([(variants, "Variants of keraslab's path tried")] if variants else [])
+    heights = [len(p) for p, _ in panels]
+    fig, axes = plt.subplots(
+        len(panels), 1, figsize=(11, 0.42 * sum(heights) + 1.6), gridspec_kw={"height_ratios": heights}, sharex=True
     )
-    ax.grid(axis="x", alpha=0.3)
+    axes = [axes] if len(panels) == 1 else list(axes)
+    top = max(arms[n]["images_per_s"].get("max", med[n]) for n in arms)
+    for ax, (names, title) in zip(axes, panels):
+        means = [med[n] for n in names]
+        lo = [arms[n]["images_per_s"].get("min", med[n]) for n in names]
+        hi = [arms[n]["images_per_s"].get("max", med[n]) for n in names]
+        colors = [
+            "#7f7f7f" if n.startswith("native") else "#d62728" if n.startswith("keraslab") else "#1f77b4" for n in names
+        ]
+        err = [[m - a for m, a in zip(means, lo)], [b - m for m, b in zip(means, hi)]]
+        ys = range(len(names))
+        ax.barh(ys, means, xerr=err, capsize=3, color=colors)
+        ax.set_yticks(list(ys), [f"{n} ({arms[n].get('precision', 'float32')})" for n in names])
+        for y, m, h in zip(ys, means, hi):
+            ax.annotate(
+                f"{m:,.0f}" + (f" ({m / ref:.2f}×)" if ref else ""),
+                (h, y),
+                xytext=(5, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=8,
+            )
+        if ref:
+            ax.axvline(ref, color="k", linestyle=":", linewidth=1, label=f"1.00× = {ref_name}")
+        ax.invert_yaxis()
+        ax.set_title(title, loc="left", fontsize=10)
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].set_xlim(0, top * 1.22)  # room for the value labels past the longest range
+    if ref:
+        axes[0].legend(loc="lower right", fontsize=8)
+    axes[-1].set_xlabel(
+        "training images per second after the warm-up epoch (bar: median over rounds; error bar: min–max range)"
+    )
+    s = run.metrics["settings"]
+    fig.suptitle(
+        f"Simple CNN, batch {s['batch_size']}, {s['n_train']:,} images/epoch "
+        "(grey: native PyTorch, red: keraslab's path, blue: plain fit and variants)"
+    )
     return save(fig, path)
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from keraslab.plots import bars_with_errors, color, label, plt, save
+from keraslab.plots import bars_with_errors, color, cut_axis, integer_epochs, label, plt, save
 from keraslab.store import Run
 
 
@@ -14,7 +14,8 @@ def callbacks_effectiveness(run: Run, path: Path) -> Path:
     arms = run.metrics["arms"]
     names = list(arms)
     groups = {arm: run.histories(arm) for arm in run.metrics["arms"]}
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.8), gridspec_kw={"width_ratios": [1.3, 1, 1]})
+    n = arms[names[0]]["epochs"]["n"]
     for arm in names:
         for h in groups[arm]:
             axes[0].plot(
@@ -25,8 +26,9 @@ def callbacks_effectiveness(run: Run, path: Path) -> Path:
                 label=label(arm) if h is groups[arm][0] else None,
             )
     axes[0].set_xlabel("epoch")
+    integer_epochs(axes[0])
     axes[0].set_ylabel("validation accuracy")
-    axes[0].set_title("Validation accuracy per seed (a line ends where training stopped)")
+    axes[0].set_title("Validation accuracy, one line per seed\n(a line ends where training stopped)")
     axes[0].grid(alpha=0.3)
     axes[0].legend()
     bars_with_errors(
@@ -36,6 +38,8 @@ def callbacks_effectiveness(run: Run, path: Path) -> Path:
         [arms[a]["epochs"]["std"] for a in names],
         "epochs run",
         "Epochs actually run",
+        digits=0,
+        n=n,
     )
     bars_with_errors(
         axes[2],
@@ -44,15 +48,14 @@ def callbacks_effectiveness(run: Run, path: Path) -> Path:
         [arms[a]["test_accuracy"]["std"] for a in names],
         "test accuracy",
         "Final test accuracy",
+        n=n,
     )
-    lo = min(arms[a]["test_accuracy"]["mean"] for a in names)
-    axes[2].set_ylim(max(0, lo - 0.05), 1.0)
-    for ax in axes[1:]:
-        ax.tick_params(axis="x", labelrotation=12)
-    n = arms[names[0]]["epochs"]["n"]
+    lo = min(arms[a]["test_accuracy"]["mean"] - arms[a]["test_accuracy"]["std"] for a in names)
+    cut_axis(axes[2], round(max(0.0, lo - 0.02), 2), 1.0)
     fig.suptitle(
         f"Callback effectiveness on {run.metrics['dataset']} (n={n} seed{'s' * (n > 1)}, "
-        f"budget {run.metrics['budget_epochs']} epochs)"
+        f"budget {run.metrics['budget_epochs']} epochs)",
+        y=1.04,
     )
     return save(fig, path)
 
@@ -63,13 +66,25 @@ def learning_rate_schedule(run: Run, path: Path) -> Path:
     axes[0].step(np.arange(1, len(sched["lr"]) + 1), sched["lr"], where="post", color="#d62728")
     axes[0].set_title("LearningRateScheduler: halve every few epochs")
     groups = {arm: run.histories(arm) for arm in run.metrics["arms"]}
-    for h in groups.get("early_stopping_reduce_lr", []):
-        axes[1].step(np.arange(1, len(h["lr"]) + 1), h["lr"], where="post", alpha=0.8)
+    seeds = run.config.get("seeds", [])
+    for i, h in enumerate(groups.get("early_stopping_reduce_lr", [])):
+        # seeds share their first steps: a slight vertical offset and dashes keep each line visible
+        axes[1].step(
+            np.arange(1, len(h["lr"]) + 1),
+            np.array(h["lr"]) * (1 + 0.03 * i),
+            where="post",
+            alpha=0.85,
+            linestyle=("-", "--", ":")[i % 3],
+            label=f"seed {seeds[i] if i < len(seeds) else i}",
+        )
+    if groups.get("early_stopping_reduce_lr"):
+        axes[1].legend(fontsize=8, title="drawn 3% apart", title_fontsize=7)
     axes[1].set_title("ReduceLROnPlateau: cut on a val_loss plateau (one line per seed)")
     for ax in axes:
         ax.set_yscale("log")
         ax.set_xlabel("epoch")
-        ax.set_ylabel("learning rate")
+        integer_epochs(ax)
+        ax.set_ylabel("learning rate (log scale)")
         ax.grid(alpha=0.3, which="both")
     return save(fig, path)
 
@@ -86,9 +101,11 @@ def training_time_per_epoch(run: Run, path: Path) -> Path:
             label=label(arm),
         )
     ax.set_xlabel("epoch")
-    ax.set_ylabel("ms per epoch (TrainingTimeCallback)")
-    ax.set_title("Time per epoch, first seed")
-    ax.grid(alpha=0.3)
+    integer_epochs(ax)
+    ax.set_yscale("log")  # the first epoch (tracing, warm-up) dwarfs the steady state
+    ax.set_ylabel("ms per epoch (log scale)")
+    ax.set_title("Time per epoch measured by TrainingTimeCallback, first seed")
+    ax.grid(alpha=0.3, which="both")
     ax.legend()
     return save(fig, path)
 

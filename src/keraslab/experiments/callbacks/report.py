@@ -125,6 +125,7 @@ def takeaways(run: Run, ctx: Context) -> list[str]:
     """The report's opening lines this experiment supports, each built from the store."""
     es = run.metrics["arms"].get("early_stopping")
     better = ctx.row("cb_es_better")
+    paired = better.verdict.note or describe(better.measured)[1] if better.measured is not None else ""
     if es is None or better.measured is None:
         return []
     return [
@@ -132,6 +133,6 @@ def takeaways(run: Run, ctx: Context) -> list[str]:
             "cb_es_better",
             f"EarlyStopping ran {es['epochs']['mean']:.0f} of {run.metrics['budget_epochs']} epochs on average "
             f"and saved {es['time_saved']['mean'] * 100:.0f}% of the wall time (n={es['time_saved']['n']}); its "
-            f"test accuracy minus the full budget's, paired by seed: {better.verdict.note or describe(better.measured)[1]}",
+            f"test accuracy minus the full budget's, paired by seed: {paired}",
         )
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 
-from keraslab.plots import plt, save
+from keraslab.plots import cut_axis, plt, save, value_labels, wrap
 from keraslab.store import Run
 
 
@@ -14,7 +14,7 @@ def keras_vs_pytorch(run: Run, path: Path) -> Path:
     names = list(c)
     colors = {"tensorflow": "#ff7f0e", "jax": "#9467bd", "torch": "#d62728", "native-torch": "#7f7f7f"}
     labels = {"tensorflow": "Keras/TF", "jax": "Keras/JAX", "torch": "Keras/PyTorch", "native-torch": "native PyTorch"}
-    fig, axes = plt.subplots(1, 4, figsize=(18, 4.3))
+    fig, axes = plt.subplots(1, 4, figsize=(18, 4.6))
     panels = [
         ("epoch_time", "seconds per epoch (after warm-up)"),
         ("first_epoch_time", "first epoch (s)"),
@@ -24,18 +24,22 @@ def keras_vs_pytorch(run: Run, path: Path) -> Path:
     for ax, (key, title) in zip(axes, panels):
         means = [c[n][key]["mean"] for n in names]
         stds = [c[n][key]["std"] for n in names]
-        ax.bar([labels.get(n, n) for n in names], means, yerr=stds, capsize=5, color=[colors.get(n) for n in names])
-        for i, m in enumerate(means):
-            ax.text(i, m, f"{m:.3f}" if key == "test_accuracy" else f"{m:.1f}", ha="center", va="bottom", fontsize=8)
+        xs = range(len(names))
+        ax.bar(xs, means, yerr=stds, capsize=5, color=[colors.get(n) for n in names])
+        ax.set_xticks(list(xs), [wrap(labels.get(n, n), 10) for n in names])
+        digits = 3 if key == "test_accuracy" else 1
+        value_labels(ax, xs, [m + s for m, s in zip(means, stds)], [f"{m:.{digits}f}" for m in means], fontsize=8)
         ax.set_title(title)
-        ax.tick_params(axis="x", labelrotation=15)
+        ax.set_ylabel(title.split(" (")[0] if key != "test_accuracy" else "test accuracy")
         ax.grid(axis="y", alpha=0.3)
-    lo = min(c[n]["test_accuracy"]["mean"] for n in names)
-    axes[2].set_ylim(max(0, lo - 0.05), 1.0)
+        ax.margins(y=0.12)
+    lo = min(c[n]["test_accuracy"]["mean"] - c[n]["test_accuracy"]["std"] for n in names)
+    cut_axis(axes[2], round(max(0.0, lo - 0.02), 2), 1.0)
+    seeds = c[names[0]]["test_accuracy"].get("n")
     s = run.metrics["settings"]
     fig.suptitle(
         f"Simple CNN, {s['n_train']:,} MNIST images, batch {s['batch_size']}, {s['epochs']} epochs, "
-        f"each in its own process"
+        f"each in its own process" + (f"; error bars: ± 1 std over {seeds} seeds" if seeds else "")
     )
     return save(fig, path)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 
-from keraslab.plots import bars_with_errors, color, label, mean_band, plt, save
+from keraslab.plots import bars_with_errors, color, integer_epochs, label, mean_band, plt, save
 from keraslab.store import Run, atomic_write_bytes
 
 
@@ -18,8 +18,10 @@ def functional_models_comparison(run: Run, path: Path) -> Path:
         axes[0].plot(x, m, color=color(name), label=f"{label(name)} ({arch[name]['params']} params)")
         axes[0].fill_between(x, m - s, m + s, color=color(name), alpha=0.2)
     axes[0].set_xlabel("epoch")
+    integer_epochs(axes[0])
     axes[0].set_ylabel("validation accuracy")
-    axes[0].set_title("Iris: validation accuracy (mean ± std over seeds)")
+    n = arch[next(iter(arch))]["test_accuracy"]["n"]
+    axes[0].set_title(f"Iris: validation accuracy (line: mean, band: ± 1 std over {n} seeds)")
     axes[0].grid(alpha=0.3)
     axes[0].legend()
     names = list(arch)
@@ -29,9 +31,10 @@ def functional_models_comparison(run: Run, path: Path) -> Path:
         [arch[n]["test_accuracy"]["mean"] for n in names],
         [arch[n]["test_accuracy"]["std"] for n in names],
         "test accuracy",
-        f"Test accuracy (n={arch[names[0]]['test_accuracy']['n']} seeds)",
+        "Test accuracy",
+        n=n,
     )
-    axes[1].set_ylim(0, 1.05)
+    axes[1].set_ylim(0, 1.1)
     fig.suptitle("Functional API architectures")
     return save(fig, path)
 
@@ -42,10 +45,11 @@ def sequential_vs_functional_comparison(run: Run, path: Path) -> Path:
     for api, style in (("sequential", "-"), ("functional", "--")):
         for metric, ax in (("loss", axes[0]), ("val_accuracy", axes[1])):
             x, m, s = mean_band([h[metric] for h in run.histories(api)])
-            ax.plot(x, m, style, color=color(api), label=f"{api.capitalize()} API", linewidth=2)
+            ax.plot(x, m, style, color=color(api), label=f"{api.capitalize()} API (mean ± 1 std)", linewidth=2)
             ax.fill_between(x, m - s, m + s, color=color(api), alpha=0.15)
     for ax, metric in zip(axes, ("training loss", "validation accuracy")):
         ax.set_xlabel("epoch")
+        integer_epochs(ax)
         ax.set_ylabel(metric)
         ax.grid(alpha=0.3)
         ax.legend()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 
 from keraslab.plots import label
-from keraslab.report.claims import describe, Arms, Measured
+from keraslab.report.claims import Arms, Measured
 from keraslab.report.measures import metrics_of, measure
 from keraslab.report.sections import Context, claims_block, pm, seeds_text
 from keraslab.store import Run

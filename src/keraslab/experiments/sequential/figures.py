@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from keraslab.plots import bars_with_errors, color, curves, label, mean_band, plt, save
+from keraslab.plots import bars_with_errors, color, curves, cut_axis, integer_epochs, label, mean_band, plt, save
 from keraslab.store import Run
 
 
@@ -57,6 +57,7 @@ def sequential_optimizer_comparison(run: Run, path: Path) -> Path:
             ax.fill_between(x, m - s, m + s, color=color(opt), alpha=0.2)
     for ax, metric in zip(axes, ("validation loss", "validation accuracy")):
         ax.set_xlabel("epoch")
+        integer_epochs(ax)
         ax.set_ylabel(metric)
         ax.grid(alpha=0.3)
         ax.legend()
@@ -72,24 +73,29 @@ def sequential_tuned_learning_rates(run: Run, path: Path) -> Path | None:
     if "tuned" not in run.metrics:
         return None
     tuned = run.metrics["tuned"]["arms"]
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    for opt, c in tuned.items():
-        trials = c["search"]["trials"]
+    # one panel per optimizer: SGD and Adagrad draw the same sampled rates, so on one axes one hides the other
+    fig, axes = plt.subplots(1, len(tuned), figsize=(3.6 * len(tuned), 3.9), sharex=True, sharey=True, squeeze=False)
+    for ax, (opt, c) in zip(axes[0], tuned.items()):
+        trials = sorted(c["search"]["trials"], key=lambda t: t["learning_rate"])
         ax.plot(
             [t["learning_rate"] for t in trials],
             [t["val_accuracy"] for t in trials],
             "o-",
             color=color(opt),
-            label=f"{label(opt)} (chosen {c['learning_rate']:.3g})",
             alpha=0.85,
         )
-        ax.axvline(c["learning_rate"], color=color(opt), linestyle=":", alpha=0.6)
-    ax.set_xscale("log")
-    ax.set_xlabel("learning rate (log scale)")
-    ax.set_ylabel("best validation accuracy of the trial")
-    ax.set_title(f"KerasTuner searches, {run.metrics['tuning']['trials_per_optimizer']} trials per optimizer")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+        ax.axvline(c["learning_rate"], color=color(opt), linestyle=":", label=f"chosen: {c['learning_rate']:.3g}")
+        ax.set_xscale("log")
+        ax.set_title(label(opt))
+        ax.set_xlabel("learning rate (log scale)")
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(fontsize=8, loc="lower right")
+    axes[0][0].set_ylabel("best validation accuracy\nof the trial")
+    fig.suptitle(
+        f"KerasTuner searches, {run.metrics['tuning']['trials_per_optimizer']} trials per optimizer "
+        "(one point per trial; dotted: the rate chosen on the validation split)",
+        y=1.02,
+    )
     return save(fig, path)
 
 
@@ -105,9 +111,10 @@ def sequential_test_accuracy_comparison(run: Run, path: Path) -> Path:
         means,
         stds,
         "test accuracy",
-        f"Final test accuracy by optimizer (error bars: std over {comp[names[0]]['test_accuracy']['n']} seeds)",
+        "Final test accuracy by optimizer",
+        n=comp[names[0]]["test_accuracy"]["n"],
     )
-    ax.set_ylim(max(0.0, min(means) - 0.15), 1.0)
+    cut_axis(ax, round(max(0.0, min(m - s for m, s in zip(means, stds)) - 0.05), 2), 1.0)
     return save(fig, path)
 
 
