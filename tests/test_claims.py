@@ -188,13 +188,11 @@ def test_paired_differences_are_signed_so_positive_means_better():
     assert FAST.paired("adam", "sgd").mean > 0  # fewer epochs is better
 
 
-def test_a_measure_that_raises_fails_in_strict_mode(monkeypatch):
-    from keraslab.report import measures
-
+def test_a_measure_that_raises_fails_in_strict_mode():
     def broken(runs):
         raise KeyError("schema drift")
 
-    monkeypatch.setitem(measures.MEASURES, "broken", broken)
+    found = {"broken": broken}
     claims = [
         {
             "id": "x",
@@ -209,13 +207,13 @@ def test_a_measure_that_raises_fails_in_strict_mode(monkeypatch):
     ]
     runs = {"sequential": object()}
     with pytest.raises(KeyError, match="schema drift"):
-        C.evaluate(claims, runs, strict=True)
-    (row,) = C.evaluate(claims, runs, strict=False)  # a user's report says why instead
+        C.evaluate(claims, runs, found, strict=True)
+    (row,) = C.evaluate(claims, runs, found, strict=False)  # a user's report says why instead
     assert row.verdict.word == C.NOT_MEASURED and "schema drift" in row.verdict.note
 
 
 def test_unfair_budget_is_not_judged():
-    from keraslab.report import measures
+    from keraslab import suite
 
     class Run:
         metrics = {
@@ -246,18 +244,24 @@ def test_unfair_budget_is_not_judged():
             "reason": "r",
         }
     ]
-    (row,) = C.evaluate(claims, {"cnn": Run()}, strict=True)
+    (row,) = C.evaluate(claims, {"cnn": Run()}, suite.all_measures(), strict=True)
     assert row.verdict.word == C.UNFAIR and "epochs differ" in row.verdict.note
     from keraslab.experiments.cnn import report as cnn_report
 
-    assert measures.MEASURES["cnn_improved_gain"] is cnn_report.cnn_improved_gain
+    assert suite.all_measures()["cnn_improved_gain"] is cnn_report.cnn_improved_gain
+    assert cnn_report.PART.measures["cnn_improved_gain"] is cnn_report.cnn_improved_gain  # declared, not registered
 
 
 def test_claims_file_is_complete_and_consistent():
-    from keraslab.report.measures import all_measures
+    from keraslab import experiments, suite
 
-    MEASURES = all_measures()
-    claims = C.load_claims()
+    claims = suite.all_claims()
+    for e in experiments.all_experiments():  # each claim lives in its experiment's folder, judged by its measures
+        own = e.report().measures if e.report() else {}
+        for c in e.claims():
+            assert c["section"] == e.name
+            assert c["check"] == "untestable" or c["measure"].split(":")[0] in own, c["id"]
+    MEASURES = suite.all_measures()
     assert len(claims) >= 45
     assert len({c["id"] for c in claims}) == len(claims)
     kinds = {
@@ -333,7 +337,9 @@ def test_accuracy_over_seeds_is_never_narrower_than_one_test_sets_binomial_inter
 
 
 def test_by_construction_claims_are_flagged_with_how_and_margins_have_reasons():
-    claims = {c["id"]: c for c in C.load_claims()}
+    from keraslab import suite
+
+    claims = {c["id"]: c for c in suite.all_claims()}
     for cid in ("moons_accuracy", "cnn_simple_params", "api_equivalence", "cb_none_epochs"):
         assert claims[cid]["by_construction"].strip()
     for c in claims.values():

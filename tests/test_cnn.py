@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from conftest import run_cli
-from keraslab import data, plots
+from keraslab import data, suite
 from keraslab.models.cnn import build_functional_cnn, build_improved_cnn, build_simple_cnn
 from keraslab.store import RunStore
 
@@ -32,7 +32,7 @@ def test_quick_run_stores_error_analysis(quick_store):
 
 
 def test_six_plots_redraw_from_the_store(quick_store, tmp_path):
-    files = plots.render(RunStore(quick_store), tmp_path, experiments=["cnn"])
+    files = suite.render_figures(RunStore(quick_store), tmp_path, only=["cnn"])
     assert {f.name for f in files} == {
         "mnist_samples.png",
         "cnn_training_comparison.png",

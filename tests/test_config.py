@@ -13,7 +13,7 @@ from keraslab.experiments.sequential import Config
 @pytest.mark.parametrize("name", experiments.names(include_standalone=True))
 @pytest.mark.parametrize("profile", ["quick", "standard", "full"])
 def test_every_profile_of_every_experiment_validates(name, profile):
-    cfg = experiments.module(name).Config.for_profile(profile)
+    cfg = experiments.get(name).config.for_profile(profile)
     assert cfg.profile == profile
     assert cfg.to_dict()["seeds"]
 
@@ -56,7 +56,7 @@ def test_config_is_frozen_and_lists_become_tuples():
 
 def test_every_field_documents_its_reason():
     for name in experiments.names(include_standalone=True):
-        for fname, _, help_text in experiments.module(name).Config.describe():
+        for fname, _, help_text in experiments.get(name).config.describe():
             assert help_text, f"{name}.{fname} has no help text"
 
 

@@ -194,6 +194,27 @@ def test_wrong_combinations_are_one_clear_error(args, message):
     assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
 
 
+@pytest.mark.parametrize(
+    "config, args, message",
+    [
+        ({"distribute": "mirrored"}, ["--backend", "jax"], "runs on the tensorflow backend"),
+        ({"distribute": "data-parallel"}, ["--backend", "tensorflow"], "runs on the jax backend"),
+        ({"devices": 2}, [], "--devices needs --distribute mirrored (TensorFlow) or data-parallel (JAX)"),
+        ({"distribute": "multi-worker"}, [], "--workers must be between 2 and 8 for multi-worker training"),
+        ({"distribute": "multi-worker", "devices": 2}, ["--workers", "2"], "--devices does not apply to multi-worker"),
+    ],
+)
+def test_a_config_file_that_sets_distribute_gets_the_checks_of_the_flag(tmp_path, config, args, message):
+    """One source of truth: the flags are merged into the config once and the merged config is
+    checked, so a value from --config is checked exactly as the same value from the flag."""
+    if "jax" in args and not backend.is_installed("jax"):
+        pytest.skip("jax not installed")
+    path = tmp_path / "cnn.json"
+    path.write_text(json.dumps(config))
+    proc = run_cli("run", "cnn", "--profile", "quick", "--config", path, *args, env={"KERAS_BACKEND": ""})
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
 def test_distribution_applies_to_cnn_only():
     proc = run_cli("run", "sequential", "--distribute", "mirrored")
     assert proc.returncode == 2 and "apply to the cnn experiment" in proc.stderr

@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from conftest import REPO, built_once, run_cli
-from keraslab import cli, report, store as store_mod
+from keraslab import cli, suite, store as store_mod
 from keraslab.store import RunStore
 
 TINY_CALLBACKS = {
@@ -128,7 +128,7 @@ def test_sigkill_while_writing_a_result_leaves_no_half_run(tmp_path, tiny_sequen
     assert len(finished(out, "sequential")) == 1 and len(partials(out, "sequential")) == 1
     store = RunStore(out)
     assert store.latest("sequential").path == finished(out, "sequential")[0]
-    md = report.build(out)[0].read_text()
+    md = suite.build_report(out)[0].read_text()
     assert "did not finish (killed or crashed)" in md
 
 
@@ -154,7 +154,7 @@ def test_nan_loss_stops_the_run_and_is_stored_as_failed(tmp_path):
     assert store.latest("callbacks") is None
     (failed,) = store.runs("callbacks", include_failed=True)
     assert failed.status == "failed" and "NaN" in failed.metrics["error"]
-    md = report.build(out)[0].read_text()
+    md = suite.build_report(out)[0].read_text()
     assert "## Callbacks" not in md and "run failed" in md
 
 

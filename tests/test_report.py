@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from conftest import run_cli
-from keraslab import experiments, report
+from keraslab import experiments, report, suite
 from keraslab.report import claims as C
 from keraslab.store import RunStore
 
@@ -43,8 +43,8 @@ def test_report_builds_from_a_quick_store(quick_store, tmp_path):
 
 def test_every_claim_is_measured_on_a_quick_store_without_error(quick_store):
     runs = {e: RunStore(quick_store).latest(e) for e in experiments.names()}
-    claims = report.load_claims()
-    rows = report.evaluate(claims, runs, strict=True)  # a measure that raises fails here
+    claims = suite.all_claims()
+    rows = report.evaluate(claims, runs, suite.all_measures(), strict=True)  # a measure that raises fails here
     assert len(rows) == len(claims) >= 45
     assert [r.claim["id"] for r in rows] == [c["id"] for c in claims]
     # the quick profile is a smoke test: measured, but never judged against the guide
@@ -59,7 +59,7 @@ def test_missing_experiment_and_old_schema_are_reported_not_crashed(quick_store,
     m = json.loads((run_dir / "metrics.json").read_text())
     m["schema"] = 0
     (run_dir / "metrics.json").write_text(json.dumps(m))
-    paths = report.build(store)
+    paths = suite.build_report(store)
     md = paths[0].read_text()
     assert "**Not in this store:** callbacks, cnn" in md
     assert "schema 0" in md
@@ -84,7 +84,7 @@ def test_every_number_traces_back_to_the_store(quick_store, tmp_path):
     c = json.loads((cnn_dir / "metrics.json").read_text())
     c["arms"]["simple_cnn"]["params"] = 424242
     (cnn_dir / "metrics.json").write_text(json.dumps(c))
-    md = report.build(store, strict=True)[0].read_text()
+    md = suite.build_report(store, strict=True)[0].read_text()
     for v in planted.values():
         assert f"{v:.4f} ± 0.0111" in md
     assert "**0.3141**" in md and "424,242" in md
@@ -101,15 +101,15 @@ def test_every_number_traces_back_to_the_store(quick_store, tmp_path):
 
 
 def test_readme_results_section_is_rewritten(quick_store, tmp_path, monkeypatch):
-    from keraslab import plots
-
-    monkeypatch.setattr(plots, "render", lambda *args, **kwargs: [])  # plots: test_report_builds_from_a_quick_store
+    monkeypatch.setattr(
+        suite, "render_figures", lambda *args, **kwargs: []
+    )  # plots: test_report_builds_from_a_quick_store
     store = copy_store(quick_store, tmp_path / "runs")
     readme = tmp_path / "README.md"
     readme.write_text(f"intro\n{report.RESULTS_START}\nSTALE-TABLE\n{report.RESULTS_END}\noutro\n")
-    report.build(store)
+    suite.build_report(store)
     assert "STALE-TABLE" in readme.read_text()  # a user's run never rewrites a README
-    report.build(store, readme=readme)
+    suite.build_report(store, readme=readme)
     text = readme.read_text()
     assert text.startswith("intro\n") and text.endswith("outro\n") and "STALE-TABLE" not in text
     assert "claims of the original module guide checked against the measured runs" in text
@@ -134,7 +134,7 @@ window.addEventListener('load', () => {
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium not installed")
 def test_report_html_in_headless_chromium(quick_store, tmp_path):
     store = copy_store(quick_store, tmp_path / "runs")
-    report.build(store)
+    suite.build_report(store)
     html = (store / "report.html").read_text()
     assert "http://" not in html and "https://" not in html  # self-contained: nothing to fetch
     probe = tmp_path / "probe.html"
@@ -182,10 +182,10 @@ def test_html_shows_italic_verdict_words_not_asterisks(tmp_path):
 
 def test_each_claim_is_shown_once_in_its_section_and_once_in_the_index(quick_store, tmp_path):
     store = copy_store(quick_store, tmp_path / "runs")
-    md = report.build(store)[0].read_text()
+    md = suite.build_report(store)[0].read_text()
     html = (store / "report.html").read_text()
     sections, index = md.split("\n## All claims\n")
-    for c in report.load_claims():
+    for c in suite.all_claims():
         anchor = f'<a id="claim-{c["id"]}"></a>'
         assert sections.count(anchor) == 1 and index.count(anchor) == 0, c["id"]
         assert sections.count(f"| {anchor}{c['wording']} |") == 1  # its full row, in its section

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from keraslab import plots
+from keraslab import suite
 from keraslab.experiments import sequential
 from keraslab.models.sequential import build_moons_mlp
 from keraslab.store import RunStore
@@ -27,7 +27,7 @@ def test_quick_run_is_well_formed(quick_store):
 
 def test_plots_redraw_from_the_store_alone(quick_store, tmp_path):
     store = RunStore(quick_store)
-    files = plots.render(store, tmp_path, experiments=["sequential"])
+    files = suite.render_figures(store, tmp_path, only=["sequential"])
     names = {f.name for f in files}
     assert names == {
         "sequential_training_history.png",

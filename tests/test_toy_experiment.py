@@ -1,29 +1,25 @@
-"""Adding an experiment touches one place: a module that declares itself, registered once, is
-listed, run, stored, plotted and reported — with no edit to the CLI, the plots or the report."""
+"""Adding an experiment touches one place: one folder (a package declaring ``EXPERIMENT``, its
+figures, its report part and its claims), registered once, is listed, run, stored, plotted,
+reported and judged, with no edit to the CLI, the plots, the report or anyone's claims."""
 
-import importlib.util
 import json
 import sys
 
 import pytest
 
-from keraslab import cli, experiments, plots, report
+from keraslab import cli, experiments, suite
 from keraslab.store import RunStore
 
-TOY = '''
+INIT = '''
 """A toy: two arms that 'train' by gradient descent on a parabola (no Keras, seconds)."""
 from dataclasses import dataclass
 
 import numpy as np
 
 from keraslab.config import BaseConfig, param
-from keraslab.experiments import Result
+from keraslab.experiment import Experiment, Result
 from keraslab.experiments.runner import over_seeds
 
-ORDER = 99
-DESCRIPTION = "toy: two step sizes descending a parabola"
-LABELS = {"small_step": "small step", "large_step": "large step"}
-COLORS = {"small_step": "#1f77b4", "large_step": "#d62728"}
 STEPS = {"small_step": 0.05, "large_step": 0.4}
 
 
@@ -47,70 +43,124 @@ def run(config, out):
     return Result(metrics={"arms": {a: trials.summary(a, "final_loss") for a in STEPS}}, history=trials.histories)
 
 
-def draw_loss(run, path):
-    from keraslab.plots import color, label, plt, save
+EXPERIMENT = Experiment(
+    name="toy",
+    description="toy: two step sizes descending a parabola",
+    config=Config,
+    run=run,
+    order=99,
+    labels={"small_step": "small step", "large_step": "large step"},
+    colors={"small_step": "#1f77b4", "large_step": "#d62728"},
+)
+'''
 
+FIGURES = """
+from keraslab.plots import plt, save
+from toy_descent import EXPERIMENT
+
+
+def draw_loss(run, path):
     fig, ax = plt.subplots()
     for arm in run.metrics["arms"]:
         for h in run.histories(arm):
-            ax.plot(h["loss"], color=color(arm), label=label(arm))
+            ax.plot(h["loss"], color=EXPERIMENT.color(arm), label=EXPERIMENT.label(arm))
     ax.set_yscale("log")
     return save(fig, path)
 
 
 FIGURES = [("toy_loss.png", draw_loss)]
+"""
+
+REPORT = """
+from keraslab.report.claims import Measured
+from keraslab.report.measures import Measures
+from keraslab.report.sections import ReportPart, claims_block, pm
+from toy_descent import EXPERIMENT
+
+measure = Measures()
 
 
 def section(run, ctx):
-    from keraslab.plots import label
-    from keraslab.report.sections import pm
+    rows = [[EXPERIMENT.label(a), pm(v["final_loss"], 6)] for a, v in run.metrics["arms"].items()]
+    return [
+        ("h2", "Toy descent"),
+        ("table", ["arm", "final loss"], rows),
+        ("img", "toy_loss.png", "loss"),
+        *claims_block(ctx, "toy"),
+    ]
 
-    rows = [[label(a), pm(v["final_loss"], 6)] for a, v in run.metrics["arms"].items()]
-    return [("h2", "Toy descent"), ("table", ["arm", "final loss"], rows), ("img", "toy_loss.png", "loss")]
-'''
+
+@measure
+def toy_final_loss(runs, arm):
+    return Measured.over_seeds(runs["toy"].metrics["arms"][arm]["final_loss"]["values"], "final loss over seeds")
+
+
+PART = ReportPart(section=section, measures=measure)
+"""
+
+CLAIMS = {
+    "claims": [
+        {
+            "id": "toy_large_step_converges",
+            "wording": "The large step reaches a loss below 1e-6",
+            "measure": "toy_final_loss:large_step",
+            "check": "at_most",
+            "expected": 1e-6,
+            "tolerance": 0.0,
+            "reason": "a toy's claim: the loss after the step budget",
+        }
+    ]
+}
 
 
 @pytest.fixture
-def toy(tmp_path):
-    path = tmp_path / "toy_descent.py"
-    path.write_text(TOY)
-    spec = importlib.util.spec_from_file_location("toy_descent", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["toy_descent"] = module
-    spec.loader.exec_module(module)
-    experiments.register("toy", module)
-    yield module
+def toy(tmp_path, monkeypatch):
+    folder = tmp_path / "plugins" / "toy_descent"  # one folder: the whole experiment
+    folder.mkdir(parents=True)
+    (folder / "__init__.py").write_text(INIT)
+    (folder / "figures.py").write_text(FIGURES)
+    (folder / "report.py").write_text(REPORT)
+    (folder / "claims.json").write_text(json.dumps(CLAIMS))
+    monkeypatch.syspath_prepend(str(folder.parent))
+    import toy_descent
+
+    experiments.register(toy_descent.EXPERIMENT)
+    yield toy_descent.EXPERIMENT
     experiments.unregister("toy")
-    sys.modules.pop("toy_descent", None)
+    for name in ("toy_descent", "toy_descent.figures", "toy_descent.report"):
+        sys.modules.pop(name, None)
 
 
-def test_a_toy_experiment_registered_in_one_place_is_listed_run_plotted_and_reported(toy, tmp_path, capsys):
+def test_a_toy_experiment_in_one_folder_is_listed_run_plotted_reported_and_judged(toy, tmp_path, capsys):
     assert cli.main(["list"]) == 0
     assert "toy          toy: two step sizes descending a parabola" in capsys.readouterr().out
-    assert experiments.names()[-1] == "toy"  # ORDER 99: last in `run all`
+    assert experiments.names()[-1] == "toy"  # order 99: last in `run all`
 
     out = tmp_path / "runs"
-    assert cli.main(["run", "toy", "--profile", "quick", "--out", str(out)]) == 0
+    assert cli.main(["run", "toy", "--profile", "standard", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "plots written" in printed and "toy_loss.png" in printed
     run = RunStore(out).latest("toy")
     assert set(run.metrics["arms"]) == {"small_step", "large_step"}
-    assert [len(run.histories(a)) for a in run.metrics["arms"]] == [2, 2]  # history.json[arm][seed]
+    assert [len(run.histories(a)) for a in run.metrics["arms"]] == [3, 3]  # history.json[arm][seed]
     stored = json.loads((run.path / "history.json").read_text())
-    assert set(stored["small_step"]) == {"0", "1"} and len(stored["small_step"]["0"]["loss"]) == 5
+    assert set(stored["small_step"]) == {"0", "1", "2"} and len(stored["small_step"]["0"]["loss"]) == 20
     # the larger step descends faster: what the toy measures, read back from the store
-    assert (
-        run.metrics["arms"]["large_step"]["final_loss"]["mean"]
-        < run.metrics["arms"]["small_step"]["final_loss"]["mean"]
-    )
+    arms = run.metrics["arms"]
+    assert arms["large_step"]["final_loss"]["mean"] < arms["small_step"]["final_loss"]["mean"]
 
-    md = report.build(out)[0].read_text()
+    md = suite.build_report(out, strict=True)[0].read_text()
     assert "## Toy descent" in md and "| large step |" in md
     assert "![loss](plots/toy_loss.png)" in md and (out / "plots" / "toy_loss.png").stat().st_size > 1000
-    assert plots.label("large_step") == "large step" and plots.color("small_step") == "#1f77b4"
+    # its claim, from its own claims.json, judged by its own measure: a row in its section and the index
+    row = next(line for line in md.splitlines() if 'id="claim-toy_large_step_converges"' in line)
+    assert "| consistent |" in row
+    assert "[The large step reaches a loss below 1e-6](#claim-toy_large_step_converges)" in md
+    assert toy.label("large_step") == "large step" and toy.color("small_step") == "#1f77b4"
 
 
 def test_unregistered_toy_is_gone_and_unknown_names_still_fail():
     assert "toy" not in experiments.names(include_standalone=True)
     with pytest.raises(Exception, match="unknown experiment 'toy'"):
         experiments.get("toy")
+    assert all(c["section"] != "toy" for c in suite.all_claims())

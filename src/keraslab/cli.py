@@ -149,7 +149,7 @@ def cmd_list(args) -> int:
 
     print("experiments:")
     for name in experiments.names(include_standalone=True):
-        print(f"  {name:12s} {experiments.module(name).DESCRIPTION}")
+        print(f"  {name:12s} {experiments.get(name).description}")
     print("profiles:")
     for name, text in PROFILE_HELP.items():
         print(f"  {name:12s} {text}")
@@ -184,7 +184,7 @@ def _configs(args):
 
     names = experiments.names() if args.experiments in (["all"], []) else list(dict.fromkeys(args.experiments))
     for n in names:
-        experiments.module(n)  # unknown names fail here, before anything runs
+        experiments.get(n)  # unknown names fail here, before anything runs
     profile = args.profile or DEFAULT_PROFILE
     file_data = load_config_file(args.config) if args.config else {}
     per_experiment = bool(file_data) and set(file_data) <= set(experiments.names())
@@ -200,9 +200,34 @@ def _configs(args):
         if args.deterministic is not None:
             overrides["deterministic"] = args.deterministic
         if args.distribute:
-            overrides.update(distribute=args.distribute, devices=args.devices)
-        configs.append((n, experiments.module(n).Config.for_profile(profile, **overrides)))
+            overrides["distribute"] = args.distribute
+        if args.devices:
+            overrides["devices"] = args.devices
+        configs.append((n, experiments.get(n).config.for_profile(profile, **overrides)))
     return configs
+
+
+def _distribution(configs, backend_name: str, workers: int):
+    """The distribution each config asks for, checked the same way whether it came from
+    ``--distribute`` or from a ``--config`` file (the flags were merged into the configs once):
+    ``(mode, devices, started_as_worker)``, or None when no config distributes."""
+    from keraslab import distribute
+
+    asked = {
+        (c.distribute, c.devices)
+        for _, c in configs
+        if getattr(c, "distribute", "none") != "none" or getattr(c, "devices", 0)
+    }
+    if workers and not asked:
+        asked = {("none", 0)}
+    if not asked:
+        return None
+    if len(asked) > 1:
+        raise KeraslabError(f"one distribution per command; the configs ask for {sorted(asked)}")
+    ((mode, devices),) = asked
+    started_as_worker = distribute.in_cluster(mode)
+    distribute.check(mode, backend_name, devices, workers, in_cluster=started_as_worker)
+    return mode, devices, started_as_worker
 
 
 def cmd_run(args) -> int:
@@ -211,20 +236,19 @@ def cmd_run(args) -> int:
     name = backend.select(args.backend)
     from keraslab import distribute
 
-    if args.distribute or args.workers or args.devices:
-        if args.experiments != ["cnn"]:
-            raise KeraslabError(
-                "--distribute, --devices and --workers apply to the cnn experiment: `keraslab run cnn --distribute ...`"
-            )
-        started_as_worker = distribute.in_cluster(args.distribute or "none")
-        distribute.check(args.distribute or "none", name, args.devices, args.workers, in_cluster=started_as_worker)
+    if (args.distribute or args.workers or args.devices) and args.experiments != ["cnn"]:
+        raise KeraslabError(
+            "--distribute, --devices and --workers apply to the cnn experiment: `keraslab run cnn --distribute ...`"
+        )
+    configs = _configs(args)  # flags merged into the configs once; each validated, before any training
+    dist = _distribution(configs, name, args.workers)
+    if dist is not None:
+        mode, devices, started_as_worker = dist
         if args.workers and not started_as_worker:
             from keraslab import cluster
 
-            return cluster.launch(sys.argv[1:], args.workers, args.distribute, args.out)
-    configs = _configs(args)  # validate everything before any training starts
-    if args.distribute:
-        distribute.prepare(args.distribute, args.devices)
+            return cluster.launch(sys.argv[1:], args.workers, mode, args.out)
+        distribute.prepare(mode, devices)
     from keraslab import experiments
     from keraslab.store import RunStore
 
@@ -250,9 +274,9 @@ def cmd_run(args) -> int:
         walls[exp] = time.perf_counter() - start
         estimator.finished(exp, walls[exp])
         if not args.no_plots:
-            from keraslab import plots
+            from keraslab import suite
 
-            files = plots.render(store, plots_dir_for(args.out), experiments=[exp])
+            files = suite.render_figures(store, plots_dir_for(args.out), only=[exp])
             if files:
                 print(f"keraslab: plots written: {', '.join(str(f) for f in files)}")
     if len(walls) > 1:
@@ -265,7 +289,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from keraslab import report
+    from keraslab import suite
 
     out = Path(args.out)
     if not out.is_dir():
@@ -277,7 +301,7 @@ def cmd_report(args) -> int:
     for d in docs:
         if not d.is_file():
             raise KeraslabError(f"--docs {d}: no such file")
-    paths = report.build(out, readme=readme, docs=docs)
+    paths = suite.build_report(out, readme=readme, docs=docs)
     for p in paths:
         print(f"keraslab: wrote {p}")
     return 0
@@ -288,33 +312,19 @@ def cmd_bench(args) -> int:
 
     backend.select("tensorflow")
     backend.import_keras_quietly()
-    from keraslab import experiments, plots
+    from keraslab import experiments, suite
+    from keraslab.experiments import bench
     from keraslab.store import RunStore
 
-    cls = experiments.module("bench").Config
-    config = cls.for_profile("quick" if args.quick else "standard", **({"variants": True} if args.variants else {}))
+    config = experiments.get("bench").config.for_profile(
+        "quick" if args.quick else "standard", **({"variants": True} if args.variants else {})
+    )
     store = RunStore(args.out)
     store.ensure_writable()
     experiments.execute("bench", config, store)
-    run = store.latest("bench")
-    print(
-        f"{'arm':46s} {'precision':>14s} {'images/s':>9s} {'range':>13s} {'vs PyTorch':>10s} "
-        f"{'first epoch':>12s} {'peak MB':>8s} {'of matmul peak':>15s} {'accuracy':>9s}"
-    )
-    for label, r in run.metrics["arms"].items():
-        ratio, ips, first = r["speedup"], r["images_per_s"], r["first_epoch_time"]
-        print(
-            f"{label:46s} {r['precision']:>14s} {ips['median']:9.0f} {ips['min']:6.0f}-{ips['max']:<6.0f} "
-            f"{(f'{ratio:.2f}x' if ratio else '-'):>10s} {first['median']:11.1f}s {r['peak_rss_mb']:8.0f} "
-            f"{r['fraction_of_matmul_peak'] * 100:14.1f}% {r['test_accuracy']['median']:9.4f}"
-        )
-    h = run.metrics.get("headline")
-    if h:
-        print(
-            f"keraslab path vs {h['versus']} (fastest native PyTorch, {h['precision_class']}): median "
-            f"{h['median']:.2f}x, range {h['min']:.2f}-{h['max']:.2f}x over {h['rounds']} rounds: {h['verdict']}"
-        )
-    plots.render(store, plots_dir_for(args.out), experiments=["bench"])
+    for line in bench.table(store.latest("bench")):
+        print(line)
+    suite.render_figures(store, plots_dir_for(args.out), only=["bench"])
     return 0
 
 
@@ -418,7 +428,7 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         from keraslab import experiments
 
-        kept = [e.name for e in experiments.all_experiments() if getattr(e.module, "RESUMABLE", False)]
+        kept = [e.name for e in experiments.all_experiments() if e.resumable]
         print(
             f"keraslab: interrupted; earlier runs are intact. {', '.join(kept)} keep their finished steps "
             "(rerun the same command to resume); other unfinished runs were discarded",

@@ -1,8 +1,6 @@
-"""Drawing: the helpers every experiment's ``figures.py`` shares, and :func:`render`, which draws
-the figures each experiment declares. Figures read stored runs only — plots never train.
-
-``render(store, plots_dir)`` draws every figure whose experiment has a finished run and returns
-the files written; a missing experiment is skipped (the report says so).
+"""Drawing: the helpers every experiment's ``figures.py`` shares (a library: it imports no
+experiment; each figure passes its own experiment's labels and colours). Figures read stored runs
+only — plots never train. :func:`keraslab.suite.render_figures` draws every experiment's figures.
 """
 
 from __future__ import annotations
@@ -19,21 +17,7 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from keraslab.store import RunStore, atomic_write_bytes  # noqa: E402
-
-
-def color(arm: str) -> str | None:
-    """An arm's colour, the same in every figure (declared by its experiment's ``COLORS``)."""
-    from keraslab import experiments
-
-    return experiments.colors().get(arm)
-
-
-def label(arm: str) -> str:
-    """An arm's display name (declared by its experiment's ``LABELS``; else derived from the key)."""
-    from keraslab import experiments
-
-    return experiments.labels().get(arm, arm.replace("_", " ").capitalize())
+from keraslab.store import atomic_write_bytes  # noqa: E402
 
 
 def save(fig, path: Path) -> Path:
@@ -97,36 +81,15 @@ def cut_axis(ax, bottom: float, top: float | None = None) -> None:
     ax.set_ylabel(f"{ax.get_ylabel() or 'value'} (axis starts at {bottom:g})")
 
 
-def bars_with_errors(ax, names, means, stds, ylabel, title, colors=None, digits=3, n=None):
-    """Bars with ± std error bars; ``n`` (seeds) goes into the title so the bars say what they are."""
-    colors = colors or [color(x) for x in names]
+def bars_with_errors(palette, ax, names, means, stds, ylabel, title, digits=3, n=None):
+    """Bars with ± std error bars, in the colours and labels of ``palette`` (the experiment's:
+    anything with ``label(arm)`` and ``color(arm)``); ``n`` (seeds) goes into the title so the bars
+    say what they are."""
     xs = np.arange(len(names))
-    ax.bar(xs, means, yerr=stds, capsize=6, color=colors, alpha=0.85)
-    ax.set_xticks(xs, [wrap(label(x)) for x in names])
+    ax.bar(xs, means, yerr=stds, capsize=6, color=[palette.color(x) for x in names], alpha=0.85)
+    ax.set_xticks(xs, [wrap(palette.label(x)) for x in names])
     value_labels(ax, xs, [m + s for m, s in zip(means, stds)], [f"{m:.{digits}f}" for m in means])
     ax.set_ylabel(ylabel)
     ax.set_title(title + (f"\n(error bars: ± 1 std over {n} seeds)" if n else ""))
     ax.grid(axis="y", alpha=0.3)
     ax.margins(y=0.12)
-
-
-def render(store: RunStore, plots_dir: Path, experiments=None) -> list[Path]:
-    """Draw every figure of the latest run of each experiment; returns the files written."""
-    from keraslab import experiments as registry
-
-    written = []
-    for exp in registry.all_experiments():
-        if experiments is not None and exp.name not in experiments:
-            continue
-        run = store.latest(exp.name)
-        if run is None:
-            continue
-        figures = exp.part("figures")
-        for filename, draw in getattr(figures, "FIGURES", []):
-            path = draw(run, Path(plots_dir) / filename)
-            if path is not None:  # None: this run holds nothing to draw for that figure
-                written.append(path)
-        extra = getattr(figures, "EXTRA", None)
-        if extra is not None:
-            written.extend(extra(run, plots_dir))
-    return written

@@ -117,9 +117,9 @@ def relink(pages: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
 
 def ensure_report(store: Path) -> None:
     if not (store / "REPORT.md").exists():
-        from keraslab import report
+        from keraslab import suite
 
-        report.build(store)
+        suite.build_report(store)
 
 
 def index_page(lessons: list[tuple[str, str]], exercises: list[tuple[str, str]], report_pages) -> str:

@@ -1,15 +1,10 @@
-"""The experiments. Each is one package here, ``keraslab/experiments/<name>/``, that declares itself:
-
-- ``__init__.py`` — ``Config`` (a frozen dataclass), ``DESCRIPTION``, ``run(config, out) -> Result``,
-  and optionally ``ORDER`` (its place in ``keraslab run all``; ``None``: run by name only),
-  ``RESUMABLE``, and ``LABELS`` / ``COLORS`` for its arms;
-- ``figures.py`` — ``FIGURES``, a list of ``(file name, draw(run, path))`` (optional);
-- ``report.py`` — ``section(run, ctx)`` for the report, and the ``@measure`` functions its claims
-  in claims.json name (optional).
+"""The experiments and their registry. Each experiment is one package here,
+``keraslab/experiments/<name>/``, exporting one declared object, ``EXPERIMENT`` (an
+:class:`keraslab.experiment.Experiment`: what each of its files holds is written there).
 
 The packages are discovered: adding a folder here is all it takes to appear in ``keraslab list``,
-``run``, the plots and the report (:func:`register` adds one from elsewhere, e.g. a test).
-Experiments train and store; they never draw (plots read the store).
+``run``, the plots, the report and its claims (:func:`register` adds one from elsewhere, e.g. a
+test's toy). Experiments train and store; they never draw (plots read the store).
 
 Glossary — the words of every stored run (``metrics.json``, ``history.json``):
 
@@ -49,78 +44,42 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import time
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from types import ModuleType
 
 from keraslab.errors import KeraslabError, RunFailed
+from keraslab.experiment import Experiment, Result
 
+__all__ = ["Experiment", "Result", "all_experiments", "execute", "get", "names", "register", "unregister"]
 
-@dataclass
-class Result:
-    metrics: dict
-    history: dict = field(default_factory=dict)
-    provenance: dict = field(default_factory=dict)  # experiment-specific provenance extras
-
-
-@dataclass(frozen=True)
-class Experiment:
-    """One experiment package (or any module with the same attributes)."""
-
-    name: str
-    module: ModuleType
-
-    @property
-    def order(self):
-        return getattr(self.module, "ORDER", None)
-
-    @property
-    def in_all(self) -> bool:  # ``keraslab run all`` runs it (speed measurements are run by name)
-        return self.order is not None
-
-    def part(self, kind: str):
-        """The experiment's ``figures`` or ``report`` part: a submodule of the package, or the module
-        itself where it defines them inline (a one-file experiment); None where it has none."""
-        attr = {"figures": "FIGURES", "report": "section"}[kind]
-        if hasattr(self.module, attr):
-            return self.module
-        if not hasattr(self.module, "__path__"):
-            return None
-        try:
-            return importlib.import_module(f"{self.module.__name__}.{kind}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{self.module.__name__}.{kind}":
-                raise
-            return None
-
-
-_REGISTERED: dict[str, ModuleType] = {}
+_REGISTERED: dict[str, Experiment] = {}
 
 
 @cache
-def _discovered() -> dict[str, ModuleType]:
+def _discovered() -> dict[str, Experiment]:
     found = {}
     for info in pkgutil.iter_modules(__path__):
         if info.ispkg:
-            found[info.name] = importlib.import_module(f"{__name__}.{info.name}")
+            module = importlib.import_module(f"{__name__}.{info.name}")
+            exp = getattr(module, "EXPERIMENT", None)
+            if not isinstance(exp, Experiment):
+                raise KeraslabError(f"{module.__name__} declares no EXPERIMENT (a keraslab.experiment.Experiment)")
+            found[exp.name] = exp
     return found
 
 
-def register(name: str, module: ModuleType) -> None:
+def register(experiment: Experiment) -> None:
     """Add an experiment that does not live in this package (a test's toy, a plugin)."""
-    _REGISTERED[name] = module
-    _merged.cache_clear()
+    _REGISTERED[experiment.name] = experiment
 
 
 def unregister(name: str) -> None:
     _REGISTERED.pop(name, None)
-    _merged.cache_clear()
 
 
 def all_experiments() -> list[Experiment]:
-    """Every experiment: those ``run all`` runs in their ``ORDER``, then the run-by-name ones."""
-    exps = [Experiment(n, m) for n, m in {**_discovered(), **_REGISTERED}.items()]
+    """Every experiment: those ``run all`` runs in their ``order``, then the run-by-name ones."""
+    exps = list({**_discovered(), **_REGISTERED}.values())
     return sorted(exps, key=lambda e: (not e.in_all, e.order if e.in_all else 0, e.name))
 
 
@@ -135,32 +94,6 @@ def names(include_standalone: bool = False) -> list[str]:
     return [e.name for e in all_experiments() if include_standalone or e.in_all]
 
 
-def module(name: str) -> ModuleType:
-    return get(name).module
-
-
-@cache
-def _merged() -> tuple[dict, dict]:
-    labels, colors = {}, {}
-    for e in all_experiments():
-        labels.update(getattr(e.module, "LABELS", {}))
-        colors.update(getattr(e.module, "COLORS", {}))
-    return labels, colors
-
-
-def labels() -> dict[str, str]:
-    return _merged()[0]
-
-
-def colors() -> dict[str, str]:
-    return _merged()[1]
-
-
-def reports() -> list[tuple[Experiment, ModuleType]]:
-    """Each experiment with its report part (importing it registers its claims' measures)."""
-    return [(e, r) for e in all_experiments() if (r := e.part("report")) is not None]
-
-
 def execute(name: str, config, store, log=print, resume: bool = True, wait: bool = False) -> Path:
     """Run experiment ``name`` with ``config`` and commit it to ``store``; returns the run folder.
 
@@ -170,8 +103,8 @@ def execute(name: str, config, store, log=print, resume: bool = True, wait: bool
     """
     from keraslab import backend, provenance
 
-    mod = module(name)
-    resumable = getattr(mod, "RESUMABLE", False)
+    exp = get(name)
+    resumable = exp.resumable
     active = backend.active()
     writer = store.writer(name, active, config=config.to_dict(), resume=resume and resumable, wait=wait)
     start = time.perf_counter()
@@ -180,7 +113,7 @@ def execute(name: str, config, store, log=print, resume: bool = True, wait: bool
     log(f"keraslab: running {name} (profile {config.profile}, backend {active}, seeds {list(config.seeds)})")
     try:
         try:
-            result: Result = mod.run(config, writer)
+            result: Result = exp.run(config, writer)
         except RunFailed as exc:  # stored as failed, never shown as a result
             prov = provenance.collect(backend=active, wall_time_s=time.perf_counter() - start)
             writer.commit(

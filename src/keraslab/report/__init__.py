@@ -1,4 +1,5 @@
-"""REPORT.md and a self-contained report.html, built from the run store alone.
+"""The report's blocks: REPORT.md and report.html are assembled from these by
+:func:`keraslab.suite.build_report`, which walks the experiments; this package imports none.
 
 The report engine is three parts: :mod:`~keraslab.report.claims` (load the guide's claims,
 measure them through :mod:`~keraslab.report.measures`, judge each with its uncertainty),
@@ -9,12 +10,9 @@ the store. A missing experiment or a skipped run is said out loud, never shown a
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
-from keraslab import plots
-from keraslab import experiments
 from keraslab.report import sections
 from keraslab.report.claims import (
     CONSISTENT,
@@ -29,12 +27,11 @@ from keraslab.report.claims import (
     VERDICTS,
     describe,
     evaluate,
-    load_claims,
 )
-from keraslab.report.render import to_html, to_markdown
-from keraslab.store import Run, RunStore, atomic_write_bytes
+from keraslab.report.render import to_markdown
+from keraslab.store import Run, atomic_write_bytes
 
-__all__ = ["build", "load_claims", "evaluate", "RESULTS_START", "RESULTS_END"]
+__all__ = ["evaluate", "RESULTS_START", "RESULTS_END"]
 
 RESULTS_START, RESULTS_END = "<!-- keraslab:results:start -->", "<!-- keraslab:results:end -->"
 PERF_START, PERF_END = "<!-- keraslab:performance:start -->", "<!-- keraslab:performance:end -->"
@@ -111,13 +108,13 @@ def summary_blocks(rows) -> list:
     return blocks
 
 
-def takeaways_block(parts, runs: dict, ctx: sections.Context) -> list:
+def takeaways_block(parts_and_runs, ctx: sections.Context) -> list:
     """The report's opening: a few plain-language lines, each from an experiment's ``takeaways``
     (built from the store) and linked to the claim it rests on."""
     lines = []
-    for e, part in parts:
-        if e.name in runs and hasattr(part, "takeaways"):
-            lines += part.takeaways(runs[e.name], ctx)
+    for part, run in parts_and_runs:
+        if part.takeaways is not None:
+            lines += part.takeaways(run, ctx)
     if not lines:
         return []
     return [
@@ -180,7 +177,7 @@ def index_block(rows) -> list:
         ("h2", "All claims"),
         (
             "p",
-            "An index of every claim of the original module guide (`src/keraslab/claims.json`): its verdict, "
+            "An index of every claim of the original module guide (each experiment's `claims.json`): its verdict, "
             "and a link to its row, where the measured value, interval, tolerance and reason are.",
         ),
         (
@@ -262,7 +259,7 @@ def cpu_kind_line(kind: dict | None) -> str:
 # --------------------------------------------------------------------------- rendering
 
 
-def results_summary(rows, runs: dict, report_link: str = "REPORT.md", takeaways=()) -> str:
+def results_summary(rows, runs: dict, report_link: str = "REPORT.md", takeaways=(), extra=(), in_all=()) -> str:
     """The README's results block (rewritten between the markers by `keraslab report`): the
     takeaways, the claims the runs do not bear out, and links to the whole report."""
     table = []
@@ -272,16 +269,13 @@ def results_summary(rows, runs: dict, report_link: str = "REPORT.md", takeaways=
             table.append([r.claim["wording"], sections.guide_text(r.claim), measured, interval, r.verdict.word])
     # the takeaways' links point into the report
     lines = [t.replace("](#claim-", f"]({report_link}#claim-") for t in takeaways]
-    # an experiment's report part may add one line to the README (the speed measurements do)
-    extra = [
-        part.readme_line(runs[e.name])
-        for e, part in experiments.reports()
-        if e.name in runs and hasattr(part, "readme_line")
-    ]
+    extra = list(extra)  # an experiment's report part may add one line to the README (the speed measurements do)
     walls = [(exp, run.provenance.get("wall_time_s")) for exp, run in runs.items() if run.provenance.get("wall_time_s")]
     if walls:
-        in_all = [w for exp, w in walls if exp in experiments.names()]
-        totals = f"; `keraslab run all` ({len(in_all)} experiments) {sum(in_all) / 60:.1f} min" if in_all else ""
+        in_run_all = [w for exp, w in walls if exp in in_all]
+        totals = (
+            f"; `keraslab run all` ({len(in_run_all)} experiments) {sum(in_run_all) / 60:.1f} min" if in_run_all else ""
+        )
         extra.append(
             "Wall time of these runs (from their provenance): "
             + ", ".join(f"{exp} {w:.0f} s" for exp, w in walls)
@@ -310,27 +304,8 @@ def results_summary(rows, runs: dict, report_link: str = "REPORT.md", takeaways=
     )
 
 
-def build(out: str | Path, readme: Path | None = None, strict: bool = False, docs=()) -> list[Path]:
-    """Redraw the plots into ``out/plots`` and write ``out/REPORT.md`` + ``out/report.html``.
-
-    Everything lands inside the store folder. ``readme``: also rewrite that README's results
-    block, and each of ``docs`` its performance block (only on purpose: the committed reference).
-    ``strict`` (the tests) makes a measure that
-    raises an error instead of a "not measured" row.
-    """
-    start = time.perf_counter()
-    out = Path(out)
-    store = RunStore(out)
-    base = out
-    plots_dir = base / "plots"
-    parts = experiments.reports()  # each experiment with its report section, in `run all` order
-    runs: dict[str, Run] = {e.name: r for e, _ in parts if (r := store.latest(e.name)) is not None}
-    plots.render(store, plots_dir)
-    claims = load_claims()
-    rows = evaluate(claims, runs, strict=strict)
-    ctx = sections.Context(runs, claims, rows)
-    lessons = [(e, part) for e, part in parts if e.in_all]
-    speed = [(e, part) for e, part in parts if not e.in_all and e.name in runs]
+def opening_blocks(out: Path, speed: list[str], takeaways: list, rows, missing: list[str]) -> list:
+    """Title, intro, contents, takeaways, summary and how to read a verdict."""
     blocks: list = [
         ("h1", "keraslab report"),
         (
@@ -340,85 +315,37 @@ def build(out: str | Path, readme: Path | None = None, strict: bool = False, doc
             "module guide is judged with its uncertainty: mean ± std over seeds (n), a 95% "
             "interval, and a verdict."
             + (
-                f" The speed measurements ({', '.join(e.name for e, _ in speed)}) have their own page: "
-                "[PERFORMANCE.md](PERFORMANCE.md)."
+                f" The speed measurements ({', '.join(speed)}) have their own page: [PERFORMANCE.md](PERFORMANCE.md)."
                 if speed
                 else ""
             ),
         ),
         ("toc",),
     ]
-    opening = takeaways_block(lessons, runs, ctx)
-    blocks += opening
+    blocks += takeaways
     blocks += summary_blocks(rows)
     blocks += reading_block(rows)
-    # the speed measurements (`keraslab bench`, `run speedrun`) are shown when present, never listed as missing
-    missing = [e.name for e, _ in lessons if e.name not in runs]
-    if missing:
+    if missing:  # the speed measurements are shown when present, never listed as missing
         blocks.append(
             (
                 "p",
-                "**Not in this store:** "
-                + ", ".join(missing)
-                + ". Run `keraslab run "
-                + " ".join(missing)
-                + f" --out {out}` to add them.",
+                f"**Not in this store:** {', '.join(missing)}. Run `keraslab run {' '.join(missing)} --out {out}` "
+                "to add them.",
             )
         )
+    return blocks
 
-    def section_blocks(chosen) -> list:
-        found = []
-        for e, part in chosen:
-            run = runs.get(e.name)
-            if run is None:
-                continue
-            try:
-                found.extend(part.section(run, ctx))
-            except (KeyError, TypeError, IndexError) as exc:
-                if strict:
-                    raise
-                store.notices.append(f"section {e.name}: run {run.run_id} lacks {exc}; skipped (rerun it)")
-        return found
 
-    blocks += section_blocks(lessons)
-    blocks += index_block(rows)
-    perf = section_blocks(speed)
-    if store.notices:
-        blocks += [("h2", "Notices"), ("ul", sorted(set(store.notices)))]
-    blocks += provenance_block(runs, out, time.perf_counter() - start)
-    written = []
-    if perf:
-        perf_blocks = [
-            ("h1", "keraslab performance"),
-            (
-                "p",
-                f"How fast keraslab trains on this machine, read from the run store at `{out}`: the speed "
-                "benchmark and the speedrun, apart from the lesson's report ([REPORT.md](REPORT.md)). Speed "
-                "depends on the CPU: its kind is in the provenance below.",
-            ),
-            ("toc",),
-            *perf,
-            *provenance_block({e.name: runs[e.name] for e, _ in speed}, out, time.perf_counter() - start),
-        ]
-        for name, text in (
-            ("PERFORMANCE.md", to_markdown(perf_blocks)),
-            ("performance.html", to_html(perf_blocks, plots_dir, "keraslab performance")),
-        ):
-            atomic_write_bytes(base / name, text.encode())
-            written.append(base / name)
-    md_path, html_path = base / "REPORT.md", base / "report.html"
-    atomic_write_bytes(md_path, to_markdown(blocks).encode())
-    atomic_write_bytes(html_path, to_html(blocks, plots_dir).encode())
-    written = [md_path, html_path] + written
-    if readme is not None:
-        link = os.path.relpath(md_path.resolve(), readme.resolve().parent)
-        if rewrite_block(
-            readme, RESULTS_START, RESULTS_END, results_summary(rows, runs, link, opening[-1][1] if opening else ())
-        ):
-            written.append(readme)
-    for doc in docs:
-        prefix = os.path.relpath(plots_dir.resolve(), doc.resolve().parent) + "/"
-        body = [b for b in perf if b[0] != "h2"]  # the document has its own headings
-        if body and rewrite_block(doc, PERF_START, PERF_END, to_markdown(body, img_prefix=prefix)):
-            written.append(doc)
-    return written
+def performance_blocks(out: Path, sections_: list) -> list:
+    """PERFORMANCE.md's head and the speed experiments' sections (its provenance follows)."""
+    return [
+        ("h1", "keraslab performance"),
+        (
+            "p",
+            f"How fast keraslab trains on this machine, read from the run store at `{out}`: the speed "
+            "benchmark and the speedrun, apart from the lesson's report ([REPORT.md](REPORT.md)). Speed "
+            "depends on the CPU: its kind is in the provenance below.",
+        ),
+        ("toc",),
+        *sections_,
+    ]

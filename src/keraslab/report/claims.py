@@ -1,4 +1,14 @@
-"""Claims of the original module guide: loaded from ``claims.json``, measured, judged.
+"""Claims of the original module guide: read from each experiment's ``claims.json``, measured, judged.
+
+Each experiment's claims.json lists the guide's claims about it, each with its wording and how it is
+judged: ``measure`` names one of the experiment's measures (its ``report.py``; arguments after
+``:``); ``check`` is one of approx, exact, at_least, at_most, range, positive, best, worst, middle,
+includes, same_set, untestable; ``tolerance`` is the claim's practical tolerance and ``reason``
+says why. ``requires`` names config values (the guide's budget) without which the claim is not
+judged. ``margin`` (rankings and positive checks) is the largest paired difference still called a
+tie, with ``margin_reason``; ``resolution`` is the grain of a discrete measure (one epoch; one test
+example of the split), below which an interval is never narrower; ``by_construction`` marks a
+claim whose setup was fitted to the guide, and says how (the report counts these apart).
 
 A *measure* (``keraslab.report.measures``) reads the run store and returns one of:
 
@@ -15,10 +25,8 @@ A *measure* (``keraslab.report.measures``) reads the run store and returns one o
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
-from importlib import resources
 
 CONSISTENT = "consistent"
 HIGHER = "higher than the guide"
@@ -46,19 +54,19 @@ VERDICTS = {
     UNFAIR: "the arms compared ran on different budgets in this profile, so the claim is not judged",
     NOT_MEASURED: "the store holds no run that measures it",
 }
-Z95 = 1.959963984540054
 
 
-def load_claims() -> list[dict]:
+def validate(claims: list[dict]) -> list[dict]:
     """The claims, checked for the fields every claim needs."""
-    data = json.loads(resources.files("keraslab").joinpath("claims.json").read_text())
-    claims = data["claims"]
     for c in claims:
         missing = {"id", "section", "wording", "check", "reason"} - set(c)
         if missing:
             raise ValueError(f"claims.json: claim {c.get('id')!r} lacks {sorted(missing)}")
         if c["check"] != "untestable" and "measure" not in c:
             raise ValueError(f"claims.json: claim {c['id']!r} names no measure")
+    ids = [c["id"] for c in claims]
+    if len(ids) != len(set(ids)):
+        raise ValueError(f"claims.json: claim ids repeat: {sorted({i for i in ids if ids.count(i) > 1})}")
     return claims
 
 
@@ -70,52 +78,7 @@ def guide_value(claims: list[dict], claim_id: str):
     raise KeyError(f"claims.json has no claim {claim_id!r}")
 
 
-# --------------------------------------------------------------------------- statistics
-
-
-def t_critical(df: int) -> float:
-    """Two-sided 95% critical value of Student's t with ``df`` degrees of freedom."""
-    from scipy import stats
-
-    return float(stats.t.ppf(0.975, df))
-
-
-def t_interval(values) -> tuple[float, float, float, float]:
-    """(mean, sample std, lo, hi): the 95% t-interval of the mean (infinite for one value)."""
-    v = [float(x) for x in values]
-    n = len(v)
-    if n == 0:
-        raise ValueError("no values")
-    mean = sum(v) / n
-    if n == 1:
-        return mean, 0.0, -math.inf, math.inf
-    std = math.sqrt(sum((x - mean) ** 2 for x in v) / (n - 1))
-    half = t_critical(n - 1) * std / math.sqrt(n)
-    return mean, std, mean - half, mean + half
-
-
-def wilson(successes: int, n: int) -> tuple[float, float]:
-    """95% Wilson score interval of a proportion (well-behaved near 0 and 1)."""
-    if n <= 0:
-        return 0.0, 1.0
-    p = successes / n
-    denom = 1 + Z95**2 / n
-    centre = (p + Z95**2 / (2 * n)) / denom
-    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / denom
-    lo, hi = max(0.0, centre - half), min(1.0, centre + half)
-    return (0.0 if successes == 0 else min(lo, p)), (1.0 if successes == n else max(hi, p))
-
-
-def seeds_needed(std: float, tolerance: float, have: int, limit: int = 1000) -> int | None:
-    """Smallest n whose t-interval half-width, at the observed spread, is within ``tolerance``."""
-    if tolerance <= 0:
-        return None
-    if std <= 0:
-        return max(have + 1, 2) if have < 2 else None
-    for n in range(max(2, have + 1), limit):
-        if t_critical(n - 1) * std / math.sqrt(n) <= tolerance:
-            return n
-    return None
+from keraslab.report.stats import Z95, seeds_needed, t_critical, t_interval, wilson  # noqa: E402,F401
 
 
 # --------------------------------------------------------------------------- measurements
@@ -408,15 +371,12 @@ def fairness(claim: dict, run) -> str:
     return ""
 
 
-def evaluate(claims: list[dict], runs: dict, strict: bool = False) -> list[Row]:
-    """Measure and judge every claim against ``runs`` ({experiment: Run}).
+def evaluate(claims: list[dict], runs: dict, measures: dict, strict: bool = False) -> list[Row]:
+    """Measure and judge every claim against ``runs`` ({experiment: Run}) with ``measures`` (by name).
 
     A measure that raises is a bug: with ``strict`` (the tests) it propagates; otherwise the row
     says "not measured" and why.
     """
-    from keraslab.report.measures import all_measures
-
-    MEASURES = all_measures()
     rows = []
     for claim in claims:
         row = Row(claim)
@@ -425,7 +385,7 @@ def evaluate(claims: list[dict], runs: dict, strict: bool = False) -> list[Row]:
             rows.append(row)
             continue
         name, _, arg = claim["measure"].partition(":")
-        fn = MEASURES.get(name)
+        fn = measures.get(name)
         if fn is None:
             raise KeyError(f"claims.json: claim {claim['id']!r} names an unknown measure {name!r}")
         if claim["section"] not in runs:

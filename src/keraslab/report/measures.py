@@ -1,28 +1,24 @@
 """Measures: named functions that read one claim's measured value from the run store.
 
-Each experiment's ``report.py`` registers its claims' measures with ``@measure``. Each takes
-``runs`` ({experiment: Run}) and the string arguments written after the name in claims.json
-(``"optimizer_accuracy:adam"``), and returns a :class:`Measured`, :class:`Arms` or
-:class:`Category`. A missing key raises: a broken measure must fail the tests, not pass as
-"not measured". A comparison whose arms ran on different budgets raises :class:`Unfair`.
+Each experiment's ``report.py`` keeps its own :class:`Measures` (``measure = Measures()``) and
+decorates its measures with ``@measure``; its ``PART`` hands them to the orchestration, which
+merges every experiment's (:func:`keraslab.suite.all_measures`). Nothing is global: two
+experiments never overwrite each other's measure. Each takes ``runs`` ({experiment: Run}) and
+the string arguments written after the name in claims.json (``"optimizer_accuracy:adam"``), and
+returns a :class:`Measured`, :class:`Arms` or :class:`Category`. A missing key raises: a broken
+measure must fail the tests, not pass as "not measured". A comparison whose arms ran on
+different budgets raises :class:`Unfair`.
 """
 
 from __future__ import annotations
 
-MEASURES: dict = {}
 
+class Measures(dict):
+    """One experiment's measures by name; used as a decorator, it adds a function under its name."""
 
-def measure(fn):
-    MEASURES[fn.__name__] = fn
-    return fn
-
-
-def all_measures() -> dict:
-    """Every registered measure, after importing each experiment's report part."""
-    from keraslab import experiments
-
-    experiments.reports()
-    return MEASURES
+    def __call__(self, fn):
+        self[fn.__name__] = fn
+        return fn
 
 
 def metrics_of(runs, exp: str) -> dict:

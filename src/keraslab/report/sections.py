@@ -1,5 +1,5 @@
 """What every experiment's report section shares; the sections themselves live beside their
-experiments (``keraslab/experiments/<name>/report.py``, function ``section``).
+experiments (each experiment's ``report.py`` declares its ``PART``: a section, its measures).
 
 A section takes ``(run, ctx)`` and returns blocks (see :mod:`keraslab.report.render`). The guide's
 values are read from claims.json by claim id (:meth:`Context.guide`); no guide number is written
@@ -9,9 +9,21 @@ here. Each section ends with the table of its own claims, next to its figures.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from keraslab.report.claims import Row, describe, guide_value
 from keraslab.store import Run
+
+
+@dataclass(frozen=True)
+class ReportPart:
+    """What an experiment's ``report.py`` declares (``PART``): its section of the report, the
+    measures its claims name, and optionally its lines of the report's takeaways and the README."""
+
+    section: Callable[[Run, "Context"], list]
+    measures: dict
+    takeaways: Callable[[Run, "Context"], list] | None = None
+    readme_line: Callable[[Run], str] | None = None
 
 
 @dataclass

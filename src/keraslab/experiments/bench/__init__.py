@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from keraslab.config import BaseConfig, param
-from keraslab.experiments import Result
+from keraslab.experiment import Experiment, Result
 
 DESCRIPTION = "throughput: native PyTorch at its strongest vs plain fit per backend vs keraslab's path, in rounds"
 RESUMABLE = True  # a long measurement keeps every finished contestant when interrupted
@@ -278,3 +278,34 @@ def best_torch_ratio(arms: dict) -> dict | None:
         "rounds": len(ratios),
         "verdict": verdict,
     }
+
+
+def table(run) -> list[str]:
+    """The benchmark's result table, as `keraslab bench` prints it, and its headline line."""
+    lines = [
+        f"{'arm':46s} {'precision':>14s} {'images/s':>9s} {'range':>13s} {'vs PyTorch':>10s} "
+        f"{'first epoch':>12s} {'peak MB':>8s} {'of matmul peak':>15s} {'accuracy':>9s}"
+    ]
+    for label, r in run.metrics["arms"].items():
+        ratio, ips, first = r["speedup"], r["images_per_s"], r["first_epoch_time"]
+        lines.append(
+            f"{label:46s} {r['precision']:>14s} {ips['median']:9.0f} {ips['min']:6.0f}-{ips['max']:<6.0f} "
+            f"{(f'{ratio:.2f}x' if ratio else '-'):>10s} {first['median']:11.1f}s {r['peak_rss_mb']:8.0f} "
+            f"{r['fraction_of_matmul_peak'] * 100:14.1f}% {r['test_accuracy']['median']:9.4f}"
+        )
+    h = run.metrics.get("headline")
+    if h:
+        lines.append(
+            f"keraslab path vs {h['versus']} (fastest native PyTorch, {h['precision_class']}): median "
+            f"{h['median']:.2f}x, range {h['min']:.2f}-{h['max']:.2f}x over {h['rounds']} rounds: {h['verdict']}"
+        )
+    return lines
+
+
+EXPERIMENT = Experiment(
+    name="bench",
+    description=DESCRIPTION,
+    config=Config,
+    run=run,
+    resumable=RESUMABLE,
+)

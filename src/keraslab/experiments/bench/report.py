@@ -3,7 +3,7 @@ its claims in claims.json name."""
 
 from __future__ import annotations
 
-from keraslab.report.sections import Context, stat
+from keraslab.report.sections import ReportPart, Context, stat
 from keraslab.store import Run
 
 
@@ -91,3 +91,6 @@ def readme_line(run: Run) -> str:
             else ""
         )
     )
+
+
+PART = ReportPart(section=section, measures={}, readme_line=readme_line)

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 
 from keraslab.config import BaseConfig, param
-from keraslab.experiments import Result
+from keraslab.experiment import Experiment, Result
 from keraslab.errors import RunFailed
 
 ORDER = 3  # its place in `keraslab run all`
@@ -274,3 +274,15 @@ def run(config: Config, out) -> Result:
         },
         history=histories,
     )
+
+
+EXPERIMENT = Experiment(
+    name="callbacks",
+    description=DESCRIPTION,
+    config=Config,
+    run=run,
+    order=ORDER,
+    resumable=RESUMABLE,
+    labels=LABELS,
+    colors=COLORS,
+)

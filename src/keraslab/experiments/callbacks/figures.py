@@ -6,8 +6,12 @@ from pathlib import Path
 
 import numpy as np
 
-from keraslab.plots import bars_with_errors, color, cut_axis, integer_epochs, label, plt, save
+from keraslab.plots import bars_with_errors, cut_axis, integer_epochs, plt, save
 from keraslab.store import Run
+from keraslab.experiments.callbacks import EXPERIMENT
+
+label = EXPERIMENT.label
+color = EXPERIMENT.color
 
 
 def callbacks_effectiveness(run: Run, path: Path) -> Path:
@@ -32,6 +36,7 @@ def callbacks_effectiveness(run: Run, path: Path) -> Path:
     axes[0].grid(alpha=0.3)
     axes[0].legend()
     bars_with_errors(
+        EXPERIMENT,
         axes[1],
         names,
         [arms[a]["epochs"]["mean"] for a in names],
@@ -42,6 +47,7 @@ def callbacks_effectiveness(run: Run, path: Path) -> Path:
         n=n,
     )
     bars_with_errors(
+        EXPERIMENT,
         axes[2],
         names,
         [arms[a]["test_accuracy"]["mean"] for a in names],

@@ -19,7 +19,7 @@ from keraslab.config import BaseConfig, param
 from keraslab.distribute import MODES
 from keraslab.fast import PRECISIONS
 from keraslab.errors import RunFailed
-from keraslab.experiments import Result
+from keraslab.experiment import Experiment, Result
 
 ORDER = 4  # its place in `keraslab run all`
 #: how the figures and the report name its arms
@@ -254,3 +254,15 @@ def _run(config: Config, out, policy: str) -> Result:
         history=trials.histories,
         provenance=dist.provenance(),
     )
+
+
+EXPERIMENT = Experiment(
+    name="cnn",
+    description=DESCRIPTION,
+    config=Config,
+    run=run,
+    order=ORDER,
+    resumable=RESUMABLE,
+    labels=LABELS,
+    colors=COLORS,
+)

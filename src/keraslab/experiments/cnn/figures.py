@@ -8,18 +8,20 @@ import numpy as np
 
 from keraslab.plots import (
     bars_with_errors,
-    color,
     cut_axis,
     integer_epochs,
-    label,
     mean_band,
     plt,
     save,
     value_labels,
     wrap,
 )
-from keraslab.report.claims import guide_value, load_claims
+from keraslab.report.claims import guide_value
 from keraslab.store import Run
+from keraslab.experiments.cnn import EXPERIMENT
+
+label = EXPERIMENT.label
+color = EXPERIMENT.color
 
 
 def mnist_samples(run: Run, path: Path) -> Path:
@@ -66,9 +68,10 @@ def model_comparison_summary(run: Run, path: Path) -> Path:
     models = run.metrics["arms"]
     names = list(models)
     n = models[names[0]]["test_accuracy"]["n"]
-    target = guide_value(load_claims(), "cnn_simple_above_97")  # the guide's target, from claims.json
+    target = guide_value(EXPERIMENT.claims(), "cnn_simple_above_97")  # the guide's target, from its claims.json
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.8))
     bars_with_errors(
+        EXPERIMENT,
         axes[0],
         names,
         [models[x]["test_accuracy"]["mean"] for x in names],
@@ -92,6 +95,7 @@ def model_comparison_summary(run: Run, path: Path) -> Path:
     axes[1].margins(y=0.12)
     axes[1].grid(axis="y", alpha=0.3)
     bars_with_errors(
+        EXPERIMENT,
         axes[2],
         names,
         [models[x]["epoch_time"]["mean"] for x in names],

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from keraslab.config import BaseConfig, param
-from keraslab.experiments import Result
+from keraslab.experiment import Experiment, Result
 
 RESUMABLE = True  # finished arms and seeds are kept when interrupted
 ORDER = 5  # its place in `keraslab run all`
@@ -100,3 +100,13 @@ def run(config: Config, out) -> Result:
             },
         }
     )
+
+
+EXPERIMENT = Experiment(
+    name="compare",
+    description=DESCRIPTION,
+    config=Config,
+    run=run,
+    order=ORDER,
+    resumable=RESUMABLE,
+)

@@ -3,7 +3,7 @@ its claims in claims.json name."""
 
 from __future__ import annotations
 
-from keraslab.report.sections import Context, pm, seeds_text
+from keraslab.report.sections import ReportPart, Context, pm, seeds_text
 from keraslab.store import Run
 
 KERAS_SNIPPET = """model = keras.Sequential([...])          # or the Functional API
@@ -121,3 +121,6 @@ def section(run: Run, ctx: Context) -> list:
         ("p", "PyTorch:"),
         ("code", TORCH_SNIPPET, "python"),
     ]
+
+
+PART = ReportPart(section=section, measures={})

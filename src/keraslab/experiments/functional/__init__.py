@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from keraslab.config import BaseConfig, param
-from keraslab.experiments import Result
+from keraslab.experiment import Experiment, Result
 
 ORDER = 2  # its place in `keraslab run all`
 #: one colour per arm, the same in every figure
@@ -217,3 +217,13 @@ def run(config: Config, out) -> Result:
     }
     metrics["diagrams"] = diagrams
     return Result(metrics=metrics, history=histories)
+
+
+EXPERIMENT = Experiment(
+    name="functional",
+    description=DESCRIPTION,
+    config=Config,
+    run=run,
+    order=ORDER,
+    colors=COLORS,
+)

@@ -5,8 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 
-from keraslab.plots import bars_with_errors, color, integer_epochs, label, mean_band, plt, save
+from keraslab.plots import bars_with_errors, integer_epochs, mean_band, plt, save
 from keraslab.store import Run, atomic_write_bytes
+from keraslab.experiments.functional import EXPERIMENT
+
+label = EXPERIMENT.label
+color = EXPERIMENT.color
 
 
 def functional_models_comparison(run: Run, path: Path) -> Path:
@@ -26,6 +30,7 @@ def functional_models_comparison(run: Run, path: Path) -> Path:
     axes[0].legend()
     names = list(arch)
     bars_with_errors(
+        EXPERIMENT,
         axes[1],
         names,
         [arch[n]["test_accuracy"]["mean"] for n in names],
@@ -78,6 +83,6 @@ def architecture_diagrams(run: Run, plots_dir: Path) -> list[Path]:
 FIGURES = [
     ("functional_models_comparison.png", functional_models_comparison),
     ("sequential_vs_functional_comparison.png", sequential_vs_functional_comparison),
+    (None, architecture_diagrams),  # writes one file per stored diagram
 ]
 #: figures whose names depend on the run: function(run, plots_dir) -> [paths]
-EXTRA = architecture_diagrams

@@ -4,11 +4,14 @@ its claims in claims.json name."""
 from __future__ import annotations
 
 
-from keraslab.plots import label
 from keraslab.report.claims import Arms, Measured
-from keraslab.report.measures import metrics_of, measure
-from keraslab.report.sections import Context, claims_block, pm, seeds_text
+from keraslab.report.measures import Measures, metrics_of
+from keraslab.report.sections import ReportPart, Context, claims_block, pm, seeds_text
 from keraslab.store import Run
+from keraslab.experiments.functional import EXPERIMENT
+
+label = EXPERIMENT.label
+measure = Measures()  # this experiment's measures, by name (its claims.json names them)
 
 
 def section(run: Run, ctx: Context) -> list:
@@ -130,3 +133,6 @@ def takeaways(run: Run, ctx: Context) -> list[str]:
             f"predictions differ by at most {row.measured.mean:.2g}",
         )
     ]
+
+
+PART = ReportPart(section=section, measures=measure, takeaways=takeaways)

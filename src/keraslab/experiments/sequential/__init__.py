@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from keraslab.config import BaseConfig, param
-from keraslab.experiments import Result
+from keraslab.experiment import Experiment, Result
 
 ORDER = 1  # its place in `keraslab run all`
 #: how the figures and the report name its arms
@@ -310,3 +310,15 @@ def run(config: Config, out, build=None) -> Result:
         }
     out.write_arrays(grid_x=gx, grid_y=gy, grid_p=gp, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
     return Result(metrics=metrics, history=histories)
+
+
+EXPERIMENT = Experiment(
+    name="sequential",
+    description=DESCRIPTION,
+    config=Config,
+    run=run,
+    order=ORDER,
+    resumable=RESUMABLE,
+    labels=LABELS,
+    colors=COLORS,
+)

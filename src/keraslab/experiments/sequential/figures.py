@@ -6,8 +6,12 @@ from pathlib import Path
 
 import numpy as np
 
-from keraslab.plots import bars_with_errors, color, curves, cut_axis, integer_epochs, label, mean_band, plt, save
+from keraslab.plots import bars_with_errors, curves, cut_axis, integer_epochs, mean_band, plt, save
 from keraslab.store import Run
+from keraslab.experiments.sequential import EXPERIMENT
+
+label = EXPERIMENT.label
+color = EXPERIMENT.color
 
 
 def sequential_training_history(run: Run, path: Path) -> Path:
@@ -106,6 +110,7 @@ def sequential_test_accuracy_comparison(run: Run, path: Path) -> Path:
     stds = [comp[n]["test_accuracy"]["std"] for n in names]
     fig, ax = plt.subplots(figsize=(7, 4.5))
     bars_with_errors(
+        EXPERIMENT,
         ax,
         names,
         means,

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from keraslab.plots import label
+
 from keraslab.report.claims import Arms, Measured, Untestable
-from keraslab.report.measures import config_of, metrics_of, measure
-from keraslab.report.sections import Context, claims_block, pm, seeds_text
+from keraslab.report.measures import Measures, config_of, metrics_of
+from keraslab.report.sections import ReportPart, Context, claims_block, pm, seeds_text
 from keraslab.store import Run
+from keraslab.experiments.sequential import EXPERIMENT
+
+label = EXPERIMENT.label
+measure = Measures()  # this experiment's measures, by name (its claims.json names them)
 
 
 def section(run: Run, ctx: Context) -> list:
@@ -270,3 +274,6 @@ def takeaways(run: Run, ctx: Context) -> list[str]:
             )
         )
     return out
+
+
+PART = ReportPart(section=section, measures=measure, takeaways=takeaways)

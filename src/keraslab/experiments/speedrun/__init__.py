@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from keraslab.config import BaseConfig, param
 from keraslab.fast import PRECISIONS
-from keraslab.experiments import Result
+from keraslab.experiment import Experiment, Result
 
 RESUMABLE = True  # finished seeds and the PyTorch twin are kept when interrupted
 DESCRIPTION = "least training time to >= 99.0% MNIST test accuracy (median over seeds), Keras vs a PyTorch twin"
@@ -204,3 +204,12 @@ def run(config: Config, out) -> Result:
         metrics["torch_twin"] = None
         print("  PyTorch is not installed: no native twin measured (pip install 'keraslab[torch]')")
     return Result(metrics=metrics)
+
+
+EXPERIMENT = Experiment(
+    name="speedrun",
+    description=DESCRIPTION,
+    config=Config,
+    run=run,
+    resumable=RESUMABLE,
+)

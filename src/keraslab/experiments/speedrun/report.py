@@ -4,7 +4,7 @@ its claims in claims.json name."""
 from __future__ import annotations
 
 
-from keraslab.report.sections import Context
+from keraslab.report.sections import ReportPart, Context
 from keraslab.store import Run
 
 
@@ -86,3 +86,6 @@ def readme_line(run: Run) -> str:
         f"{sm['median_test_accuracy']:.4f} accuracy"
         + (f"; {twin['name']} {twin['median_train_time']:.1f}s, {twin['median_test_accuracy']:.4f}." if twin else ".")
     )
+
+
+PART = ReportPart(section=section, measures={}, readme_line=readme_line)

@@ -1,0 +1,98 @@
+"""What an experiment declares: one :class:`Experiment` object, ``EXPERIMENT`` in its package.
+
+An experiment is one folder, ``keraslab/experiments/<name>/`` (or any importable package, e.g. a
+test's toy), holding:
+
+- ``__init__.py``: its ``Config`` (a frozen :class:`~keraslab.config.BaseConfig` dataclass),
+  ``run(config, writer) -> Result`` and ``EXPERIMENT = Experiment(...)``, the one object the rest
+  of keraslab reads: name, description, config, run, place in ``run all``, resumable or not, and
+  the labels and colours of its arms;
+- ``figures.py`` (optional): ``FIGURES``, a list of ``(file name, draw(run, path))``; a file name
+  of ``None`` marks a function that writes its own files, ``draw(run, plots_dir) -> [paths]``;
+- ``report.py`` (optional): ``PART``, a :class:`~keraslab.report.sections.ReportPart`: its report
+  section, the measures its claims name, and optionally its takeaways and README line;
+- ``claims.json`` (optional): the claims of the original module guide it is judged by.
+
+The figures and report parts are imported only when drawn or reported, so ``keraslab list`` and
+``keraslab run`` never import matplotlib for them. Nothing registers by import side effect: the
+registry (:mod:`keraslab.experiments`) finds each package's ``EXPERIMENT`` and the orchestration
+(:mod:`keraslab.suite`) asks each experiment for its parts.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+
+@dataclass
+class Result:
+    """What ``run`` returns; the registry stores it as ``metrics.json`` and ``history.json``."""
+
+    metrics: dict
+    history: dict = field(default_factory=dict)
+    provenance: dict = field(default_factory=dict)  # experiment-specific provenance extras
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str
+    description: str
+    config: type
+    run: Callable[[Any, Any], Result]
+    #: its place in ``keraslab run all``; None: run by name only (the speed measurements)
+    order: int | None = None
+    #: an interrupted run keeps its finished steps and the same command resumes it
+    resumable: bool = False
+    labels: Mapping[str, str] = field(default_factory=dict)
+    colors: Mapping[str, str] = field(default_factory=dict)
+    #: the package its figures.py, report.py and claims.json live in (default: where run is defined)
+    package: str = ""
+
+    @property
+    def in_all(self) -> bool:
+        return self.order is not None
+
+    @property
+    def _package(self) -> str:
+        return self.package or self.run.__module__
+
+    def _part(self, kind: str):
+        name = f"{self._package}.{kind}"
+        try:
+            return importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise  # the part exists and itself failed to import: a bug to show, not hide
+            return None
+
+    def label(self, arm: str) -> str:
+        """An arm's display name (its ``labels`` entry, else derived from the key)."""
+        return self.labels.get(arm, arm.replace("_", " ").capitalize())
+
+    def color(self, arm: str) -> str | None:
+        return self.colors.get(arm)
+
+    def figures(self) -> list:
+        part = self._part("figures")
+        return list(getattr(part, "FIGURES", [])) if part else []
+
+    def report(self):
+        """Its :class:`~keraslab.report.sections.ReportPart`, or None where it reports nothing."""
+        part = self._part("report")
+        return getattr(part, "PART", None) if part else None
+
+    def claims(self) -> list[dict]:
+        """The claims of the original module guide this experiment is judged by (its claims.json)."""
+        module = importlib.import_module(self._package)
+        folder = Path(module.__file__).parent
+        path = folder / "claims.json"
+        if not path.exists():
+            return []
+        claims = json.loads(path.read_text())["claims"]
+        for c in claims:
+            c.setdefault("section", self.name)
+        return claims
