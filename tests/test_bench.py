@@ -3,7 +3,7 @@
 import pytest
 
 from conftest import run_cli
-from keraslab import backend, fast
+from keraslab import backend, fast, harness
 from keraslab.experiments.bench import simple_cnn_train_flops_per_image
 from keraslab.store import RunStore
 
@@ -34,7 +34,7 @@ def test_bench_quick_stores_and_prints_the_table(tmp_path):
             assert r["speedup"] == pytest.approx(ips["median"] / ref["images_per_s"]["median"])
     ours = arms["keraslab path (tensorflow)"]
     assert ours["precision"] == fast.resolve_precision_for("tensorflow")
-    assert ours["steps_per_execution"] == fast.steps_per_execution_for("tensorflow")
+    assert ours["steps_per_execution"] == harness.steps_per_execution("tensorflow", run.config["n_train"])
     assert arms["plain fit, tensorflow"]["steps_per_execution"] == 1  # the guide's plain fit, as written
     if ref:  # the headline compares like with like: the fastest PyTorch of the same precision class
         h = run.metrics["headline"]
@@ -111,11 +111,12 @@ def test_speedrun_keras_net_is_the_torch_twin():
     assert twin(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
 
 
-def test_steps_per_execution_follow_the_backend():
-    from keraslab.fast import steps_per_execution_for
+def test_steps_per_execution_follow_the_backend_and_the_data_size():
+    from keraslab.harness import steps_per_execution
 
-    assert steps_per_execution_for("tensorflow") == steps_per_execution_for("jax") == 16  # either precision
-    assert steps_per_execution_for("torch") == 1  # the PyTorch backend runs one step per call
+    assert steps_per_execution("tensorflow", 60_000) == steps_per_execution("jax", 2_048) == 16  # MNIST-sized
+    assert steps_per_execution("tensorflow", 1_078) == steps_per_execution("jax", 90) == 64  # a small epoch whole
+    assert steps_per_execution("torch", 60_000) == steps_per_execution("torch", 90) == 1  # one step per call
 
 
 @pytest.mark.parametrize("keras_arrays", [False, True])

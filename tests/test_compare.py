@@ -19,7 +19,11 @@ def test_twins_have_the_same_parameter_counts():
 
 def test_twins_use_keras_initialisation():
     m = T.SimpleCNN()
-    assert all(float(l.bias.abs().sum()) == 0 for l in m.modules() if isinstance(l, (torch.nn.Linear, torch.nn.Conv2d)))
+    assert all(
+        float(l.bias.detach().abs().sum()) == 0
+        for l in m.modules()
+        if isinstance(l, (torch.nn.Linear, torch.nn.Conv2d))
+    )
     w = m.classifier[1].weight
     limit = np.sqrt(6 / (576 + 64))  # Glorot-uniform bound for Dense(576 -> 64)
     assert float(w.abs().max()) <= limit and float(w.abs().max()) > 0.9 * limit

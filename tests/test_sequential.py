@@ -145,20 +145,23 @@ def test_fit_inputs_reshuffle_every_epoch_by_seed_and_keep_every_example():
 
 
 def test_a_whole_epoch_per_call_trains_the_same_weights():
-    """steps_per_call() changes how many batches one compiled call runs, not what is trained."""
+    """The small-data harness's steps per call change how many batches one compiled call runs,
+    not what is trained."""
     import keras
 
     from keraslab import data
+    from keraslab.harness import steps_per_execution
     from keraslab.train import seed_everything
 
     (x, y), (xv, yv), _ = data.moons(300, 0.3, 0)
     weights = {}
-    for steps in (1, data.steps_per_call()):
+    many = steps_per_execution(keras.backend.backend(), len(x))
+    for steps in (1, many):
         seed_everything(0, True)
         model = build_moons_mlp()
         model.compile(optimizer="adam", loss="binary_crossentropy", steps_per_execution=steps)
         model.fit(**data.fit_inputs(x, y, 32, 0, validation=(xv, yv)), epochs=3, verbose=0)
         weights[steps] = [np.asarray(w) for w in model.get_weights()]
     a, b = weights.values()
-    assert keras.backend.backend() == "torch" or data.steps_per_call() > 1
+    assert keras.backend.backend() == "torch" or many > 1
     assert all(np.allclose(u, v, rtol=0, atol=1e-6) for u, v in zip(a, b))

@@ -207,29 +207,6 @@ def _configs(args):
     return configs
 
 
-def _distribution(configs, backend_name: str, workers: int):
-    """The distribution each config asks for, checked the same way whether it came from
-    ``--distribute`` or from a ``--config`` file (the flags were merged into the configs once):
-    ``(mode, devices, started_as_worker)``, or None when no config distributes."""
-    from keraslab import distribute
-
-    asked = {
-        (c.distribute, c.devices)
-        for _, c in configs
-        if getattr(c, "distribute", "none") != "none" or getattr(c, "devices", 0)
-    }
-    if workers and not asked:
-        asked = {("none", 0)}
-    if not asked:
-        return None
-    if len(asked) > 1:
-        raise KeraslabError(f"one distribution per command; the configs ask for {sorted(asked)}")
-    ((mode, devices),) = asked
-    started_as_worker = distribute.in_cluster(mode)
-    distribute.check(mode, backend_name, devices, workers, in_cluster=started_as_worker)
-    return mode, devices, started_as_worker
-
-
 def cmd_run(args) -> int:
     from keraslab import backend
 
@@ -241,7 +218,7 @@ def cmd_run(args) -> int:
             "--distribute, --devices and --workers apply to the cnn experiment: `keraslab run cnn --distribute ...`"
         )
     configs = _configs(args)  # flags merged into the configs once; each validated, before any training
-    dist = _distribution(configs, name, args.workers)
+    dist = distribute.check_configs(configs, name, args.workers)
     if dist is not None:
         mode, devices, started_as_worker = dist
         if args.workers and not started_as_worker:

@@ -24,7 +24,7 @@ keraslab turns oneDNN on for every x86 kind. A user's own ``TF_ENABLE_ONEDNN_OPT
 Precision follows the same kind (``keraslab.fast.resolve_precision_for``): bfloat16 only where
 the CPU computes it natively (``amx``, or ``avx512`` machines with ``avx512_bf16``); emulated
 bfloat16 is slower than float32. Steps per compiled call do not depend on the kind
-(``keraslab.fast.steps_per_execution_for``: 16 on TensorFlow and JAX, 1 on PyTorch).
+(``keraslab.harness.steps_per_execution``: 16 on TensorFlow and JAX for MNIST, 1 on PyTorch).
 """
 
 from __future__ import annotations

@@ -85,25 +85,6 @@ def iris(seed: int = 0, val_fraction: float = 0.2, test_fraction: float = 0.2):
     return (t(x_train), y_train), (t(x_val), y_val), (t(x_test), y_test)
 
 
-#: batches one compiled call runs in the small-data experiments (an epoch there is 3-40 batches)
-SMALL_DATA_STEPS = 64
-
-
-def steps_per_call() -> int:
-    """``steps_per_execution`` for ``model.compile`` in the small-data experiments.
-
-    With a few hundred examples a batch is microseconds of math and about a millisecond of
-    Python and dispatch; running the epoch's batches in one compiled call removes most of that.
-    The same batches in the same order, so the same weights: measured on the moons MLP (60
-    epochs, 3 interleaved rounds) 3.9-4.6 s with 1 step per call, 2.6-2.9 s with a whole epoch,
-    and the identical loss; the digits MLP 3.8 s → 2.2 s. Batch-level callbacks then run once
-    per call. PyTorch's backend allows only 1.
-    """
-    import keras
-
-    return 1 if keras.backend.backend() == "torch" else SMALL_DATA_STEPS
-
-
 def fit_inputs(x, y, batch_size: int, seed: int, validation=None) -> dict:
     """``model.fit``'s data arguments for small in-memory arrays, the fastest on each backend.
 

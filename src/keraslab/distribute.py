@@ -75,6 +75,27 @@ def check(mode: str, backend: str, devices: int = 0, workers: int = 0, in_cluste
         )
 
 
+def check_configs(configs, backend: str, workers: int = 0):
+    """The distribution the experiments' configs ask for, checked by :func:`check` the same way
+    whether it came from ``--distribute`` or from a ``--config`` file (the CLI merges its flags into
+    the configs once): ``(mode, devices, started_as_worker)``, or None when no config distributes."""
+    asked = {
+        (c.distribute, c.devices)
+        for _, c in configs
+        if getattr(c, "distribute", "none") != "none" or getattr(c, "devices", 0)
+    }
+    if workers and not asked:
+        asked = {("none", 0)}
+    if not asked:
+        return None
+    if len(asked) > 1:
+        raise KeraslabError(f"one distribution per command; the configs ask for {sorted(asked)}")
+    ((mode, devices),) = asked
+    started_as_worker = in_cluster(mode)
+    check(mode, backend, devices, workers, in_cluster=started_as_worker)
+    return mode, devices, started_as_worker
+
+
 def prepare(mode: str, devices: int) -> None:
     """Before the backend initialises: simulate ``devices`` CPU devices where asked."""
     if mode == "data-parallel" and devices:

@@ -21,10 +21,12 @@ fewer ops; ``keraslab run cnn`` uses it for the Improved CNN.
 
 from __future__ import annotations
 
+from keraslab.harness import steps_per_execution
+
 from contextlib import contextmanager
 
 DEFAULTS = {
-    "steps_per_execution": None,  # None: by backend (see steps_per_execution_for); PyTorch backend: 1
+    "steps_per_execution": None,  # None: keraslab.harness.steps_per_execution (PyTorch backend: 1)
     "jit_compile": False,  # XLA was measured 2-4x slower on CPU
     "keras_arrays": False,  # True: fit(x, y) through Keras' own (autotuned) pipeline for arrays
 }
@@ -159,17 +161,6 @@ def _fused_bn_call(layer, keras_call):
     return call
 
 
-def steps_per_execution_for(backend: str) -> int:
-    """16 on TensorFlow/JAX in either precision (measured faster in interleaved rounds), 1 on the
-    PyTorch backend (it cannot run more than one step per call).
-
-    float32, Simple CNN, batch 128, 20,000 images, 4 interleaved rounds on the 2-core AMX host:
-    1 step 6,821 / 6,971 / 5,659 / 6,335 images/s, 16 steps 7,291 / 7,454 / 6,022 / 6,613: faster
-    in every round, by 4-7% (an earlier one-round-each comparison had shown no consistent gain),
-    so the choice no longer depends on the precision."""
-    return 1 if backend == "torch" else 16
-
-
 def fit_fast(
     model,
     x,
@@ -197,10 +188,8 @@ def fit_fast(
     unknown = set(opts) - set(DEFAULTS)
     if unknown:
         raise TypeError(f"fit_fast: unknown option(s) {sorted(unknown)}; known: {sorted(DEFAULTS)}")
-    if opts["steps_per_execution"] is None:
-        opts["steps_per_execution"] = steps_per_execution_for(keras.backend.backend())
-    if keras.backend.backend() == "torch":
-        opts["steps_per_execution"] = 1  # also where a variant asks for more
+    if opts["steps_per_execution"] is None or keras.backend.backend() == "torch":  # torch: 1, whatever asked
+        opts["steps_per_execution"] = steps_per_execution(keras.backend.backend(), len(y))
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate),
         loss="sparse_categorical_crossentropy",

@@ -86,3 +86,65 @@ class Managed(Plain):
     def predict(self, model, x, rebuild=None):
         with self.dist.local_copy(model, rebuild) as local:
             return local.predict(x, batch_size=1000, verbose=0)
+
+
+#: batches per compiled call where an epoch is a few dozen batches of a few hundred examples, and
+#: where it is MNIST-sized (docs/performance.md, "steps per execution", has the measurements)
+SMALL_DATA_STEPS, LARGE_DATA_STEPS = 64, 16
+#: up to this many training examples an epoch is "small data" (the small-data experiments train on
+#: at most 1,078 examples, scikit-learn's digits; every MNIST run, quick profiles included, on 1,800+)
+SMALL_DATA_EXAMPLES = 1_500
+
+
+def steps_per_execution(backend: str, examples: int) -> int:
+    """``steps_per_execution`` for ``model.compile``: the one policy every harness uses.
+
+    Several batches per compiled call remove most of the Python and dispatch between steps: the
+    whole epoch for small data, 16 batches for MNIST-sized data. The same batches in the same
+    order, so the same weights. **The PyTorch backend runs one step per call** (Keras' torch
+    trainer has no multi-step function), so there it is 1.
+    """
+    if backend == "torch":
+        return 1
+    return SMALL_DATA_STEPS if examples <= SMALL_DATA_EXAMPLES else LARGE_DATA_STEPS
+
+
+def _backend() -> str:
+    import keras
+
+    return keras.backend.backend()
+
+
+class SmallData(Plain):
+    """In-memory arrays of a few hundred examples (moons, Iris, digits): compiled with the epoch's
+    batches in one call, fed by :func:`keraslab.data.fit_inputs` (the fastest input on each
+    backend, the same mini-batches as ``model.fit(x, y, batch_size=...)``)."""
+
+    def compile(self, model, examples: int, **compile_args) -> None:
+        model.compile(**compile_args, steps_per_execution=steps_per_execution(_backend(), examples))
+
+    def inputs(self, x, y, *, batch_size: int, seed: int, validation=None) -> dict:
+        """``fit``'s data arguments, for callers that fit through another API (KerasTuner's search)."""
+        from keraslab.data import fit_inputs
+
+        return fit_inputs(x, y, batch_size, seed, validation=validation)
+
+    def fit(self, model, x, y, *, batch_size: int, seed: int, validation=None, **kwargs) -> dict:
+        from keraslab.train import history_dict
+
+        return history_dict(
+            model.fit(**self.inputs(x, y, batch_size=batch_size, seed=seed, validation=validation), **kwargs)
+        )
+
+
+SMALL = SmallData()
+
+
+class Fast(Plain):
+    """MNIST-sized arrays on keraslab's fast path: compiled with several batches per call."""
+
+    def compile(self, model, examples: int, **compile_args) -> None:
+        model.compile(**compile_args, steps_per_execution=steps_per_execution(_backend(), examples))
+
+
+FAST = Fast()

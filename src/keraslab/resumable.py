@@ -210,7 +210,7 @@ def fit_resumable(
     only its share of each global batch of ``batch_size`` (validation data likewise).
     ``in_graph=True`` (the caller runs undistributed): on TensorFlow the same batches are
     gathered in the graph by a ``tf.data`` pipeline (:meth:`EpochShuffled.tf_dataset`) and the
-    model runs :func:`keraslab.fast.steps_per_execution_for` of them per compiled call, which
+    model runs :func:`keraslab.harness.steps_per_execution` of them per compiled call, which
     changes how fast, not what is trained.
     """
     folder = Path(folder)
@@ -236,13 +236,13 @@ def fit_resumable(
     feed = data
     if in_graph and keras.backend.backend() == "tensorflow" and shard is None:
         from keraslab.data import array_batches
-        from keraslab.fast import steps_per_execution_for
+        from keraslab.harness import steps_per_execution
 
         feed = data.tf_dataset(epochs)  # the same batches, gathered in the graph
         if validation_data is not None:
             validation_data = array_batches(*validation_data, batch_size)
         # several of them per compiled call (the batch callbacks then run once per call)
-        model.steps_per_execution = max(int(model.steps_per_execution or 1), steps_per_execution_for("tensorflow"))
+        model.steps_per_execution = max(int(model.steps_per_execution or 1), steps_per_execution("tensorflow", len(y)))
     # the user's callbacks first (they may add to logs), then the epoch log, then the backup: a kill
     # between the two leaves a log row for an epoch that the resumed run simply redoes and rewrites
     cbs = [*callbacks, log, backup, _SetEpoch(data)]  # _SetEpoch after BackupAndRestore: it reads the restored epoch
@@ -259,12 +259,12 @@ def feeds_in_graph(distribute: str) -> bool:
     return distribute == "none" and keras.backend.backend() == "tensorflow"
 
 
-def feed_description(distribute: str) -> str:
-    """How :func:`fit_resumable` feeds a run of this distribution mode, for the report."""
-    from keraslab.fast import steps_per_execution_for
+def feed_description(distribute: str, examples: int) -> str:
+    """How :func:`fit_resumable` feeds a run of this distribution mode and size, for the report."""
+    from keraslab.harness import steps_per_execution
 
     if feeds_in_graph(distribute):
-        steps = steps_per_execution_for("tensorflow")
+        steps = steps_per_execution("tensorflow", examples)
         return f"batches gathered in the graph (tf.data, no autotuning), {steps} steps per compiled call"
     return "a keras.utils.PyDataset, one step per call"
 

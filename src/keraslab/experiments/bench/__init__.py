@@ -161,7 +161,8 @@ def spread(values: list[float]) -> dict:
 
 
 def run(config: Config, out) -> Result:
-    from keraslab.fast import cpu_has_bf16, resolve_precision_for, steps_per_execution_for
+    from keraslab.fast import cpu_has_bf16, resolve_precision_for
+    from keraslab.harness import steps_per_execution
     from keraslab.contestant import launch
     from keraslab.experiments.runner import over_seeds
 
@@ -172,7 +173,7 @@ def run(config: Config, out) -> Result:
         f"{config.n_train} images is {flops_per_image * config.n_train / 1e12:.2f} TFLOP"
     )
     path_precision = resolve_precision_for("tensorflow")
-    steps = steps_per_execution_for("tensorflow")
+    steps = steps_per_execution("tensorflow", config.n_train)
     choice = (
         f"keraslab path: {path_precision}, {steps} step(s) per execution, because the CPU "
         + (

@@ -119,33 +119,34 @@ def train_arm(arm: str, seed: int, config: Config, label: str = "") -> dict:
     from keraslab.progress import fit_progress
 
     from keraslab.callbacks import LearningRateLogger, TrainingTimeCallback, check_callbacks
-    from keraslab.data import fit_inputs, steps_per_call
+    from keraslab.harness import SMALL
     from keraslab.faults import injectors
-    from keraslab.train import history_dict, seed_everything
+    from keraslab.train import seed_everything
 
     seed_everything(seed, config.deterministic)
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = digits(seed)
     model = build_model()
     optimizer = keras.optimizers.Adam(config.learning_rate)
-    model.compile(
-        optimizer=optimizer,
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-        steps_per_execution=steps_per_call(),
+    SMALL.compile(
+        model, len(x_train), optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"]
     )
     cbs = arm_callbacks(arm, config)
     check_callbacks(cbs, has_validation=True, optimizer=optimizer)
     timer = TrainingTimeCallback()
     verbose, progress = fit_progress(label or f"{arm} seed {seed}")
     start = time.perf_counter()
-    h = model.fit(
-        **fit_inputs(x_train, y_train, config.batch_size, seed, validation=(x_val, y_val)),
+    hist = SMALL.fit(
+        model,
+        x_train,
+        y_train,
+        batch_size=config.batch_size,
+        seed=seed,
+        validation=(x_val, y_val),
         epochs=config.epochs,
         verbose=verbose,
         callbacks=[timer, LearningRateLogger(), keras.callbacks.TerminateOnNaN(), *cbs, *injectors(arm), *progress],
     )
     wall = time.perf_counter() - start
-    hist = history_dict(h)
     if any(v != v for v in hist["loss"]):
         raise RunFailed(
             f"{arm} seed {seed}: the loss became NaN at epoch {len(hist['loss'])}; TerminateOnNaN "

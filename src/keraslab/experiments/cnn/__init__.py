@@ -247,7 +247,7 @@ def _run(config: Config, out, policy: str) -> Result:
                 "optimizer": "adam",
                 "precision": policy,
                 "batchnorm": "fused (TensorFlow's FusedBatchNormV3)" if _fused(config) else "Keras' layer",
-                "input": feed_description(config.distribute),
+                "input": feed_description(config.distribute, config.n_train),
             },
             "distribution": dist.provenance(),
         },

@@ -73,14 +73,19 @@ def architecture_diagram(model, folder) -> dict:
 
 
 def train_classifier(model, splits, config, label: str, seed: int, loss="sparse_categorical_crossentropy", epochs=None):
-    from keraslab.data import fit_inputs, steps_per_call
+    from keraslab.harness import SMALL
     from keraslab.progress import fit_progress
 
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = splits
-    model.compile(optimizer="adam", loss=loss, metrics=["accuracy"], steps_per_execution=steps_per_call())
+    SMALL.compile(model, len(x_train), optimizer="adam", loss=loss, metrics=["accuracy"])
     verbose, progress = fit_progress(label)
-    h = model.fit(
-        **fit_inputs(x_train, y_train, config.batch_size, seed, validation=(x_val, y_val)),
+    h = SMALL.fit(
+        model,
+        x_train,
+        y_train,
+        batch_size=config.batch_size,
+        seed=seed,
+        validation=(x_val, y_val),
         epochs=epochs or config.epochs,
         verbose=verbose,
         callbacks=progress,
@@ -93,11 +98,12 @@ def run(config: Config, out) -> Result:
     import keras
 
     from keraslab import data
+    from keraslab.harness import SMALL
     from keraslab.models import functional as F
     from keraslab.models.sequential import build_moons_mlp
     from keraslab.progress import fit_progress
     from keraslab.experiments.runner import over_seeds
-    from keraslab.train import history_dict, mean_std, seed_everything
+    from keraslab.train import mean_std, seed_everything
 
     histories, metrics = {}, {}
     diagrams_dir = out.path / "diagrams"
@@ -110,7 +116,7 @@ def run(config: Config, out) -> Result:
         seed_everything(seed, config.deterministic)
         model = builders[name]()
         h, acc = train_classifier(model, data.iris(seed), config, label, seed)
-        return {"history": history_dict(h), "test_accuracy": acc, "params": int(model.count_params())}
+        return {"history": h, "test_accuracy": acc, "params": int(model.count_params())}
 
     def report(name, seed, r):
         print(f"  {name:10s} seed {seed}: test accuracy {r['test_accuracy']:.4f}")
@@ -129,27 +135,27 @@ def run(config: Config, out) -> Result:
     (xtr, ytr), (xva, yva), (xte, yte) = data.iris(seed)
     as_inputs = lambda x: {"sepal": x[:, :2], "petal": x[:, 2:]}  # noqa: E731
     multi = F.build_multi_io()
-    multi.compile(
+    SMALL.compile(
+        multi,
+        len(ytr),
         optimizer="adam",
         loss={"main": "sparse_categorical_crossentropy", "aux": "sparse_categorical_crossentropy"},
         loss_weights={"main": 1.0, "aux": config.aux_loss_weight},
         metrics={"main": ["accuracy"], "aux": ["accuracy"]},
-        steps_per_execution=data.steps_per_call(),
     )
     verbose, progress = fit_progress(f"multi_io, seed {seed}")
-    h = multi.fit(
-        **data.fit_inputs(
-            as_inputs(xtr),
-            {"main": ytr, "aux": ytr},
-            config.batch_size,
-            seed,
-            validation=(as_inputs(xva), {"main": yva, "aux": yva}),
-        ),
+    h = SMALL.fit(
+        multi,
+        as_inputs(xtr),
+        {"main": ytr, "aux": ytr},
+        batch_size=config.batch_size,
+        seed=seed,
+        validation=(as_inputs(xva), {"main": yva, "aux": yva}),
         epochs=config.epochs,
         verbose=verbose,
         callbacks=progress,
     )
-    histories["multi_io"] = {str(seed): history_dict(h)}
+    histories["multi_io"] = {str(seed): h}
     ev = multi.evaluate(as_inputs(xte), {"main": yte, "aux": yte}, verbose=0, return_dict=True)
     metrics["multi_io"] = {
         "evaluation": {k: float(v) for k, v in ev.items()},
@@ -164,7 +170,7 @@ def run(config: Config, out) -> Result:
     seed_everything(seed, config.deterministic)
     custom = F.CustomModel(hidden=64, n_classes=3, name="custom_model")
     h, acc = train_classifier(custom, data.iris(seed), config, f"custom_model, seed {seed}", seed)
-    histories["custom_model"] = {str(seed): history_dict(h)}
+    histories["custom_model"] = {str(seed): h}
     path = out.path / "custom_model.keras"
     custom.save(path)
     reloaded = keras.models.load_model(path, safe_mode=True)
@@ -200,7 +206,7 @@ def run(config: Config, out) -> Result:
             loss="binary_crossentropy",
             epochs=config.equivalence_epochs,
         )
-        return {"history": history_dict(h), "test_accuracy": acc}
+        return {"history": h, "test_accuracy": acc}
 
     api = over_seeds(out, twins, config.seeds, train_twin, tag="api")
     histories.update(api.histories)

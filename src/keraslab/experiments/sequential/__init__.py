@@ -90,30 +90,37 @@ def make_optimizer(name: str, learning_rate: float | None = None):
 def train_moons(config: Config, seed: int, optimizer="adam", epochs=None, build=None, label="", learning_rate=None):
     """One moons model: returns (model, history dict, test accuracy, splits, initial-weights hash)."""
     from keraslab import data
+    from keraslab.harness import SMALL
     from keraslab.models.sequential import build_moons_mlp
     from keraslab.progress import fit_progress
-    from keraslab.train import history_dict, seed_everything, weights_fingerprint
+    from keraslab.train import seed_everything, weights_fingerprint
 
     seed_everything(seed, config.deterministic)
     splits = data.moons(config.moons_samples, config.moons_noise, seed)
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = splits
     model = (build or build_moons_mlp)()
     initial = weights_fingerprint(model)
-    model.compile(
+    SMALL.compile(
+        model,
+        len(x_train),
         optimizer=make_optimizer(optimizer, learning_rate),
         loss="binary_crossentropy",
         metrics=["accuracy"],
-        steps_per_execution=data.steps_per_call(),
     )
     verbose, progress = fit_progress(label or f"moons MLP ({optimizer}), seed {seed}")
-    history = model.fit(
-        **data.fit_inputs(x_train, y_train, config.batch_size, seed, validation=(x_val, y_val)),
+    history = SMALL.fit(
+        model,
+        x_train,
+        y_train,
+        batch_size=config.batch_size,
+        seed=seed,
+        validation=(x_val, y_val),
         epochs=epochs or config.epochs,
         verbose=verbose,
         callbacks=progress,
     )
     _, test_acc = model.evaluate(x_test, y_test, verbose=0)
-    return model, history_dict(history), float(test_acc), splits, initial
+    return model, history, float(test_acc), splits, initial
 
 
 #: the learning rates searched for each optimizer, log scale (SGD and Adagrad want larger steps)
@@ -172,7 +179,7 @@ def tune_learning_rate(optimizer: str, train, val, config: Config, directory) ->
     """
     import keras_tuner as kt
 
-    from keraslab import data
+    from keraslab.harness import SMALL
     from keraslab.models.sequential import build_moons_mlp
     from keraslab.train import seed_everything
 
@@ -181,11 +188,12 @@ def tune_learning_rate(optimizer: str, train, val, config: Config, directory) ->
     def build(hp):
         model = build_moons_mlp()
         lr = hp.Float("learning_rate", lo, hi, sampling="log")
-        model.compile(
+        SMALL.compile(
+            model,
+            len(train[0]),
             optimizer=make_optimizer(optimizer, lr),
             loss="binary_crossentropy",
             metrics=["accuracy"],
-            steps_per_execution=data.steps_per_call(),
         )
         return model
 
@@ -200,7 +208,7 @@ def tune_learning_rate(optimizer: str, train, val, config: Config, directory) ->
         overwrite=False,
     )
     tuner.search(
-        **data.fit_inputs(*train, config.batch_size, config.seeds[0], validation=val),
+        **SMALL.inputs(*train, batch_size=config.batch_size, seed=config.seeds[0], validation=val),
         epochs=config.optimizer_epochs,
         verbose=0,
     )
@@ -220,9 +228,10 @@ def tune_learning_rate(optimizer: str, train, val, config: Config, directory) ->
 
 def run(config: Config, out, build=None) -> Result:
     from keraslab import data
+    from keraslab.harness import SMALL
     from keraslab.models.sequential import build_iris_mlp
     from keraslab.progress import fit_progress
-    from keraslab.train import history_dict, seed_everything
+    from keraslab.train import seed_everything
 
     seed = config.seeds[0]
     histories, metrics = {}, {}
@@ -249,20 +258,22 @@ def run(config: Config, out, build=None) -> Result:
     seed_everything(seed, config.deterministic)
     (xi_train, yi_train), (xi_val, yi_val), (xi_test, yi_test) = data.iris(seed)
     iris_model = build_iris_mlp()
-    iris_model.compile(
-        optimizer="adam",
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-        steps_per_execution=data.steps_per_call(),
+    SMALL.compile(
+        iris_model, len(xi_train), optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"]
     )
     verbose, progress = fit_progress(f"Iris MLP, seed {seed}")
-    h = iris_model.fit(
-        **data.fit_inputs(xi_train, yi_train, config.batch_size, seed, validation=(xi_val, yi_val)),
+    h = SMALL.fit(
+        iris_model,
+        xi_train,
+        yi_train,
+        batch_size=config.batch_size,
+        seed=seed,
+        validation=(xi_val, yi_val),
         epochs=config.epochs,
         verbose=verbose,
         callbacks=progress,
     )
-    histories["iris"] = {str(seed): history_dict(h)}
+    histories["iris"] = {str(seed): h}
     metrics["iris"] = {
         "test_accuracy": float(iris_model.evaluate(xi_test, yi_test, verbose=0)[1]),
         "seed": seed,

@@ -96,7 +96,7 @@ def _train_once(config: Config, seed: int, data, policy: str) -> dict:
     import numpy as np
 
     from keraslab.callbacks import TrainingTimeCallback
-    from keraslab.fast import steps_per_execution_for
+    from keraslab.harness import FAST
     from keraslab.progress import fit_progress
     from keraslab.schedules import OneCycle
     from keraslab.train import seed_everything
@@ -106,13 +106,12 @@ def _train_once(config: Config, seed: int, data, policy: str) -> dict:
     model = build_model()
     steps = int(np.ceil(len(x) / config.batch_size)) * config.epochs
     schedule = OneCycle(config.peak_learning_rate, steps, int(steps * config.warmup_fraction))
-    model.compile(
+    FAST.compile(
+        model,
+        len(x),
         optimizer=keras.optimizers.Adam(schedule, beta_1=config.beta_1, beta_2=config.beta_2),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
-        # 16 batches per compiled call (1 on the PyTorch backend): 3.4-3.5 s -> 3.0-3.3 s per seed
-        # on the 2-core AMX host, the same test accuracies (the same batches, the same math)
-        steps_per_execution=steps_per_execution_for(keras.backend.backend()),
     )
     verbose, progress = fit_progress(f"speedrun, seed {seed}")
     timer = TrainingTimeCallback()
