@@ -203,7 +203,7 @@ def test_fused_batchnorm_computes_what_keras_batchnorm_does(shape, center, scale
     gamma, beta) and moving statistics; inference stays on Keras' own code."""
     import keras
 
-    from keraslab.fast import fuse_batchnorm
+    from keraslab.compat import fuse_batchnorm
 
     if keras.backend.backend() != "tensorflow":
         pytest.skip("the fused kernel is TensorFlow's")

@@ -166,6 +166,8 @@ def import_keras_quietly() -> None:
     if "keras" in sys.modules:
         return
     _import_with_stderr_held()
+    from keraslab.compat import keep_tensorflow_out
+
     keep_tensorflow_out()
 
 
@@ -191,44 +193,6 @@ def _import_with_stderr_held() -> None:
         finally:
             os.dup2(saved, 2)
             os.close(saved)
-
-
-def keep_tensorflow_out() -> bool:
-    """On the JAX and PyTorch backends, let Keras see TensorFlow only once something else has
-    loaded it; returns whether it changed anything.
-
-    Keras imports TensorFlow wherever it is installed, whatever the backend, to recognise
-    TensorFlow objects it might be handed: ``keras.utils.set_random_seed`` (to seed ``tf.data``)
-    and ``model.save`` do. keraslab feeds JAX and PyTorch plain arrays, so until TensorFlow is
-    loaded no TensorFlow object can reach Keras, and the import would only cost each process time
-    and print TensorFlow's start-up banner (measured: `keraslab run cnn --backend jax` on 500
-    images, 10.7 s wall before, 9.1 s after). Where something does load it (Keras' TensorBoard
-    callback writes with ``tf.summary``), Keras sees it from then on. It applies to keraslab's
-    own processes (the CLI, the contestants), not to a notebook that imports Keras itself."""
-    import keras
-    from keras.src.utils import module_utils
-
-    lazy = module_utils.tensorflow
-    if keras.backend.backend() == "tensorflow" or "tensorflow" in sys.modules or isinstance(lazy, _LoadedOnly):
-        return False
-    lazy.__class__ = _loaded_only(type(lazy))
-    return True
-
-
-class _LoadedOnly:
-    """Makes one of Keras' lazy modules available only once its module is loaded."""
-
-    @property
-    def available(self):
-        if self.name not in sys.modules:
-            return False
-        if self.module is None:
-            self.initialize()
-        return True
-
-
-def _loaded_only(lazy_class: type) -> type:
-    return type("TensorFlowIfLoaded", (_LoadedOnly, lazy_class), {})
 
 
 def active() -> str:

@@ -9,7 +9,7 @@
   processes exchange gradients with Gloo).
 - ``multi-worker``: ``tf.distribute.MultiWorkerMirroredStrategy`` across processes (``TF_CONFIG``).
   Keras 3.15's TensorFlow trainer fails on this path (keras-team/keras#20585); keraslab works
-  around it narrowly (:func:`fix_keras_multi_worker`, :func:`_build_from_local_batch`) and lists
+  around it narrowly (:mod:`keraslab.compat`: ``fix_keras_multi_worker``, ``build_from_local_batch``) and lists
   the workarounds in the run's provenance.
 
 On a CPU-only machine, ``devices=N`` splits the CPU into N simulated devices — TensorFlow logical
@@ -134,6 +134,8 @@ class Distribution:
 
             self.strategy = tf.distribute.MultiWorkerMirroredStrategy()
             self.device_names = [d.name for d in tf.config.list_logical_devices("CPU")]
+            from keraslab.compat import fix_keras_multi_worker
+
             fix_keras_multi_worker()
         elif mode == "data-parallel":
             import jax
@@ -162,7 +164,9 @@ class Distribution:
     def prepare_model(self, model) -> None:
         """After ``compile`` in :meth:`scope`: what the model needs to ``fit`` under this strategy."""
         if self.mode == "multi-worker":
-            _build_from_local_batch(model, self.strategy)
+            from keraslab.compat import build_from_local_batch
+
+            build_from_local_batch(model, self.strategy)
 
     @property
     def data_shard(self) -> tuple[int, int] | None:
@@ -220,83 +224,10 @@ class Distribution:
             cfg = json.loads(os.environ.get("TF_CONFIG", "{}"))
             info["workers"] = len(cfg.get("cluster", {}).get("worker", []))
             info["task"] = cfg.get("task")
+            from keraslab.compat import WORKAROUNDS
+
             info["keras_workarounds"] = list(WORKAROUNDS)
         if self.process_count > 1:
             info["workers"] = self.process_count
             info["task"] = {"type": "process", "index": self.process_index}
         return info
-
-
-WORKAROUNDS = (
-    "keras.src.backend.tensorflow.trainer.reduce_per_replica: under MultiWorkerMirroredStrategy, "
-    "scalar metrics are averaged across replicas with axis=None (Keras passes axis=0, which fails "
-    "on 0-d values)",
-    "keras.src.backend.tensorflow.trainer.reduce_per_replica: bfloat16 predictions (mixed precision) "
-    "are gathered across workers in float32 (the collective gather has no bfloat16 kernel)",
-    "Model._maybe_symbolic_build: the model is built from one replica's batch instead of an eager "
-    "cross-worker mean of a PerReplica batch, which fails",
-)
-
-
-def fix_keras_multi_worker() -> None:
-    """Make Keras 3's TensorFlow ``fit``/``evaluate``/``predict`` run under MultiWorkerMirroredStrategy.
-
-    Keras reduces each step's scalar metrics with ``strategy.reduce("MEAN", v, axis=0)`` on this
-    strategy only, and 0-d values have no axis 0 ("Invalid reduction dimension 0 for input with 0
-    dimensions", tensorflow/tensorflow#72388). The replacement averages them across replicas
-    (``axis=None``) — what the single-machine ``MirroredStrategy`` path computes — and leaves every
-    other strategy and reduction to Keras. Predictions are gathered from every worker, and the
-    collective gather has no bfloat16 kernel on CPU: bfloat16 outputs are gathered as float32.
-    Idempotent.
-    """
-    from keras.src import tree
-    from keras.src.backend.tensorflow import trainer
-
-    original = trainer.reduce_per_replica
-    if getattr(original, "_keraslab_fixed", False):
-        return
-
-    import tensorflow as tf
-
-    def reduce_per_replica(values, strategy, reduction):
-        if not trainer._collective_all_reduce_multi_worker(strategy):
-            return original(values, strategy, reduction)
-        if reduction in ("auto", "mean"):
-            return tree.map_structure(
-                lambda v: strategy.reduce("MEAN", v, axis=None if v.shape.rank == 0 else 0), values
-            )
-        if reduction == "concat":  # the collective gather has no bfloat16 kernel: gather in float32
-
-            def concat(v):
-                if v.dtype != tf.bfloat16:
-                    return original(v, strategy, reduction)
-                v32 = tf.nest.map_structure(lambda t: tf.cast(t, tf.float32), v)
-                return tf.cast(original(v32, strategy, reduction), tf.bfloat16)
-
-            return tree.map_structure(concat, values)
-        return original(values, strategy, reduction)
-
-    reduce_per_replica._keraslab_fixed = True
-    trainer.reduce_per_replica = reduce_per_replica
-
-
-def _build_from_local_batch(model, strategy) -> None:
-    """Replace ``model._maybe_symbolic_build`` for this model only: Keras builds the compiled
-    metrics from a batch that it first reduces across workers eagerly, which fails on a
-    ``PerReplica`` batch ("Attempt to convert a value (PerReplica...)"). Shapes and dtypes are all
-    the build needs, and one replica's batch has them."""
-    import tensorflow as tf
-    from keras.src import tree
-
-    def local(v):
-        return strategy.experimental_local_results(v)[0] if isinstance(v, tf.distribute.DistributedValues) else v
-
-    def maybe_symbolic_build(iterator=None, data_batch=None):
-        if iterator is not None:
-            for _, _, it in iterator:
-                data_batch = tree.map_structure(local, next(it))
-                break
-        with strategy.scope():
-            model._symbolic_build(data_batch=data_batch)
-
-    model._maybe_symbolic_build = maybe_symbolic_build

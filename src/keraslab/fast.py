@@ -15,15 +15,15 @@ What did not: XLA (``jit_compile=True``, 2-4× slower on CPU). Where the CPU has
 units the path stays in float32 (bfloat16 emulation would be slower).
 
 For models with ``BatchNormalization`` (the benchmark's Simple CNN has none),
-:func:`fuse_batchnorm` trains those layers with TensorFlow's fused kernel: the same math in
+:func:`keraslab.compat.fuse_batchnorm` trains those layers with TensorFlow's fused kernel: the same math in
 fewer ops; ``keraslab run cnn`` uses it for the Improved CNN.
 """
 
 from __future__ import annotations
 
-from keraslab.harness import steps_per_execution
-
 from contextlib import contextmanager
+
+from keraslab.harness import steps_per_execution
 
 DEFAULTS = {
     "steps_per_execution": None,  # None: keraslab.harness.steps_per_execution (PyTorch backend: 1)
@@ -80,85 +80,6 @@ def precision_policy(precision: str = "auto"):
         yield configure(precision)
     finally:
         keras.mixed_precision.set_global_policy(before)
-
-
-def fuse_batchnorm(model) -> int:
-    """On the TensorFlow backend, train ``model``'s ``BatchNormalization`` layers with
-    TensorFlow's fused kernel; returns how many layers were switched (0 on JAX and PyTorch).
-
-    Keras 3 computes batch normalization on TensorFlow as separate ops (``moments``, then
-    scale and shift), and their gradients as more separate ops; ``FusedBatchNormV3`` (oneDNN's
-    kernel on x86) does the forward and backward pass each in one. Measured on the original module
-    guide's Improved CNN (three BatchNormalization layers), float32, batch 128, 12,800 images,
-    3 interleaved rounds in one process on the project's 2-core Xeon: 2,018-2,081 images/s with
-    Keras' layer (one round 1,204), 2,435-2,563 fused; without any batch normalization 2,502-2,588.
-
-    What is computed is the same: the batch's mean and (biased) variance normalise the batch,
-    the moving statistics update with the layer's momentum, and the gradients are the exact ones
-    (``tests/test_cnn.py`` compares outputs, gradients and moving statistics with Keras' layer).
-    Only training steps change; inference, masks, renorm, synchronized BN, and any axis but the
-    last stay on Keras' own code. Only this instance's ``call`` is replaced: the class, the saved
-    ``.keras`` file and any model built elsewhere are untouched.
-    """
-    import keras
-
-    if keras.backend.backend() != "tensorflow":
-        return 0
-    layers = [layer for layer in _all_layers(model) if isinstance(layer, keras.layers.BatchNormalization)]
-    for layer in layers:
-        layer.call = _fused_bn_call(layer, layer.call)
-    return len(layers)
-
-
-def _all_layers(layer):
-    yield layer
-    for sub in getattr(layer, "layers", ()):  # a model's layers, and those of models inside it
-        yield from _all_layers(sub)
-
-
-def _fused_bn_call(layer, keras_call):
-    import tensorflow as tf
-    from keras import ops
-
-    def call(inputs, training=None, mask=None):
-        rank = len(inputs.shape)
-        if (
-            not (training and layer.trainable)
-            or mask is not None
-            or layer.renorm
-            or layer.synchronized
-            or rank not in (2, 4)
-            or layer.axis not in (-1, rank - 1)
-        ):
-            return keras_call(inputs, training=training, mask=mask)
-        x = tf.cast(inputs, tf.float32)  # as Keras' layer: statistics in float32 whatever the policy
-        channels = x.shape[-1]
-        if rank == 2:  # (batch, features) -> (batch, 1, 1, features): the kernel wants NHWC
-            x = tf.reshape(x, [-1, 1, 1, channels])
-        scale = ops.cast(layer.gamma, "float32") if layer.scale else tf.ones([channels])
-        offset = ops.cast(layer.beta, "float32") if layer.center else tf.zeros([channels])
-        y, mean, variance, *_ = tf.raw_ops.FusedBatchNormV3(
-            x=x,
-            scale=scale,
-            offset=offset,
-            mean=tf.zeros([0]),
-            variance=tf.zeros([0]),
-            epsilon=layer.epsilon,
-            data_format="NHWC",
-            is_training=True,
-        )
-        n = tf.cast(tf.size(x) // channels, tf.float32)
-        variance = variance * ((n - 1.0) / n)  # the kernel hands back the unbiased variance; Keras keeps the biased
-        m = layer.momentum
-        layer.moving_mean.assign(layer.moving_mean * m + tf.cast(mean, layer.moving_mean.dtype) * (1.0 - m))
-        layer.moving_variance.assign(
-            layer.moving_variance * m + tf.cast(variance, layer.moving_variance.dtype) * (1.0 - m)
-        )
-        if rank == 2:
-            y = tf.reshape(y, tf.shape(inputs))
-        return tf.cast(y, layer.compute_dtype)
-
-    return call
 
 
 def fit_fast(

@@ -59,8 +59,8 @@ class Managed(Plain):
         with self.dist.scope():  # build and compile in the strategy
             model = make()
             self.dist.prepare_model(model)
-        if self.fuse_batchnorm:  # the same math in one kernel on TensorFlow (keraslab.fast.fuse_batchnorm)
-            from keraslab.fast import fuse_batchnorm
+        if self.fuse_batchnorm:  # the same math in one kernel on TensorFlow (keraslab.compat.fuse_batchnorm)
+            from keraslab.compat import fuse_batchnorm
 
             fuse_batchnorm(model)
         return model

@@ -60,7 +60,7 @@ class Config(BaseConfig):
     fused_batchnorm: bool = param(
         True,
         "train BatchNormalization with TensorFlow's fused kernel: the same math, the Improved CNN about "
-        "20% faster (keraslab.fast.fuse_batchnorm; TensorFlow only)",
+        "20% faster (keraslab.compat.fuse_batchnorm; TensorFlow only)",
     )
     distribute: str = param("none", "none, mirrored (TF), data-parallel (JAX) or multi-worker (TF)", choices=MODES)
     devices: int = param(0, "simulated CPU devices for distribution (0: the real devices)", min=0, max=64)
