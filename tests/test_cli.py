@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from conftest import run_cli
-from keraslab import backend
+from keraslab import backend, compat
 
 
 @pytest.mark.parametrize(
@@ -89,7 +89,7 @@ def test_a_lazy_module_is_available_only_once_loaded(monkeypatch):
 
     monkeypatch.delitem(sys.modules, "colorsys", raising=False)
     lazy = LazyModule("colorsys")
-    lazy.__class__ = backend._loaded_only(LazyModule)
+    lazy.__class__ = compat._loaded_only(LazyModule)
     assert lazy.available is False and "colorsys" not in sys.modules
     import colorsys
 
@@ -231,7 +231,7 @@ def test_worker_ports_are_distinct_and_free_when_handed_out():
 
 FILTER_CHILD = """
 import os, sys
-from keraslab import backend
+from keraslab import backend, compat
 assert backend.filter_tensorflow_noise()
 os.write(2, b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\\n")
 os.write(2, b"E0000 00:00:1.1 1 node_def_util.cc:682] NodeDef mentions attribute use_unbounded_threadpool "

@@ -23,6 +23,7 @@ def section(run: Run, ctx: Context) -> list:
         f"{k}_cnn": (f"{ctx.guide(f'cnn_{k}_acc'):.4f}", f"{ctx.guide(f'cnn_{k}_params'):,}")
         for k in ("simple", "improved", "functional")
     }
+    target = ctx.guide("cnn_simple_above_97")  # the guide's target, from claims.json
     rows = [
         [
             label(n),
@@ -31,7 +32,7 @@ def section(run: Run, ctx: Context) -> list:
             str(v["epochs"]),
             pm(v["epoch_time"], 1),
             pm(v["train_time"], 1),
-            "yes" if v["test_accuracy"]["mean"] > 0.97 else "no",
+            "yes" if v["test_accuracy"]["mean"] > target else "no",
             " / ".join(guide.get(n, ("—", "—"))),
         ]
         for n, v in models.items()
@@ -99,7 +100,7 @@ def section(run: Run, ctx: Context) -> list:
                 "epochs",
                 "s / epoch",
                 "training time (s)",
-                ">97%",
+                f"mean >{target:.0%}",
                 "guide: accuracy / parameters",
             ],
             rows,
