@@ -148,7 +148,7 @@ def test_binomial_settle_estimate_counts_examples_for_the_right_half_width():
     v = judge(approx(0.91, 0.03), measured)
     assert v.word == C.INCONCLUSIVE
     n = int(v.note.split("about ")[1].split()[0].replace(",", ""))
-    assert n == math.ceil(C.Z95**2 * 0.95 * 0.05 / 0.01**2) and "this run has 200" in v.note
+    assert n == math.ceil(C.Z95**2 * 0.95 * 0.05 / 0.01**2) and "this measure counts 200" in v.note
 
 
 def test_a_zero_spread_is_floored_at_the_measures_resolution():

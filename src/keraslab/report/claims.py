@@ -91,7 +91,7 @@ class Measured:
     mean: float
     lo: float
     hi: float
-    kind: str = "seeds"  # seeds | binomial | exact
+    kind: str = "seeds"  # seeds | binomial | bootstrap | exact
     n: int = 1  # seeds (kind seeds), examples (binomial), 1 (exact)
     std: float = 0.0  # sample std over seeds (kind seeds)
     detail: str = ""
@@ -208,7 +208,7 @@ def _settle(m: Measured, need: float, resolution: float = 0.0) -> str:
     if m.kind == "binomial":
         p = min(max(m.mean, 1e-3), 1 - 1e-3)
         n = math.ceil(Z95**2 * p * (1 - p) / need**2)
-        return f"about {n:,} test examples would settle it (this run has {m.n:,})"
+        return f"about {n:,} examples would settle it (this measure counts {m.n:,})"
     return ""
 
 
@@ -418,8 +418,8 @@ def describe(m) -> tuple[str, str]:
     if isinstance(m, Measured):
         if m.kind == "exact":
             return _fmt(m.mean), "exact"
-        if m.kind == "binomial":
-            return f"{m.mean:.4f} (N={m.n:,})", f"[{m.lo:.4f}, {m.hi:.4f}] binomial"
+        if m.kind in ("binomial", "bootstrap"):
+            return f"{m.mean:.4f} (N={m.n:,})", f"[{m.lo:.4f}, {m.hi:.4f}] {m.kind}"
         if m.n == 1:
             return f"{m.mean:.4f} (n=1)", "none (one seed)"
         return f"{m.mean:.4f} ± {m.std:.4f} (n={m.n})", f"[{m.lo:.4f}, {m.hi:.4f}]"

@@ -187,6 +187,33 @@ def per_class_accuracy(run: Run, path: Path) -> Path:
     return save(fig, path)
 
 
+def reliability_diagram(run: Run, path: Path) -> Path:
+    """Confidence against accuracy in 15 equal-width bins, for each CNN (one seed each), over how
+    many images each bin holds (most sit in the top bin: the sparse low bins are noisy)."""
+    from keraslab.experiments.cnn.report import calibration
+
+    a = run.arrays()
+    y = a["y_test"].astype("int64")
+    fig, (ax, hist) = plt.subplots(2, 1, figsize=(7, 7), sharex=True, gridspec_kw={"height_ratios": [3, 1.2]})
+    ax.plot([0, 1], [0, 1], color="k", linestyle=":", linewidth=1, label="perfect calibration")
+    names = [n for n in run.metrics["arms"] if f"probs_{n}" in a]
+    for i, name in enumerate(names):
+        ece, table = calibration(a[f"probs_{name}"].astype("float64"), y)
+        conf, acc, count = zip(*table)
+        ax.plot(conf, acc, "o-", color=color(name), alpha=0.8, label=f"{label(name)} (ECE {ece:.4f})")
+        width = 0.8 / 15 / len(names)
+        hist.bar([c + (i - (len(names) - 1) / 2) * width for c in conf], count, width=width, color=color(name))
+    ax.set_ylabel("accuracy in the bin")
+    ax.set_title(f"Reliability diagram: 15 equal-width confidence bins, {len(y):,} test images, one seed per model")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right", fontsize=9)
+    hist.set_yscale("log")
+    hist.set_ylabel("images in the bin\n(log scale)")
+    hist.set_xlabel("mean confidence in the bin (top softmax probability)")
+    hist.grid(alpha=0.3, which="both")
+    return save(fig, path)
+
+
 #: (file name, function(run, path)) in the order the report shows them
 FIGURES = [
     ("mnist_samples.png", mnist_samples),
@@ -195,4 +222,5 @@ FIGURES = [
     ("cnn_predictions.png", cnn_predictions),
     ("confusion_matrix.png", confusion_matrix),
     ("per_class_accuracy.png", per_class_accuracy),
+    ("reliability_diagram.png", reliability_diagram),
 ]

@@ -111,6 +111,7 @@ def section(run: Run, ctx: Context) -> list:
         ("img", "cnn_predictions.png", "Predictions with confidence"),
         ("img", "confusion_matrix.png", "Confusion matrix"),
         ("img", "per_class_accuracy.png", "Per-class accuracy"),
+        ("img", "reliability_diagram.png", "Reliability diagram (calibration)"),
         ("ul", insights),
         *claims_block(ctx, "cnn"),
     ]
@@ -183,6 +184,78 @@ def cnn_time_increase(runs):
     return Measured.over_seeds(
         [x / y - 1 for x, y in zip(a, b)], f"improved / simple training time − 1, by seed ({_precision(runs)})"
     )
+
+
+def _curve(h) -> list:
+    return h.get("val_accuracy", h.get("val_main_accuracy"))
+
+
+@measure
+def cnn_jitter_difference(runs, a, b):
+    """Mean |epoch-to-epoch change| of validation accuracy, ``a`` minus ``b``, paired by seed."""
+    run = runs["cnn"]
+    _same_budget(runs, a, b)
+
+    def jitter(h):
+        return float(np.abs(np.diff(np.asarray(_curve(h), dtype="float64"))).mean())
+
+    diffs = [jitter(ha) - jitter(hb) for ha, hb in zip(run.histories(a), run.histories(b))]
+    return Measured.over_seeds(diffs, f"mean |change| of validation accuracy per epoch, {a} − {b}, paired by seed")
+
+
+def calibration(probs, labels, bins: int = 15):
+    """(ECE, per-bin (confidence, accuracy, count)) with equal-width confidence bins."""
+    conf = probs.max(axis=1)
+    correct = (probs.argmax(axis=1) == labels).astype("float64")
+    edges = np.linspace(0, 1, bins + 1)
+    which = np.clip(np.digitize(conf, edges[1:-1]), 0, bins - 1)
+    table, ece = [], 0.0
+    for b in range(bins):
+        m = which == b
+        if m.any():
+            c, a = float(conf[m].mean()), float(correct[m].mean())
+            ece += m.mean() * abs(c - a)
+            table.append((c, a, int(m.sum())))
+    return float(ece), table
+
+
+@measure
+def cnn_expected_calibration_error(runs):
+    """ECE of the error-analysis model on the test set, with a bootstrap 95% interval over images."""
+    run = runs["cnn"]
+    model = _analysis(runs)["model"]
+    a = run.arrays()
+    probs, y = a[f"probs_{model}"].astype("float64"), a["y_test"].astype("int64")
+    ece, _ = calibration(probs, y)
+    rng = np.random.default_rng(0)
+    boot = []
+    for _ in range(200):
+        i = rng.integers(0, len(y), len(y))
+        boot.append(calibration(probs[i], y[i])[0])
+    lo, hi = np.percentile(boot, [2.5, 97.5])
+    return Measured(
+        ece,
+        float(lo),
+        float(hi),
+        "bootstrap",
+        len(y),
+        0.0,
+        f"{model}, one seed, 15 bins, 200 bootstrap resamples of the {len(y):,} test images",
+    )
+
+
+@measure
+def cnn_top_pair_share(runs):
+    """The share of all test errors that fall in the single most confused (unordered) digit pair."""
+    ea = _analysis(runs)
+    cm = np.asarray(ea["confusion_matrix"])
+    errors = int(cm.sum() - np.trace(cm))
+    sym = cm + cm.T
+    iu = np.triu_indices(10, 1)
+    k = int(np.argmax(sym[iu]))
+    top = int(sym[iu][k])
+    pair = f"{iu[0][k]}<->{iu[1][k]}"
+    return Measured.binomial(top, errors, f"{pair}: {top} of the {errors} errors of {ea['model']}, one seed")
 
 
 def _analysis(runs) -> dict:

@@ -242,6 +242,30 @@ def optimizer_epochs_arms(runs, table="default"):
     )
 
 
+def _jitter(curve, last: int = 10) -> float:
+    """Mean |change| from epoch to epoch over the last ``last`` epochs of a curve."""
+    tail = np.asarray(curve[-(last + 1) :], dtype="float64")
+    return float(np.abs(np.diff(tail)).mean())
+
+
+@measure
+def optimizer_curve_jitter(runs):
+    """Each optimizer's validation-accuracy jitter over the last 10 epochs, per seed (lower: smoother)."""
+    run = runs["sequential"]
+    return Arms(
+        {o: [_jitter(h["val_accuracy"]) for h in run.histories(o)] for o in _optimizers(runs)},
+        False,
+        "mean |epoch-to-epoch change| of validation accuracy, last 10 epochs, default learning rates",
+    )
+
+
+@measure
+def validation_loss_rises(runs, optimizer):
+    """The share of epochs (after the first) whose validation loss rose, over seeds."""
+    shares = [float(np.mean(np.diff(h["val_loss"]) > 0)) for h in runs["sequential"].histories(optimizer)]
+    return Measured.over_seeds(shares, f"share of epochs with a rising validation loss, {optimizer}, per seed")
+
+
 @measure
 def optimizer_gap(runs, a, b):
     """Test accuracy of ``a`` minus ``b``, paired by seed (same data and initial weights)."""
