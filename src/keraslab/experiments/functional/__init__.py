@@ -42,7 +42,7 @@ class Config(BaseConfig):
 
     PRESETS = {
         "quick": {"epochs": 5, "equivalence_epochs": 3, "moons_samples": 200, "seeds": (0, 1), "deterministic": True},
-        "standard": {"seeds": (0, 1, 2)},
+        "standard": {"seeds": (0, 1, 2, 3, 4)},  # 5 seeds: a small experiment's seed costs seconds
         "full": {"epochs": 200, "equivalence_epochs": 100, "seeds": (0, 1, 2, 3, 4, 5, 6, 7, 8, 9)},
     }
 
