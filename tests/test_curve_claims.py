@@ -36,13 +36,33 @@ def test_calibration_is_zero_for_calibrated_and_large_for_overconfident_predicti
     assert cnn_report.calibration(over, labels)[0] > 0.15
 
 
-def test_top_pair_share_counts_both_directions_of_the_most_confused_pair():
-    cm = np.diag([100] * 10)
-    cm[4, 9], cm[9, 4], cm[3, 5] = 6, 4, 10  # 20 errors: 4<->9 holds 10, 3<->5 holds 10
-    cm[2, 7] = 1
-    run = FakeRun({"error_analysis": {"confusion_matrix": cm.tolist(), "model": "simple_cnn"}})
+def one_hot(pred):
+    probs = np.full((len(pred), 10), 0.001, dtype="float32")
+    probs[np.arange(len(pred)), pred] = 0.991
+    return probs
+
+
+def test_top_pair_share_counts_both_directions_of_the_most_confused_pair_per_seed():
+    y = np.repeat(np.arange(10), 100)
+    pred = y.copy()
+    idx = {d: np.flatnonzero(y == d) for d in range(10)}
+    pred[idx[4][:6]], pred[idx[9][:4]], pred[idx[3][:10]], pred[idx[2][:1]] = 9, 4, 5, 7  # 4<->9: 10, 3<->5: 10
+    other = y.copy()
+    other[idx[3][:3]] = 8  # seed 1: 3 errors, all 3<->8
+    run = FakeRun(
+        {"error_analysis": {"model": "simple_cnn"}},
+        arrays={"y_test": y, "probs_simple_cnn_seed0": one_hot(pred), "probs_simple_cnn_seed1": one_hot(other)},
+        config={"seeds": [0, 1]},
+    )
     m = cnn_report.cnn_top_pair_share({"cnn": run})
-    assert m.kind == "binomial" and m.n == 21 and m.mean == pytest.approx(10 / 21)
+    assert m.n == 2 and m.mean == pytest.approx((10 / 21 + 1.0) / 2)  # per seed, then over seeds
+    assert "simple_cnn, seeds 0, 1" in m.detail and "21, 3 errors" in m.detail
+    digit = cnn_report.cnn_class_accuracy({"cnn": run}, "3")
+    assert (
+        digit.n == 2
+        and digit.mean == pytest.approx((0.90 + 0.97) / 2)
+        and "digit 3, simple_cnn, seeds 0, 1" in digit.detail
+    )
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """CNNs on MNIST: the original module guide's Simple, Improved and Functional CNNs.
 
 Each is trained on the real MNIST training set (10% held out for validation) and evaluated on
-the real 10,000-image test set; predictions of the last seed are stored so that the confusion
+the real 10,000-image test set; every seed's predictions are stored so that the confusion
 matrix, per-class accuracy and prediction plots redraw without training. :func:`train_one` is
 plain Keras; ``keraslab run cnn`` runs it through :class:`keraslab.harness.Managed` (resumable
 from per-epoch backups, distributed with ``--distribute``), so a killed run continues where it
@@ -221,8 +221,10 @@ def _run(config: Config, out, policy: str) -> Result:
     arms, arrays = {}, {}
     for name in config.models:
         results = trials.of(name)
-        probs = np.load(out.path / f"{name}-seed{config.seeds[-1]}" / "test_probs.npy")
-        arrays[f"probs_{name}"] = probs.astype("float16")
+        for seed in config.seeds:  # every seed's test probabilities: the error analysis is judged over seeds
+            probs = np.load(out.path / f"{name}-seed{seed}" / "test_probs.npy")
+            arrays[f"probs_{name}_seed{seed}"] = probs.astype("float16")
+        arrays[f"probs_{name}"] = probs.astype("float16")  # the last seed's, which the figures draw
         arms[name] = {
             **trials.summary(name, "test_accuracy", "train_time"),
             **trials.timings(name),

@@ -220,100 +220,134 @@ def calibration(probs, labels, bins: int = 15):
 
 
 @measure
-def cnn_expected_calibration_error(runs):
-    """ECE of the error-analysis model on the test set, with a bootstrap 95% interval over images."""
-    run = runs["cnn"]
-    model = _analysis(runs)["model"]
-    a = run.arrays()
-    probs, y = a[f"probs_{model}"].astype("float64"), a["y_test"].astype("int64")
-    ece, _ = calibration(probs, y)
+def cnn_expected_calibration_error(runs, model=None):
+    """ECE on the test set over seeds (t-interval); with one seed, a bootstrap 95% interval over images."""
+    model, found, y = _seed_probs(runs, model)
+    eces = [calibration(p.astype("float64"), y)[0] for _, p in found]
+    if len(found) > 1:
+        return Measured.over_seeds(eces, f"{_on(model, found)}, 15 bins")
+    probs = found[0][1].astype("float64")
     rng = np.random.default_rng(0)
     boot = []
     for _ in range(200):
         i = rng.integers(0, len(y), len(y))
         boot.append(calibration(probs[i], y[i])[0])
     lo, hi = np.percentile(boot, [2.5, 97.5])
-    return Measured(
-        ece,
-        float(lo),
-        float(hi),
-        "bootstrap",
-        len(y),
-        0.0,
-        f"{model}, one seed, 15 bins, 200 bootstrap resamples of the {len(y):,} test images",
-    )
+    detail = f"{_on(model, found)}, 15 bins, 200 bootstrap resamples of the {len(y):,} test images"
+    return Measured(eces[0], float(lo), float(hi), "bootstrap", len(y), 0.0, detail)
 
 
 @measure
-def cnn_top_pair_share(runs):
-    """The share of all test errors that fall in the single most confused (unordered) digit pair."""
-    ea = _analysis(runs)
-    cm = np.asarray(ea["confusion_matrix"])
-    errors = int(cm.sum() - np.trace(cm))
-    sym = cm + cm.T
+def cnn_top_pair_share(runs, model=None):
+    """The share of a seed's test errors in its most confused (unordered) digit pair, over seeds."""
+    model, found, y = _seed_probs(runs, model)
+    shares, errors, tops = [], [], []
     iu = np.triu_indices(10, 1)
-    k = int(np.argmax(sym[iu]))
-    top = int(sym[iu][k])
-    pair = f"{iu[0][k]}<->{iu[1][k]}"
-    return Measured.binomial(top, errors, f"{pair}: {top} of the {errors} errors of {ea['model']}, one seed")
+    for seed, p in found:
+        pairs = _confusions([(seed, p)], y)[iu]
+        k = int(np.argmax(pairs))
+        n = int(pairs.sum())
+        shares.append(float(pairs[k] / max(n, 1)))
+        errors.append(n)
+        tops.append(f"{iu[0][k]}<->{iu[1][k]}")
+    detail = f"top pair {', '.join(tops)}; {', '.join(map(str, errors))} errors; {_on(model, found)}"
+    if len(found) == 1:
+        return Measured.binomial(round(shares[0] * errors[0]), errors[0], detail)
+    return Measured.accuracy_over_seeds(shares, min(errors), detail)
 
 
 def _analysis(runs) -> dict:
     return metrics_of(runs, "cnn")["error_analysis"]
 
 
+def _seed_probs(runs, model: str | None = None):
+    """``(model, [(seed, probs)], y_test)``: the model's test probabilities for every seed it was
+    trained with (runs from before per-seed storage hold the last seed only, as ``probs_<model>``)."""
+    run = runs["cnn"]
+    model = model or _analysis(runs)["model"]
+    arrays = run.arrays()
+    if "y_test" not in arrays:
+        raise Untestable("this run stored no test probabilities")
+    seeds = [s for s in run.config.get("seeds", []) if f"probs_{model}_seed{s}" in arrays]
+    if seeds:
+        found = [(s, arrays[f"probs_{model}_seed{s}"].astype("float32")) for s in seeds]
+    elif f"probs_{model}" in arrays:
+        found = [(run.config.get("seeds", ["?"])[-1], arrays[f"probs_{model}"].astype("float32"))]
+    else:
+        raise Untestable(f"this run stored no test probabilities for {model}")
+    return model, found, arrays["y_test"].astype(int)
+
+
+def _on(model, found) -> str:
+    seeds = [str(s) for s, _ in found]
+    return f"{model}, seed{'s' * (len(seeds) != 1)} {', '.join(seeds)}"
+
+
+def _per_digit(found, y) -> np.ndarray:
+    """The accuracy of each digit, one row per seed."""
+    return np.array([[np.mean(p.argmax(1)[y == d] == d) for d in range(10)] for _, p in found])
+
+
+def _confusions(found, y) -> np.ndarray:
+    """Errors by unordered digit pair, summed over seeds (a symmetric matrix, zero diagonal)."""
+    total = np.zeros((10, 10), dtype=int)
+    for _, p in found:
+        np.add.at(total, (y, p.argmax(axis=1)), 1)
+    np.fill_diagonal(total, 0)
+    return total + total.T
+
+
 @measure
-def cnn_confused_pairs(runs):
-    ea = _analysis(runs)
-    pairs = ea["most_confused_pairs"]
+def cnn_confused_pairs(runs, model=None):
+    model, found, y = _seed_probs(runs, model)
+    iu = np.triu_indices(10, 1)
+    counts = _confusions(found, y)[iu]
+    order = np.argsort(-counts, kind="stable")
+    pairs = [(f"{iu[0][k]}<->{iu[1][k]}", int(counts[k])) for k in order if counts[k] > 0]
     return Category(
-        [p["pair"] for p in pairs],
-        f"{ea['model']}, last seed: " + ", ".join(f"{p['pair']} ({p['count']})" for p in pairs[:5]),
+        [p for p, _ in pairs], f"summed over {_on(model, found)}: " + ", ".join(f"{p} ({c})" for p, c in pairs[:5])
     )
 
 
-def _class_counts(runs):
-    cm = np.asarray(_analysis(runs)["confusion_matrix"])
-    return np.diag(cm), cm.sum(axis=1)
-
-
 @measure
-def cnn_class_accuracy(runs, digit):
+def cnn_class_accuracy(runs, digit, model=None):
     d = int(digit)
-    correct, total = _class_counts(runs)
-    return Measured.binomial(int(correct[d]), int(total[d]), f"digit {d}, {_analysis(runs)['model']}, last seed")
+    model, found, y = _seed_probs(runs, model)
+    acc = _per_digit(found, y)[:, d]
+    return Measured.accuracy_over_seeds(list(acc), int((y == d).sum()), f"digit {d}, {_on(model, found)}")
 
 
 @measure
-def cnn_min_class_accuracy(runs):
-    correct, total = _class_counts(runs)
-    acc = correct / np.maximum(total, 1)
-    d = int(np.argmin(acc))
-    return Measured.binomial(int(correct[d]), int(total[d]), f"the weakest digit, {d} ({_analysis(runs)['model']})")
+def cnn_min_class_accuracy(runs, model=None):
+    model, found, y = _seed_probs(runs, model)
+    acc = _per_digit(found, y)
+    d = int(np.argmin(acc.mean(axis=0)))
+    detail = f"each seed's weakest digit (on average {d}), {_on(model, found)}"
+    return Measured.accuracy_over_seeds(list(acc.min(axis=1)), int((y == d).sum()), detail)
 
 
 @measure
-def cnn_weakest_digits(runs):
-    correct, total = _class_counts(runs)
-    acc = correct / np.maximum(total, 1)
+def cnn_weakest_digits(runs, model=None):
+    model, found, y = _seed_probs(runs, model)
+    acc = _per_digit(found, y).mean(axis=0)
     order = [int(d) for d in np.argsort(acc, kind="stable")]
-    return Category([str(d) for d in order], "weakest first: " + ", ".join(f"{d} {acc[d]:.4f}" for d in order[:5]))
+    return Category(
+        [str(d) for d in order],
+        f"weakest first, mean over {_on(model, found)}: " + ", ".join(f"{d} {acc[d]:.4f}" for d in order[:5]),
+    )
 
 
 @measure
-def cnn_confident_fraction(runs, threshold):
-    """Share of correctly classified test images whose top probability exceeds ``threshold``."""
-    run = runs["cnn"]
-    model = _analysis(runs)["model"]
-    arrays = run.arrays()
-    key = f"probs_{model}"
-    if key not in arrays or "y_test" not in arrays:
-        raise Untestable("this run stored no test probabilities")
-    probs, y = arrays[key].astype("float32"), arrays["y_test"].astype(int)
-    correct = probs.argmax(axis=1) == y
-    confident = probs.max(axis=1) > float(threshold)
-    n = int(correct.sum())
-    return Measured.binomial(int((correct & confident).sum()), n, f"{model}, last seed, {n:,} correct predictions")
+def cnn_confident_fraction(runs, threshold, model=None):
+    """Share of correctly classified test images whose top probability exceeds ``threshold``, per seed."""
+    model, found, y = _seed_probs(runs, model)
+    shares, counts = [], []
+    for _, p in found:
+        correct = p.argmax(axis=1) == y
+        shares.append(float((correct & (p.max(axis=1) > float(threshold))).sum() / correct.sum()))
+        counts.append(int(correct.sum()))
+    detail = f"{_on(model, found)}, {min(counts):,}+ correct predictions each"
+    return Measured.accuracy_over_seeds(shares, min(counts), detail)
 
 
 def takeaways(run: Run, ctx: Context) -> list[str]:
