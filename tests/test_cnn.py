@@ -31,7 +31,7 @@ def test_quick_run_stores_error_analysis(quick_store):
         assert (run.path / run.metrics["arms"][name]["model_file"]).exists()
 
 
-def test_six_plots_redraw_from_the_store(quick_store, tmp_path):
+def test_seven_plots_redraw_from_the_store(quick_store, tmp_path):
     files = suite.render_figures(RunStore(quick_store), tmp_path, only=["cnn"])
     assert {f.name for f in files} == {
         "mnist_samples.png",
@@ -40,6 +40,7 @@ def test_six_plots_redraw_from_the_store(quick_store, tmp_path):
         "cnn_predictions.png",
         "confusion_matrix.png",
         "per_class_accuracy.png",
+        "reliability_diagram.png",
     }
 
 

@@ -49,7 +49,10 @@ def test_every_claim_is_measured_on_a_quick_store_without_error(quick_store):
     assert [r.claim["id"] for r in rows] == [c["id"] for c in claims]
     # the quick profile is a smoke test: measured, but never judged against the guide
     assert {r.verdict.word for r in rows} <= {C.UNFAIR, C.NOT_TESTABLE}
-    assert all(r.measured is not None for r in rows if r.claim["check"] != "untestable")
+    # every claim is measured, but a curve's smoothness on the quick CNN's single epoch, which says so
+    one_epoch = [r for r in rows if r.measured is None and r.verdict.note.startswith("one epoch")]
+    assert [r.claim["id"] for r in one_epoch] == ["cnn_smoother_improved"]
+    assert all(r.measured is not None for r in rows if r.claim["check"] != "untestable" and r not in one_epoch)
 
 
 def test_missing_experiment_and_old_schema_are_reported_not_crashed(quick_store, tmp_path):

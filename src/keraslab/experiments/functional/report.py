@@ -15,6 +15,10 @@ measure = Measures()  # this experiment's measures, by name (its claims.json nam
 
 
 def section(run: Run, ctx: Context) -> list:
+    res = next(
+        (c.get("resolution") for c in ctx.claims if c["id"] == "arch_residual_best" and c.get("resolution")), None
+    )
+    grain = f" On {round(1 / res)} test flowers one flower is {res * 100:.1f} points." if res else ""
     met = run.metrics
     arch = met["arms"]
     guide = {a: ctx.guide(f"arch_{a}") for a in ("simple", "branching", "residual")}
@@ -23,7 +27,8 @@ def section(run: Run, ctx: Context) -> list:
         for a, v in arch.items()
     ]
     acc = {a: v["test_accuracy"]["mean"] for a, v in arch.items()}
-    best = max(acc, key=acc.get)
+    top = max(acc.values())
+    best = " and ".join(a for a, v in acc.items() if abs(v - top) < 1e-9)  # a tie of means names both
     detail = ", ".join(f"{a} {v:.4f}" for a, v in acc.items())
     eq = met["api_equivalence"]
     d = eq["accuracy_difference"]
@@ -44,8 +49,8 @@ def section(run: Run, ctx: Context) -> list:
         (
             "ul",
             [
-                f"Best mean test accuracy: **{best}** ({detail}); the guide says residual is best (verdict: "
-                f"{ctx.verdict('arch_residual_best')}). On 30 test flowers one flower is 3.3 points."
+                f"Highest mean test accuracy: **{best}** ({detail}); the guide says residual is best (verdict: "
+                f"{ctx.verdict('arch_residual_best')})." + grain
             ],
         ),
         ("h3", "Sequential vs Functional: the same model"),

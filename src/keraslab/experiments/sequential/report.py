@@ -245,6 +245,8 @@ def optimizer_epochs_arms(runs, table="default"):
 def _jitter(curve, last: int = 10) -> float:
     """Mean |change| from epoch to epoch over the last ``last`` epochs of a curve."""
     tail = np.asarray(curve[-(last + 1) :], dtype="float64")
+    if len(tail) < 2:
+        raise Untestable("one epoch: a curve needs two points to be smooth or not")
     return float(np.abs(np.diff(tail)).mean())
 
 
@@ -262,7 +264,10 @@ def optimizer_curve_jitter(runs):
 @measure
 def validation_loss_rises(runs, optimizer):
     """The share of epochs (after the first) whose validation loss rose, over seeds."""
-    shares = [float(np.mean(np.diff(h["val_loss"]) > 0)) for h in runs["sequential"].histories(optimizer)]
+    histories = runs["sequential"].histories(optimizer)
+    if any(len(h["val_loss"]) < 2 for h in histories):
+        raise Untestable("one epoch: a curve needs two points to be smooth or not")
+    shares = [float(np.mean(np.diff(h["val_loss"]) > 0)) for h in histories]
     return Measured.over_seeds(shares, f"share of epochs with a rising validation loss, {optimizer}, per seed")
 
 
