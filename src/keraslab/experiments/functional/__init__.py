@@ -94,24 +94,16 @@ def train_classifier(model, splits, config, label: str, seed: int, loss="sparse_
     return h, float(acc)
 
 
-def run(config: Config, out) -> Result:
-    import keras
-
+def compare_architectures(config: Config, out, diagrams_dir):
+    """Study 1: the architectures on Iris, a fresh model per architecture and seed.
+    Returns (arms, histories, diagrams)."""
     from keraslab import data
-    from keraslab.harness import SMALL
-    from keraslab.models import functional as F
-    from keraslab.models.sequential import build_moons_mlp
-    from keraslab.progress import fit_progress
     from keraslab.experiments.runner import over_seeds
-    from keraslab.train import mean_std, seed_everything
+    from keraslab.models import functional as F
+    from keraslab.train import seed_everything
 
-    histories, metrics = {}, {}
-    diagrams_dir = out.path / "diagrams"
-    diagrams_dir.mkdir()
-    diagrams = {}
     builders = {"simple": F.build_simple, "branching": F.build_branching, "residual": F.build_residual}
 
-    # 1. Architecture comparison on Iris, a fresh model per architecture and seed.
     def train_architecture(name, seed, label):
         seed_everything(seed, config.deterministic)
         model = builders[name]()
@@ -122,14 +114,23 @@ def run(config: Config, out) -> Result:
         print(f"  {name:10s} seed {seed}: test accuracy {r['test_accuracy']:.4f}")
 
     trials = over_seeds(out, config.architectures, config.seeds, train_architecture, report=report)
-    histories.update(trials.histories)
-    metrics["arms"] = {
+    arms = {
         name: {**trials.summary(name, "test_accuracy"), "params": trials.of(name)[0]["params"]}
         for name in config.architectures
     }
-    for name in config.architectures:
-        diagrams[name] = architecture_diagram(builders[name](), diagrams_dir)
-    # 2. Multi-input / multi-output: sepal and petal measurements as two inputs, two heads.
+    diagrams = {name: architecture_diagram(builders[name](), diagrams_dir) for name in config.architectures}
+    return arms, trials.histories, diagrams
+
+
+def multi_input_output(config: Config, out, diagrams_dir):
+    """Study 2: sepal and petal measurements as two inputs, a main and an auxiliary head, on the
+    first seed. Returns (metrics, histories, diagram)."""
+    from keraslab import data
+    from keraslab.harness import SMALL
+    from keraslab.models import functional as F
+    from keraslab.progress import fit_progress
+    from keraslab.train import seed_everything
+
     seed = config.seeds[0]
     seed_everything(seed, config.deterministic)
     (xtr, ytr), (xva, yva), (xte, yte) = data.iris(seed)
@@ -155,35 +156,54 @@ def run(config: Config, out) -> Result:
         verbose=verbose,
         callbacks=progress,
     )
-    histories["multi_io"] = {str(seed): h}
     ev = multi.evaluate(as_inputs(xte), {"main": yte, "aux": yte}, verbose=0, return_dict=True)
-    metrics["multi_io"] = {
+    metrics = {
         "evaluation": {k: float(v) for k, v in ev.items()},
         "params": int(multi.count_params()),
         "loss_weights": {"main": 1.0, "aux": config.aux_loss_weight},
         "inputs": ["sepal (length, width)", "petal (length, width)"],
     }
     multi.save(out.path / "multi_io.keras")
-    diagrams["multi_io"] = architecture_diagram(multi, diagrams_dir)
+    return metrics, {"multi_io": {str(seed): h}}, architecture_diagram(multi, diagrams_dir)
 
-    # 3. Subclassed model through the same fit, saved and reloaded with safe_mode=True.
+
+def subclassed_model(config: Config, out):
+    """Study 3: a subclassed model through the same fit, saved and reloaded with safe_mode=True,
+    on the first seed. Returns (metrics, histories)."""
+    import keras
+
+    from keraslab import data
+    from keraslab.models import functional as F
+    from keraslab.train import seed_everything
+
+    seed = config.seeds[0]
     seed_everything(seed, config.deterministic)
     custom = F.CustomModel(hidden=64, n_classes=3, name="custom_model")
-    h, acc = train_classifier(custom, data.iris(seed), config, f"custom_model, seed {seed}", seed)
-    histories["custom_model"] = {str(seed): h}
+    splits = data.iris(seed)
+    h, acc = train_classifier(custom, splits, config, f"custom_model, seed {seed}", seed)
     path = out.path / "custom_model.keras"
     custom.save(path)
     reloaded = keras.models.load_model(path, safe_mode=True)
-    probe = xte[:8]
+    probe = splits[2][0][:8]
     diff = float(np.max(np.abs(custom.predict(probe, verbose=0) - reloaded.predict(probe, verbose=0))))
-    metrics["subclassed"] = {
+    metrics = {
         "test_accuracy": acc,
         "params": int(custom.count_params()),
         "reload_max_abs_diff": diff,
         "file": path.name,
     }
+    return metrics, {"custom_model": {str(seed): h}}
 
-    # 4. Sequential vs Functional: (i) same weights, same outputs; (ii) same seed, same training.
+
+def api_equivalence(config: Config, out):
+    """Study 4: Sequential vs Functional: (i) same weights, same outputs; (ii) same seed, same
+    training. Returns (metrics, histories)."""
+    from keraslab import data
+    from keraslab.experiments.runner import over_seeds
+    from keraslab.models import functional as F
+    from keraslab.models.sequential import build_moons_mlp
+    from keraslab.train import mean_std, seed_everything
+
     twins = {"sequential": build_moons_mlp, "functional": F.functional_twin_of_moons_mlp}
     diffs = []
     for s in config.seeds:
@@ -209,18 +229,33 @@ def run(config: Config, out) -> Result:
         return {"history": h, "test_accuracy": acc}
 
     api = over_seeds(out, twins, config.seeds, train_twin, tag="api")
-    histories.update(api.histories)
     losses = {
         name: [np.array(h["loss"]) for h in (api.histories[name][str(s)] for s in config.seeds)] for name in twins
     }
     gaps = [float(np.max(np.abs(f - q))) for f, q in zip(losses["functional"], losses["sequential"])]
     acc = {name: api.values(name, "test_accuracy") for name in twins}
-    metrics["api_equivalence"] = {
+    metrics = {
         "same_weights_max_abs_diff": max(diffs),
         "same_seed_max_loss_gap": max(gaps),
         "test_accuracy": {name: mean_std(v) for name, v in acc.items()},
         "accuracy_difference": mean_std([f - q for f, q in zip(acc["functional"], acc["sequential"])]),
     }
+    return metrics, api.histories
+
+
+def run(config: Config, out) -> Result:
+    """The four studies, in order, into one stored run."""
+    diagrams_dir = out.path / "diagrams"
+    diagrams_dir.mkdir()
+    histories, metrics = {}, {}
+    metrics["arms"], found, diagrams = compare_architectures(config, out, diagrams_dir)
+    histories.update(found)
+    metrics["multi_io"], found, diagrams["multi_io"] = multi_input_output(config, out, diagrams_dir)
+    histories.update(found)
+    metrics["subclassed"], found = subclassed_model(config, out)
+    histories.update(found)
+    metrics["api_equivalence"], found = api_equivalence(config, out)
+    histories.update(found)
     metrics["diagrams"] = diagrams
     return Result(metrics=metrics, history=histories)
 

@@ -226,24 +226,16 @@ def tune_learning_rate(optimizer: str, train, val, config: Config, directory) ->
     }
 
 
-def run(config: Config, out, build=None) -> Result:
-    from keraslab import data
-    from keraslab.harness import SMALL
-    from keraslab.models.sequential import build_iris_mlp
-    from keraslab.progress import fit_progress
-    from keraslab.train import seed_everything
-
+def moons_model(config: Config, build=None):
+    """Study 1: binary classification on make_moons (the guide's 16-8-1 model), on the first seed.
+    Returns (metrics, histories, arrays for the decision-boundary figure)."""
     seed = config.seeds[0]
-    histories, metrics = {}, {}
-
-    # 1. Binary classification on make_moons (the guide's 16-8-1 model).
     model, hist, test_acc, splits, _ = train_moons(config, seed, build=build)
     (x_train, y_train), _, (x_test, y_test) = splits
-    histories["moons"] = {str(seed): hist}
     gx, gy, gp = decision_surface(model, np.concatenate([x_train, x_test]), config.grid_steps)
     new_points = np.array([[0.0, 0.5], [1.0, -0.5], [-1.0, 0.5], [2.0, 0.0], [0.5, 0.25]], dtype="float32")
     probs = model.predict(new_points, verbose=0).ravel()
-    metrics["moons"] = {
+    metrics = {
         "test_accuracy": test_acc,
         "seed": seed,
         "params": int(model.count_params()),
@@ -253,17 +245,27 @@ def run(config: Config, out, build=None) -> Result:
             {"point": p.tolist(), "probability": float(q), "class": int(q >= 0.5)} for p, q in zip(new_points, probs)
         ],
     }
+    arrays = dict(grid_x=gx, grid_y=gy, grid_p=gp, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    return metrics, {"moons": {str(seed): hist}}, arrays
 
-    # 2. Multiclass classification on Iris (scaler fit on the training split only).
+
+def iris_model(config: Config):
+    """Study 2: multiclass classification on Iris (scaler fit on the training split only), on the
+    first seed. Returns (metrics, histories)."""
+    from keraslab import data
+    from keraslab.harness import SMALL
+    from keraslab.models.sequential import build_iris_mlp
+    from keraslab.progress import fit_progress
+    from keraslab.train import seed_everything
+
+    seed = config.seeds[0]
     seed_everything(seed, config.deterministic)
     (xi_train, yi_train), (xi_val, yi_val), (xi_test, yi_test) = data.iris(seed)
-    iris_model = build_iris_mlp()
-    SMALL.compile(
-        iris_model, len(xi_train), optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"]
-    )
+    model = build_iris_mlp()
+    SMALL.compile(model, len(xi_train), optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     verbose, progress = fit_progress(f"Iris MLP, seed {seed}")
     h = SMALL.fit(
-        iris_model,
+        model,
         xi_train,
         yi_train,
         batch_size=config.batch_size,
@@ -273,53 +275,71 @@ def run(config: Config, out, build=None) -> Result:
         verbose=verbose,
         callbacks=progress,
     )
-    histories["iris"] = {str(seed): h}
-    metrics["iris"] = {
-        "test_accuracy": float(iris_model.evaluate(xi_test, yi_test, verbose=0)[1]),
+    metrics = {
+        "test_accuracy": float(model.evaluate(xi_test, yi_test, verbose=0)[1]),
         "seed": seed,
-        "params": int(iris_model.count_params()),
+        "params": int(model.count_params()),
         "n_test": int(len(yi_test)),
     }
+    return metrics, {"iris": {str(seed): h}}
 
-    # 3. Optimizer comparison: a fresh model per arm and seed; same data and epochs for every arm.
-    metrics["arms"], arm_histories = compare_optimizers(config, out, "default", build=build)
-    histories.update(arm_histories)
-    metrics["optimizer_settings"] = {
-        "epochs": config.optimizer_epochs,
-        "batch_size": config.batch_size,
-        "converge_at": config.converge_at,
-        "learning_rates": "Keras defaults: sgd 0.01, adam/rmsprop/adagrad 0.001",
-    }
 
-    # 4. The fair comparison: each optimizer at its own learning rate, tuned on the validation split.
-    if config.tune_trials:
-        (x_tr, y_tr), (x_va, y_va), _ = data.moons(config.moons_samples, config.moons_noise, config.seeds[0])
-        searches = {}
-        for opt in config.optimizers:
-            searches[opt] = out.step(
-                f"tune-{opt}", lambda: tune_learning_rate(opt, (x_tr, y_tr), (x_va, y_va), config, out.path / "tuner")
-            )
-            found = searches[opt]
-            print(
-                f"  tuned {opt:8s}: learning rate {found['learning_rate']:.3g} (best validation accuracy "
-                f"{found['best_val_accuracy']:.4f}, {len(found['trials'])} trials)"
-            )
-        rates = {opt: searches[opt]["learning_rate"] for opt in config.optimizers}
-        tuned, tuned_histories = compare_optimizers(config, out, "tuned", build=build, learning_rates=rates)
-        histories.update({f"tuned {opt}": h for opt, h in tuned_histories.items()})
-        for opt in config.optimizers:
-            tuned[opt]["search"] = searches[opt]
-            tuned[opt]["learning_rate"] = rates[opt]
-        metrics["tuned"] = {"arms": tuned}  # stored as history.json["tuned <optimizer>"]
-        metrics["tuning"] = {
+def tuned_comparison(config: Config, out, build=None):
+    """Study 4, the fair comparison: each optimizer at its own learning rate, tuned on the
+    validation split, then compared over seeds. Returns (metrics, histories)."""
+    from keraslab import data
+
+    (x_tr, y_tr), (x_va, y_va), _ = data.moons(config.moons_samples, config.moons_noise, config.seeds[0])
+    searches = {}
+    for opt in config.optimizers:
+        searches[opt] = out.step(
+            f"tune-{opt}", lambda: tune_learning_rate(opt, (x_tr, y_tr), (x_va, y_va), config, out.path / "tuner")
+        )
+        found = searches[opt]
+        print(
+            f"  tuned {opt:8s}: learning rate {found['learning_rate']:.3g} (best validation accuracy "
+            f"{found['best_val_accuracy']:.4f}, {len(found['trials'])} trials)"
+        )
+    rates = {opt: searches[opt]["learning_rate"] for opt in config.optimizers}
+    tuned, tuned_histories = compare_optimizers(config, out, "tuned", build=build, learning_rates=rates)
+    for opt in config.optimizers:
+        tuned[opt]["search"] = searches[opt]
+        tuned[opt]["learning_rate"] = rates[opt]
+    metrics = {
+        "tuned": {"arms": tuned},  # stored as history.json["tuned <optimizer>"]
+        "tuning": {
             "tuner": "keras_tuner.RandomSearch",
             "objective": "val_accuracy (the validation split; the test split never reaches the tuner)",
             "trials_per_optimizer": config.tune_trials,
             "epochs_per_trial": config.optimizer_epochs,
             "search_seed": config.seeds[0],
             "ranges": {opt: list(LR_RANGES[opt]) for opt in config.optimizers},
-        }
-    out.write_arrays(grid_x=gx, grid_y=gy, grid_p=gp, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+        },
+    }
+    return metrics, {f"tuned {opt}": h for opt, h in tuned_histories.items()}
+
+
+def run(config: Config, out, build=None) -> Result:
+    """The studies, in order, into one stored run."""
+    histories, metrics = {}, {}
+    metrics["moons"], found, arrays = moons_model(config, build=build)
+    histories.update(found)
+    metrics["iris"], found = iris_model(config)
+    histories.update(found)
+    # Study 3: the optimizer comparison, a fresh model per arm and seed, the same data and epochs for every arm
+    metrics["arms"], found = compare_optimizers(config, out, "default", build=build)
+    histories.update(found)
+    metrics["optimizer_settings"] = {
+        "epochs": config.optimizer_epochs,
+        "batch_size": config.batch_size,
+        "converge_at": config.converge_at,
+        "learning_rates": "Keras defaults: sgd 0.01, adam/rmsprop/adagrad 0.001",
+    }
+    if config.tune_trials:
+        found_metrics, found = tuned_comparison(config, out, build=build)
+        metrics.update(found_metrics)
+        histories.update(found)
+    out.write_arrays(**arrays)
     return Result(metrics=metrics, history=histories)
 
 
