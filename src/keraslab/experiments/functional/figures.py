@@ -40,7 +40,7 @@ def functional_models_comparison(run: Run, path: Path) -> Path:
         n=n,
     )
     axes[1].set_ylim(0, 1.1)
-    fig.suptitle("Functional API architectures")
+    fig.suptitle("Functional API architectures", y=1.04)
     return save(fig, path)
 
 
