@@ -45,7 +45,7 @@ class Trials:
 
 
 def over_seeds(
-    out,
+    writer,
     arms: Iterable[str],
     seeds: Iterable[int],
     train_one: Callable[[str, int, str], dict],
@@ -72,7 +72,7 @@ def over_seeds(
     for k, (arm, seed) in enumerate(order, 1):
         label = f"{tag + ' ' if tag else ''}{arm}, {unit} {seed} ({k}/{len(order)})"
         key = f"{tag + '-' if tag else ''}{arm}-{unit}{seed}"
-        result = dict(out.step(key, lambda: train_one(arm, seed, label), agree=agree))
+        result = dict(writer.step(key, lambda: train_one(arm, seed, label), agree=agree))
         history = result.pop("history", None)
         if history is not None:
             trials.histories[arm][str(seed)] = history

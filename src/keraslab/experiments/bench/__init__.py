@@ -160,7 +160,7 @@ def spread(values: list[float]) -> dict:
     return {**mean_std(values), "median": float(np.median(values)), "min": min(values), "max": max(values)}
 
 
-def run(config: Config, out) -> Result:
+def run(config: Config, writer) -> Result:
     from keraslab.fast import cpu_has_bf16, resolve_precision_for
     from keraslab.harness import steps_per_execution
     from keraslab.contestant import launch
@@ -198,9 +198,11 @@ def run(config: Config, out) -> Result:
         }
         return launch(full, name=text)
 
-    trials = over_seeds(out, [a for a, _ in headline], range(config.rounds), train_one, interleave=True, unit="round")
+    trials = over_seeds(
+        writer, [a for a, _ in headline], range(config.rounds), train_one, interleave=True, unit="round"
+    )
     if once:
-        extra = over_seeds(out, [a for a, _ in once], [0], train_one, unit="once")
+        extra = over_seeds(writer, [a for a, _ in once], [0], train_one, unit="once")
         trials.results.update(extra.results)
     table = {}
     for label in spec_of:

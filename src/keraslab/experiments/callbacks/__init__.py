@@ -226,7 +226,7 @@ def train_schedule_run(seed: int, config: Config, folder) -> dict:
     }
 
 
-def run(config: Config, out) -> Result:
+def run(config: Config, writer) -> Result:
     from keraslab.experiments.runner import over_seeds
     from keraslab.train import mean_std
 
@@ -238,7 +238,7 @@ def run(config: Config, out) -> Result:
 
     # seed-major (every arm with seed 0, then seed 1 …): the arms share each seed's minutes of the host
     trials = over_seeds(
-        out,
+        writer,
         config.arms,
         config.seeds,
         lambda arm, seed, label: train_arm(arm, seed, config, label),
@@ -254,8 +254,8 @@ def run(config: Config, out) -> Result:
         if base:  # paired by seed: the same data and initial weights with and without callbacks
             arms[arm]["time_saved"] = mean_std([1 - r["wall_time"] / b["wall_time"] for r, b in zip(rs, base)])
         arms[arm]["per_seed"] = rs
-    folder = out.path / "schedule_run"
-    sched = out.step("schedule", lambda: train_schedule_run(config.seeds[0], config, folder))
+    folder = writer.path / "schedule_run"
+    sched = writer.step("schedule", lambda: train_schedule_run(config.seeds[0], config, folder))
     histories["schedule"] = {str(config.seeds[0]): sched.pop("history")}
     return Result(
         metrics={

@@ -176,11 +176,11 @@ def train_and_store(name: str, seed: int, config: Config, data, dist, folder, la
     }
 
 
-def run(config: Config, out) -> Result:
+def run(config: Config, writer) -> Result:
     from keraslab.fast import precision_policy
 
     with precision_policy(config.precision) as policy:  # restored afterwards: no leak into other experiments
-        return _run(config, out, policy)
+        return _run(config, writer, policy)
 
 
 def _fused(config: Config) -> bool:
@@ -189,7 +189,7 @@ def _fused(config: Config) -> bool:
     return config.fused_batchnorm and keras.backend.backend() == "tensorflow"
 
 
-def _run(config: Config, out, policy: str) -> Result:
+def _run(config: Config, writer, policy: str) -> Result:
     from keraslab import data as data_mod
     from keraslab.distribute import Distribution
     from keraslab.experiments.runner import over_seeds
@@ -209,7 +209,7 @@ def _run(config: Config, out, policy: str) -> Result:
     print(f"  MNIST: {len(x) - n_val} training, {n_val} validation, {len(x_test)} test images")
 
     def train(name, seed, label):
-        return train_and_store(name, seed, config, splits, dist, out.path / f"{name}-seed{seed}", label)
+        return train_and_store(name, seed, config, splits, dist, writer.path / f"{name}-seed{seed}", label)
 
     def report(name, seed, r):
         print(
@@ -217,12 +217,12 @@ def _run(config: Config, out, policy: str) -> Result:
             f"{r['train_time']:.1f}s training"
         )
 
-    trials = over_seeds(out, config.models, config.seeds, train, agree=dist.all_true, report=report)
+    trials = over_seeds(writer, config.models, config.seeds, train, agree=dist.all_true, report=report)
     arms, arrays = {}, {}
     for name in config.models:
         results = trials.of(name)
         for seed in config.seeds:  # every seed's test probabilities: the error analysis is judged over seeds
-            probs = np.load(out.path / f"{name}-seed{seed}" / "test_probs.npy")
+            probs = np.load(writer.path / f"{name}-seed{seed}" / "test_probs.npy")
             arrays[f"probs_{name}_seed{seed}"] = probs.astype("float16")
         arrays[f"probs_{name}"] = probs.astype("float16")  # the last seed's, which the figures draw
         arms[name] = {
@@ -234,7 +234,7 @@ def _run(config: Config, out, policy: str) -> Result:
             "error_analysis": error_analysis(y_test, probs.argmax(axis=1)),
         }
     main = "simple_cnn" if "simple_cnn" in arms else next(iter(arms))
-    out.write_arrays(
+    writer.write_arrays(
         y_test=y_test.astype("uint8"), x_test_sample=(x_test[:2000, ..., 0] * 255).astype("uint8"), **arrays
     )
     return Result(

@@ -41,7 +41,7 @@ def installed(framework: str) -> bool:
     return backend.is_installed("torch" if framework == "native-torch" else framework)
 
 
-def run(config: Config, out) -> Result:
+def run(config: Config, writer) -> Result:
     from keraslab.contestant import arm_spec, launch
     from keraslab.experiments.runner import over_seeds
 
@@ -69,7 +69,7 @@ def run(config: Config, out) -> Result:
             f"then {sum(steady) / len(steady):.1f}s/epoch, peak {r['peak_rss_mb']:.0f} MB (ran on {r['backend']})"
         )
 
-    trials = over_seeds(out, frameworks, config.seeds, train_one, report=report)
+    trials = over_seeds(writer, frameworks, config.seeds, train_one, report=report)
     arms = {}
     for name in frameworks:
         per_seed = trials.of(name)

@@ -94,7 +94,7 @@ def train_classifier(model, splits, config, label: str, seed: int, loss="sparse_
     return h, float(acc)
 
 
-def compare_architectures(config: Config, out, diagrams_dir):
+def compare_architectures(config: Config, writer, diagrams_dir):
     """Study 1: the architectures on Iris, a fresh model per architecture and seed.
     Returns (arms, histories, diagrams)."""
     from keraslab import data
@@ -113,7 +113,7 @@ def compare_architectures(config: Config, out, diagrams_dir):
     def report(name, seed, r):
         print(f"  {name:10s} seed {seed}: test accuracy {r['test_accuracy']:.4f}")
 
-    trials = over_seeds(out, config.architectures, config.seeds, train_architecture, report=report)
+    trials = over_seeds(writer, config.architectures, config.seeds, train_architecture, report=report)
     arms = {
         name: {**trials.summary(name, "test_accuracy"), "params": trials.of(name)[0]["params"]}
         for name in config.architectures
@@ -122,7 +122,7 @@ def compare_architectures(config: Config, out, diagrams_dir):
     return arms, trials.histories, diagrams
 
 
-def multi_input_output(config: Config, out, diagrams_dir):
+def multi_input_output(config: Config, writer, diagrams_dir):
     """Study 2: sepal and petal measurements as two inputs, a main and an auxiliary head, on the
     first seed. Returns (metrics, histories, diagram)."""
     from keraslab import data
@@ -163,11 +163,11 @@ def multi_input_output(config: Config, out, diagrams_dir):
         "loss_weights": {"main": 1.0, "aux": config.aux_loss_weight},
         "inputs": ["sepal (length, width)", "petal (length, width)"],
     }
-    multi.save(out.path / "multi_io.keras")
+    multi.save(writer.path / "multi_io.keras")
     return metrics, {"multi_io": {str(seed): h}}, architecture_diagram(multi, diagrams_dir)
 
 
-def subclassed_model(config: Config, out):
+def subclassed_model(config: Config, writer):
     """Study 3: a subclassed model through the same fit, saved and reloaded with safe_mode=True,
     on the first seed. Returns (metrics, histories)."""
     import keras
@@ -181,7 +181,7 @@ def subclassed_model(config: Config, out):
     custom = F.CustomModel(hidden=64, n_classes=3, name="custom_model")
     splits = data.iris(seed)
     h, acc = train_classifier(custom, splits, config, f"custom_model, seed {seed}", seed)
-    path = out.path / "custom_model.keras"
+    path = writer.path / "custom_model.keras"
     custom.save(path)
     reloaded = keras.models.load_model(path, safe_mode=True)
     probe = splits[2][0][:8]
@@ -195,7 +195,7 @@ def subclassed_model(config: Config, out):
     return metrics, {"custom_model": {str(seed): h}}
 
 
-def api_equivalence(config: Config, out):
+def api_equivalence(config: Config, writer):
     """Study 4: Sequential vs Functional: (i) same weights, same outputs; (ii) same seed, same
     training. Returns (metrics, histories)."""
     from keraslab import data
@@ -228,7 +228,7 @@ def api_equivalence(config: Config, out):
         )
         return {"history": h, "test_accuracy": acc}
 
-    api = over_seeds(out, twins, config.seeds, train_twin, tag="api")
+    api = over_seeds(writer, twins, config.seeds, train_twin, tag="api")
     losses = {
         name: [np.array(h["loss"]) for h in (api.histories[name][str(s)] for s in config.seeds)] for name in twins
     }
@@ -243,18 +243,18 @@ def api_equivalence(config: Config, out):
     return metrics, api.histories
 
 
-def run(config: Config, out) -> Result:
+def run(config: Config, writer) -> Result:
     """The four studies, in order, into one stored run."""
-    diagrams_dir = out.path / "diagrams"
+    diagrams_dir = writer.path / "diagrams"
     diagrams_dir.mkdir()
     histories, metrics = {}, {}
-    metrics["arms"], found, diagrams = compare_architectures(config, out, diagrams_dir)
+    metrics["arms"], found, diagrams = compare_architectures(config, writer, diagrams_dir)
     histories.update(found)
-    metrics["multi_io"], found, diagrams["multi_io"] = multi_input_output(config, out, diagrams_dir)
+    metrics["multi_io"], found, diagrams["multi_io"] = multi_input_output(config, writer, diagrams_dir)
     histories.update(found)
-    metrics["subclassed"], found = subclassed_model(config, out)
+    metrics["subclassed"], found = subclassed_model(config, writer)
     histories.update(found)
-    metrics["api_equivalence"], found = api_equivalence(config, out)
+    metrics["api_equivalence"], found = api_equivalence(config, writer)
     histories.update(found)
     metrics["diagrams"] = diagrams
     return Result(metrics=metrics, history=histories)

@@ -127,7 +127,7 @@ def train_moons(config: Config, seed: int, optimizer="adam", epochs=None, build=
 LR_RANGES = {"sgd": (1e-4, 1.0), "adagrad": (1e-4, 1.0), "adam": (1e-4, 1e-1), "rmsprop": (1e-4, 1e-1)}
 
 
-def compare_optimizers(config: Config, out, tag: str, build=None, learning_rates=None):
+def compare_optimizers(config: Config, writer, tag: str, build=None, learning_rates=None):
     """Every optimizer over every seed (a fresh model each, the same data and initial weights per
     seed): test accuracy, and epochs until validation accuracy first reaches ``converge_at``.
     Returns ``({optimizer: summary}, {optimizer: {seed: history}})``."""
@@ -155,7 +155,7 @@ def compare_optimizers(config: Config, out, tag: str, build=None, learning_rates
             f"epochs to val_accuracy>={config.converge_at}: {r['epochs_to_converge']}"
         )
 
-    trials = over_seeds(out, config.optimizers, config.seeds, train_one, tag=tag, report=report)
+    trials = over_seeds(writer, config.optimizers, config.seeds, train_one, tag=tag, report=report)
     arms = {}
     for opt in config.optimizers:
         reach = trials.values(opt, "epochs_to_converge")
@@ -284,7 +284,7 @@ def iris_model(config: Config):
     return metrics, {"iris": {str(seed): h}}
 
 
-def tuned_comparison(config: Config, out, build=None):
+def tuned_comparison(config: Config, writer, build=None):
     """Study 4, the fair comparison: each optimizer at its own learning rate, tuned on the
     validation split, then compared over seeds. Returns (metrics, histories)."""
     from keraslab import data
@@ -292,8 +292,8 @@ def tuned_comparison(config: Config, out, build=None):
     (x_tr, y_tr), (x_va, y_va), _ = data.moons(config.moons_samples, config.moons_noise, config.seeds[0])
     searches = {}
     for opt in config.optimizers:
-        searches[opt] = out.step(
-            f"tune-{opt}", lambda: tune_learning_rate(opt, (x_tr, y_tr), (x_va, y_va), config, out.path / "tuner")
+        searches[opt] = writer.step(
+            f"tune-{opt}", lambda: tune_learning_rate(opt, (x_tr, y_tr), (x_va, y_va), config, writer.path / "tuner")
         )
         found = searches[opt]
         print(
@@ -301,7 +301,7 @@ def tuned_comparison(config: Config, out, build=None):
             f"{found['best_val_accuracy']:.4f}, {len(found['trials'])} trials)"
         )
     rates = {opt: searches[opt]["learning_rate"] for opt in config.optimizers}
-    tuned, tuned_histories = compare_optimizers(config, out, "tuned", build=build, learning_rates=rates)
+    tuned, tuned_histories = compare_optimizers(config, writer, "tuned", build=build, learning_rates=rates)
     for opt in config.optimizers:
         tuned[opt]["search"] = searches[opt]
         tuned[opt]["learning_rate"] = rates[opt]
@@ -319,7 +319,7 @@ def tuned_comparison(config: Config, out, build=None):
     return metrics, {f"tuned {opt}": h for opt, h in tuned_histories.items()}
 
 
-def run(config: Config, out, build=None) -> Result:
+def run(config: Config, writer, build=None) -> Result:
     """The studies, in order, into one stored run."""
     histories, metrics = {}, {}
     metrics["moons"], found, arrays = moons_model(config, build=build)
@@ -327,7 +327,7 @@ def run(config: Config, out, build=None) -> Result:
     metrics["iris"], found = iris_model(config)
     histories.update(found)
     # Study 3: the optimizer comparison, a fresh model per arm and seed, the same data and epochs for every arm
-    metrics["arms"], found = compare_optimizers(config, out, "default", build=build)
+    metrics["arms"], found = compare_optimizers(config, writer, "default", build=build)
     histories.update(found)
     metrics["optimizer_settings"] = {
         "epochs": config.optimizer_epochs,
@@ -336,10 +336,10 @@ def run(config: Config, out, build=None) -> Result:
         "learning_rates": "Keras defaults: sgd 0.01, adam/rmsprop/adagrad 0.001",
     }
     if config.tune_trials:
-        found_metrics, found = tuned_comparison(config, out, build=build)
+        found_metrics, found = tuned_comparison(config, writer, build=build)
         metrics.update(found_metrics)
         histories.update(found)
-    out.write_arrays(**arrays)
+    writer.write_arrays(**arrays)
     return Result(metrics=metrics, history=histories)
 
 

@@ -149,7 +149,7 @@ def summary(per_seed: list[dict], target: float) -> dict:
     }
 
 
-def run(config: Config, out) -> Result:
+def run(config: Config, writer) -> Result:
     from keraslab import backend
     from keraslab.fast import cpu_has_bf16, resolve_precision
     from keraslab.contestant import launch, speedrun_data
@@ -164,7 +164,7 @@ def run(config: Config, out) -> Result:
         )
 
     trials = over_seeds(
-        out, ["keras"], config.seeds, lambda arm, seed, label: train_once(config, seed, data), report=report
+        writer, ["keras"], config.seeds, lambda arm, seed, label: train_once(config, seed, data), report=report
     )
     results = trials.of("keras")
     metrics = {
@@ -191,7 +191,7 @@ def run(config: Config, out) -> Result:
             "channels_last": True,
             "bf16": bf16,
         }
-        twin = out.step("torch-twin", lambda: launch(spec, name=name))
+        twin = writer.step("torch-twin", lambda: launch(spec, name=name))
         metrics["torch_twin"] = {"name": name, **summary(twin["per_seed"], config.target), **twin}
         ratio = metrics["torch_twin"]["median_train_time"] / metrics["median_train_time"]
         metrics["speedup"] = ratio  # Keras' speed ÷ the twin's: > 1, Keras is faster
