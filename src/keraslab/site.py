@@ -79,11 +79,16 @@ def title_of(markdown_or_source: str, fallback: str) -> str:
 OPENING = ("Takeaways", "Summary")
 
 
+def without_contents(text: str) -> str:
+    """A report without its "**Contents:**" line: the site has its own navigation."""
+    return re.sub(r"^\*\*Contents:\*\*.*$", "", text, flags=re.M)
+
+
 def split_pages(text: str, stem: str) -> list[tuple[str, str, str]]:
     """``(file, title, markdown)`` for each ``##`` part of a report; the part before the first
     ``##`` (title, intro, contents line) becomes the first page's head."""
     parts = re.split(r"^(?=## )", text, flags=re.M)
-    head = re.sub(r"^\*\*Contents:\*\*.*$", "", parts[0], flags=re.M)  # the site has its own navigation
+    head = without_contents(parts[0])
     pages = [(f"{stem}.md", "Overview", head)]
     for body in parts[1:]:
         title = body.splitlines()[0][3:].strip()
@@ -178,9 +183,7 @@ def assemble(pages_dir: Path, store: Path, repo: Path = REPO) -> list:
     report_pages = split_pages((store / "REPORT.md").read_text(), "report")
     perf_pages = []
     if (store / "PERFORMANCE.md").exists():
-        perf_text = (store / "PERFORMANCE.md").read_text()
-        perf_text = re.sub(r"^\*\*Contents:\*\*.*$", "", perf_text, flags=re.M)
-        perf_pages = [("performance.md", "Performance", perf_text)]
+        perf_pages = [("performance.md", "Performance", without_contents((store / "PERFORMANCE.md").read_text()))]
     # one in-report link set: the performance page's links to REPORT.md land on the report pages
     relinked = relink(report_pages + perf_pages)
     for name, _, text in relinked:
@@ -211,7 +214,7 @@ def assemble(pages_dir: Path, store: Path, repo: Path = REPO) -> list:
     ]
 
 
-def build(store: str | Path = "reference", out: str | Path | None = None, quiet: bool = True) -> Path:
+def build(store: str | Path = "reference", out: str | Path | None = None) -> Path:
     """Build the site of ``store`` (its report; the lessons and exercises of this checkout) into
     ``out``: ``site/`` for the committed reference, ``<store>/site`` for any other store."""
     store = Path(store)
@@ -234,8 +237,6 @@ def build(store: str | Path = "reference", out: str | Path | None = None, quiet:
         )
         if proc.returncode != 0:
             raise KeraslabError("mkdocs could not build the site:\n" + proc.stderr[-3000:])
-        if not quiet and proc.stderr.strip():
-            print(proc.stderr.strip(), file=sys.stderr)
         if out.exists():
             shutil.rmtree(out)
         shutil.move(str(built), out)

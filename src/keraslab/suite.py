@@ -94,9 +94,9 @@ def build_report(out: str | Path, readme: Path | None = None, strict: bool = Fal
                 store.notices.append(f"section {e.name}: run {run.run_id} lacks {exc}; skipped (rerun it)")
         return found
 
-    opening = report.takeaways_block([(p, runs[e.name]) for e, p in lessons if e.name in runs], ctx)
+    takeaways = report.takeaway_lines([(p, runs[e.name]) for e, p in lessons if e.name in runs], ctx)
     missing = [e.name for e, _ in lessons if e.name not in runs]
-    blocks = report.opening_blocks(out, [e.name for e, _ in speed], opening, rows, missing)
+    blocks = report.opening_blocks(out, [e.name for e, _ in speed], report.takeaways_block(takeaways), rows, missing)
     blocks += section_blocks(lessons)
     blocks += report.index_block(rows)
     perf = section_blocks(speed)
@@ -122,9 +122,7 @@ def build_report(out: str | Path, readme: Path | None = None, strict: bool = Fal
     if readme is not None:
         link = os.path.relpath(md_path.resolve(), readme.resolve().parent)
         extra = [p.readme_line(runs[e.name]) for e, p in reporting if e.name in runs and p.readme_line]
-        summary = report.results_summary(
-            rows, runs, link, opening[-1][1] if opening else (), extra, experiments.names()
-        )
+        summary = report.results_summary(rows, runs, link, takeaways, extra, experiments.names())
         if report.rewrite_block(readme, report.RESULTS_START, report.RESULTS_END, summary):
             written.append(readme)
     for doc in docs:

@@ -25,8 +25,10 @@ from keraslab.report.claims import (
     TIE,
     UNFAIR,
     VERDICTS,
+    Measured,
     describe,
     evaluate,
+    t_critical,
 )
 from keraslab.report.render import to_markdown
 from keraslab.store import Run, atomic_write_bytes
@@ -108,13 +110,14 @@ def summary_blocks(rows) -> list:
     return blocks
 
 
-def takeaways_block(parts_and_runs, ctx: sections.Context) -> list:
-    """The report's opening: a few plain-language lines, each from an experiment's ``takeaways``
-    (built from the store) and linked to the claim it rests on."""
-    lines = []
-    for part, run in parts_and_runs:
-        if part.takeaways is not None:
-            lines += part.takeaways(run, ctx)
+def takeaway_lines(parts_and_runs, ctx: sections.Context) -> list[str]:
+    """A few plain-language lines, each from an experiment's ``takeaways`` (built from the store)
+    and linked to the claim it rests on."""
+    return [line for part, run in parts_and_runs if part.takeaways is not None for line in part.takeaways(run, ctx)]
+
+
+def takeaways_block(lines: list[str]) -> list:
+    """The report's opening section of takeaways (none when no experiment has any)."""
     if not lines:
         return []
     return [
@@ -126,8 +129,6 @@ def takeaways_block(parts_and_runs, ctx: sections.Context) -> list:
 
 def reading_block(rows) -> list:
     """How to read a verdict, with a worked interval from this store: why two seeds give a wide one."""
-    from keraslab.report.claims import Measured, t_critical
-
     blocks = [
         ("h2", "How to read a verdict"),
         (

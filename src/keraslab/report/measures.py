@@ -12,6 +12,10 @@ different budgets raises :class:`Unfair`.
 
 from __future__ import annotations
 
+import numpy as np
+
+from keraslab.report.claims import Untestable
+
 
 class Measures(dict):
     """One experiment's measures by name; used as a decorator, it adds a function under its name."""
@@ -27,3 +31,12 @@ def metrics_of(runs, exp: str) -> dict:
 
 def config_of(runs, exp: str) -> dict:
     return runs[exp].config
+
+
+def curve_jitter(curve, last: int | None = None) -> float:
+    """Mean |change| from epoch to epoch of a curve (over its last ``last`` epochs, when given):
+    the smoothness statistic of the claims about smooth or predictable training."""
+    tail = np.asarray(curve if last is None else curve[-(last + 1) :], dtype="float64")
+    if len(tail) < 2:
+        raise Untestable("one epoch: a curve needs two points to be smooth or not")
+    return float(np.abs(np.diff(tail)).mean())

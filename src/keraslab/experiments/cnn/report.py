@@ -7,7 +7,7 @@ import numpy as np
 
 
 from keraslab.report.claims import describe, Category, Measured, Unfair, Untestable
-from keraslab.report.measures import Measures, metrics_of
+from keraslab.report.measures import Measures, curve_jitter, metrics_of
 from keraslab.report.sections import ReportPart, Context, claims_block, pm, seeds_text
 from keraslab.store import Run
 from keraslab.experiments.cnn import EXPERIMENT
@@ -195,14 +195,7 @@ def cnn_jitter_difference(runs, a, b):
     """Mean |epoch-to-epoch change| of validation accuracy, ``a`` minus ``b``, paired by seed."""
     run = runs["cnn"]
     _same_budget(runs, a, b)
-
-    def jitter(h):
-        curve = np.asarray(_curve(h), dtype="float64")
-        if len(curve) < 2:
-            raise Untestable("one epoch: a curve needs two points to be smooth or not")
-        return float(np.abs(np.diff(curve)).mean())
-
-    diffs = [jitter(ha) - jitter(hb) for ha, hb in zip(run.histories(a), run.histories(b))]
+    diffs = [curve_jitter(_curve(ha)) - curve_jitter(_curve(hb)) for ha, hb in zip(run.histories(a), run.histories(b))]
     return Measured.over_seeds(diffs, f"mean |change| of validation accuracy per epoch, {a} − {b}, paired by seed")
 
 

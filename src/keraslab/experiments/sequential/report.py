@@ -7,7 +7,7 @@ import numpy as np
 
 
 from keraslab.report.claims import Arms, Measured, Untestable
-from keraslab.report.measures import Measures, config_of, metrics_of
+from keraslab.report.measures import Measures, config_of, curve_jitter, metrics_of
 from keraslab.report.sections import ReportPart, Context, claims_block, pm, seeds_text
 from keraslab.store import Run
 from keraslab.experiments.sequential import EXPERIMENT
@@ -242,20 +242,12 @@ def optimizer_epochs_arms(runs, table="default"):
     )
 
 
-def _jitter(curve, last: int = 10) -> float:
-    """Mean |change| from epoch to epoch over the last ``last`` epochs of a curve."""
-    tail = np.asarray(curve[-(last + 1) :], dtype="float64")
-    if len(tail) < 2:
-        raise Untestable("one epoch: a curve needs two points to be smooth or not")
-    return float(np.abs(np.diff(tail)).mean())
-
-
 @measure
 def optimizer_curve_jitter(runs):
     """Each optimizer's validation-accuracy jitter over the last 10 epochs, per seed (lower: smoother)."""
     run = runs["sequential"]
     return Arms(
-        {o: [_jitter(h["val_accuracy"]) for h in run.histories(o)] for o in _optimizers(runs)},
+        {o: [curve_jitter(h["val_accuracy"], last=10) for h in run.histories(o)] for o in _optimizers(runs)},
         False,
         "mean |epoch-to-epoch change| of validation accuracy, last 10 epochs, default learning rates",
     )
