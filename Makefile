@@ -10,7 +10,7 @@ PROFILE ?= standard
 OUT    ?= runs
 PYTEST_ARGS ?=
 
-.PHONY: venv install data run reference report notebooks site lab test test-fast lint bench list clean
+.PHONY: venv install data run reference report notebooks site lab test test-all test-fast lint bench list clean
 
 venv: $(STAMP)
 
@@ -80,8 +80,13 @@ lab: data
 list: venv
 	$(VENV)/bin/keraslab list
 
-# Everything (what CI runs): unit and integration tests, on both cores.
+# The everyday suite: the unit and integration tiers, on both cores (under 6 minutes).
 test: data
+	$(PY) -m pytest -n 2 --dist worksteal -m "not slow" $(PYTEST_ARGS)
+
+# Everything: the everyday suite and the system tier (multi-process distribution, full MNIST, the
+# benchmark's and the speedrun's smoke runs). CI runs this.
+test-all: data
 	$(PY) -m pytest -n 2 --dist worksteal $(PYTEST_ARGS)
 
 # The unit tier: no training, no subprocess; under a minute. Lint first.

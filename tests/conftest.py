@@ -2,7 +2,9 @@
 
 Tiers: a test is **integration** when it trains a model, starts a process, or reads the shared
 quick store (which takes a `keraslab run all --profile quick`); everything else is a unit test
-(hand-written inputs, no training, no subprocess) and runs in `make test-fast`. Tests are marked
+(hand-written inputs, no training, no subprocess) and runs in `make test-fast`. The **system**
+tier (``@pytest.mark.slow``: many processes, full MNIST, the benchmark) runs in `make test-all`
+and CI only; `make test` is the unit and integration tiers. Tests are marked
 explicitly with ``@pytest.mark.integration``, or found by :func:`pytest_collection_modifyitems`
 from what they call. Keras runs on TensorFlow in-process; other backends run in subprocesses.
 """

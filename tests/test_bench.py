@@ -8,6 +8,7 @@ from keraslab.experiments.bench import simple_cnn_train_flops_per_image
 from keraslab.store import RunStore
 
 
+@pytest.mark.slow
 def test_bench_quick_stores_and_prints_the_table(tmp_path):
     proc = run_cli("bench", "--quick", "--out", tmp_path / "runs", timeout=1200)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -85,6 +86,7 @@ def test_flops_per_image_matches_the_layer_arithmetic():
     assert simple_cnn_train_flops_per_image() == pytest.approx(6 * 2_794_240)
 
 
+@pytest.mark.slow
 def test_speedrun_quick_is_well_formed(tmp_path):
     proc = run_cli("run", "speedrun", "--profile", "quick", "--out", tmp_path / "runs", "--no-plots", timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -72,6 +72,7 @@ def accuracy(run):
     return run.metrics["arms"]["simple_cnn"]["test_accuracy"]["mean"]
 
 
+@pytest.mark.slow
 def test_mirrored_strategy_on_two_logical_cpus(tmp_path, single):
     run = cnn_run(tmp_path, "runs", "--backend", "tensorflow", "--distribute", "mirrored", "--devices", "2", replicas=2)
     d = run.provenance
@@ -80,6 +81,7 @@ def test_mirrored_strategy_on_two_logical_cpus(tmp_path, single):
     assert accuracy(single) > 0.85 and abs(accuracy(run) - accuracy(single)) < 0.03, (accuracy(run), accuracy(single))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not backend.is_installed("jax"), reason="jax not installed")
 def test_jax_data_parallel_on_two_host_devices(tmp_path, single):
     run = cnn_run(
@@ -99,6 +101,7 @@ def test_jax_data_parallel_on_two_host_devices(tmp_path, single):
     assert accuracy(single) > 0.85 and abs(accuracy(run) - accuracy(single)) < 0.03, (accuracy(run), accuracy(single))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", [("tensorflow", "multi-worker"), ("jax", "data-parallel")], ids=["tf", "jax"])
 def test_two_worker_processes_on_loopback_resume_only_what_every_worker_saved(tmp_path, engine, single):
     """Two worker processes on 127.0.0.1 (TensorFlow's MultiWorkerMirroredStrategy; Keras'

@@ -108,6 +108,7 @@ def test_sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run(tmp_path, ti
     assert len(hist["loss"]) == 6 and hist["lr"] == pytest.approx([0.001, 0.001, 0.0005, 0.0005, 0.00025, 0.00025])
 
 
+@pytest.mark.slow
 def test_sigkill_while_writing_a_result_leaves_no_half_run(tmp_path, tiny_sequential_store):
     cfg = write(tmp_path, "seq.json", TINY_SEQUENTIAL)
     out = tmp_path / "runs"
@@ -217,6 +218,7 @@ def test_same_seed_repeats_exactly(tmp_path, tiny_sequential_store):
     assert a.config["deterministic"] is True
 
 
+@pytest.mark.slow
 @pytest.mark.integration
 def test_two_processes_on_one_store_never_share_a_run(tmp_path, tiny_callbacks_store):
     """Two `keraslab run callbacks` on one store, the second started while the first is mid-run
