@@ -116,3 +116,19 @@ def test_reached_only_when_the_interval_clears_the_target(accs, word):
 def test_the_twin_comparison_is_decided_by_the_per_seed_ranges(ours, theirs, word):
     line = speed_line([{"train_time": t} for t in ours], [{"train_time": t} for t in theirs], "twin")
     assert word in line
+
+
+def test_last_epoch_gain_is_what_the_last_epoch_still_added_per_model_over_seeds():
+    """The CNN section's "what the budget costs" line: per model, the mean over seeds of the last
+    epoch's change in validation accuracy (the Functional CNN's main head); nothing without curves."""
+    run = FakeRun(
+        metrics={"arms": {"simple_cnn": {}, "functional_cnn": {}, "one_epoch": {}}},
+        histories={
+            "simple_cnn": [{"val_accuracy": [0.97, 0.98, 0.985]}, {"val_accuracy": [0.96, 0.98, 0.983]}],
+            "functional_cnn": [{"val_main_accuracy": [0.97, 0.99, 0.989]}],
+            "one_epoch": [{"val_accuracy": [0.9]}],
+        },
+    )
+    gains = cnn_report._last_epoch_gain(run)
+    assert gains.keys() == {"simple_cnn", "functional_cnn"}
+    assert gains["simple_cnn"] == pytest.approx(0.004) and gains["functional_cnn"] == pytest.approx(-0.001)

@@ -31,7 +31,12 @@ train_time
 images_per_s
     training images per second of the steady epochs.
 speedup
-    an arm's images/s divided by the reference arm's (above 1: faster than the reference).
+    an arm's speed divided by its table's baseline's (above 1: faster than the baseline); one
+    definition per table, stored beside it as ``speedup_vs``: ``bench``, the arm's median images/s
+    ÷ native PyTorch eager NCHW's; ``compare``, native PyTorch's mean seconds per epoch ÷ the arm's
+    (the same images per epoch, so also an images/s ratio); the speedrun, the PyTorch twin's median
+    training time ÷ Keras'. The bench's *headline* is not a speedup: it is keraslab's path ÷ the
+    fastest native PyTorch of the same precision class, round by round (``best_torch_ratio``).
 contestant
     an arm of a speed comparison (``run compare``, ``bench``, the speedrun's PyTorch twin), run in
     a process of its own (:mod:`keraslab.contestant`) so that frameworks do not share a process.

@@ -113,7 +113,7 @@ def arm_callbacks(arm: str, config: Config) -> list:
     return cbs
 
 
-def train_arm(arm: str, seed: int, config: Config, label: str = "") -> dict:
+def train_one(arm: str, seed: int, config: Config, label: str = "") -> dict:
     import keras
 
     from keraslab.progress import fit_progress
@@ -241,7 +241,7 @@ def run(config: Config, writer) -> Result:
         writer,
         config.arms,
         config.seeds,
-        lambda arm, seed, label: train_arm(arm, seed, config, label),
+        lambda arm, seed, label: train_one(arm, seed, config, label),
         interleave=True,
         report=report,
     )

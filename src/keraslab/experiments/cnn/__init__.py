@@ -43,7 +43,11 @@ MODELS = ("simple_cnn", "improved_cnn", "functional_cnn")
 class Config(BaseConfig):
     models: tuple[str, ...] = param(MODELS, "which of the guide's CNNs to train", choices=MODELS)
     epochs: int = param(
-        5, "epochs for every CNN: one budget, so the guide's comparisons between them are fair", min=1, max=1000
+        3,
+        "epochs for every CNN: one budget, so the guide's comparisons between them are fair; 3 keeps `make run` "
+        "within its time budget on a 2-core CPU (docs/performance.md)",
+        min=1,
+        max=1000,
     )
     batch_size: int = param(128, "the batch size of the guide's timing figures", min=1, max=65_536)
     learning_rate: float = param(0.001, "Adam's default", min=1e-6, max=1.0)

@@ -104,7 +104,7 @@ def compare_architectures(config: Config, writer, diagrams_dir):
 
     builders = {"simple": F.build_simple, "branching": F.build_branching, "residual": F.build_residual}
 
-    def train_architecture(name, seed, label):
+    def train_one(name, seed, label):
         seed_everything(seed, config.deterministic)
         model = builders[name]()
         h, acc = train_classifier(model, data.iris(seed), config, label, seed)
@@ -113,7 +113,7 @@ def compare_architectures(config: Config, writer, diagrams_dir):
     def report(name, seed, r):
         print(f"  {name:10s} seed {seed}: test accuracy {r['test_accuracy']:.4f}")
 
-    trials = over_seeds(writer, config.architectures, config.seeds, train_architecture, report=report)
+    trials = over_seeds(writer, config.architectures, config.seeds, train_one, report=report)
     arms = {
         name: {**trials.summary(name, "test_accuracy"), "params": trials.of(name)[0]["params"]}
         for name in config.architectures
@@ -214,7 +214,7 @@ def api_equivalence(config: Config, writer):
         x = splits[2][0]
         diffs.append(float(np.max(np.abs(seq.predict(x, verbose=0) - fun.predict(x, verbose=0)))))
 
-    def train_twin(api, s, label):
+    def train_one(api, s, label):
         seed_everything(s, config.deterministic)  # same seed -> same initial weights and batch order
         splits = data.moons(config.moons_samples, 0.3, s)
         h, acc = train_classifier(
@@ -228,7 +228,7 @@ def api_equivalence(config: Config, writer):
         )
         return {"history": h, "test_accuracy": acc}
 
-    api = over_seeds(writer, twins, config.seeds, train_twin, tag="api")
+    api = over_seeds(writer, twins, config.seeds, train_one, tag="api")
     losses = {
         name: [np.array(h["loss"]) for h in (api.histories[name][str(s)] for s in config.seeds)] for name in twins
     }

@@ -84,14 +84,14 @@ def build_model():
     )
 
 
-def train_once(config: Config, seed: int, data) -> dict:
+def train_one(config: Config, seed: int, data) -> dict:
     from keraslab.fast import precision_policy
 
     with precision_policy(config.precision) as policy:  # restored afterwards: no leak into other experiments
-        return _train_once(config, seed, data, policy)
+        return _train_one_with_policy(config, seed, data, policy)
 
 
-def _train_once(config: Config, seed: int, data, policy: str) -> dict:
+def _train_one_with_policy(config: Config, seed: int, data, policy: str) -> dict:
     import keras
     import numpy as np
 
@@ -164,7 +164,7 @@ def run(config: Config, writer) -> Result:
         )
 
     trials = over_seeds(
-        writer, ["keras"], config.seeds, lambda arm, seed, label: train_once(config, seed, data), report=report
+        writer, ["keras"], config.seeds, lambda arm, seed, label: train_one(config, seed, data), report=report
     )
     results = trials.of("keras")
     metrics = {
@@ -195,6 +195,7 @@ def run(config: Config, writer) -> Result:
         metrics["torch_twin"] = {"name": name, **summary(twin["per_seed"], config.target), **twin}
         ratio = metrics["torch_twin"]["median_train_time"] / metrics["median_train_time"]
         metrics["speedup"] = ratio  # Keras' speed ÷ the twin's: > 1, Keras is faster
+        metrics["speedup_vs"] = "the PyTorch twin: its median training time ÷ Keras'"
         print(
             f"  {name}: median {metrics['torch_twin']['median_train_time']:.1f}s, Keras "
             f"{metrics['median_train_time']:.1f}s ({ratio:.2f}x the twin's speed)"
