@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 
+from keraslab.compat import keep_tensorflow_out
 from keraslab.errors import KeraslabError
 
 #: backend name -> (module that must be importable, the extra that installs it)
@@ -166,7 +167,6 @@ def import_keras_quietly() -> None:
     if "keras" in sys.modules:
         return
     _import_with_stderr_held()
-    from keraslab.compat import keep_tensorflow_out
 
     keep_tensorflow_out()
 

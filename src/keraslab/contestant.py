@@ -18,7 +18,9 @@ import subprocess
 import sys
 import time
 
-from keraslab.progress import CHILD_ENV, PROGRESS_PREFIX, quiet
+from keraslab.data import mnist_for_training
+from keraslab.progress import CHILD_ENV, PROGRESS_PREFIX, fit_progress, quiet
+from keraslab.train import seed_everything
 
 RESULT_PREFIX = "KERASLAB_RESULT "
 
@@ -64,10 +66,7 @@ def run_keras(spec: dict) -> dict:
     import keras
 
     from keraslab.callbacks import TrainingTimeCallback
-    from keraslab.data import mnist_for_training
     from keraslab.models.cnn import build_simple_cnn
-    from keraslab.progress import fit_progress
-    from keraslab.train import seed_everything
 
     (x, y), (x_test, y_test) = mnist_for_training(spec["n_train"] or None, spec["n_test"] or None, seed=0)
     seed_everything(spec["seed"])
@@ -127,7 +126,6 @@ def run_torch(spec: dict) -> dict:
     import torch
     from torch import nn
 
-    from keraslab.data import mnist_for_training
     from keraslab.models import torch_models as T
 
     (x, y), (x_test, y_test) = mnist_for_training(spec["n_train"] or None, spec["n_test"] or None, seed=0)
@@ -212,7 +210,6 @@ def run_torch_speedrun(spec: dict) -> dict:
 def speedrun_data(validation_size: int, n_train: int = 0):
     """MNIST normalised as the speedrun recipe wants it, the first ``validation_size`` training
     images held out, then ``n_train`` of the rest (0: all): (train, validation, test), NHWC float32."""
-    from keraslab.data import mnist_for_training
 
     (x, y), (x_test, y_test) = mnist_for_training()
     mean, std = 0.1307, 0.3081  # MNIST's pixel mean and std, as in the published recipe

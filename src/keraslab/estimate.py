@@ -18,6 +18,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from keraslab.store import RunStore
+
 REFERENCE = Path(__file__).resolve().parents[2] / "reference"
 
 
@@ -55,7 +57,6 @@ class Estimator:
             self._scale_from_reference(missing, reference, probe)
 
     def _scale_from_reference(self, missing, reference: Path, probe) -> None:
-        from keraslab.store import RunStore
 
         if not reference.is_dir():
             return

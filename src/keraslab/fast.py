@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+from keraslab import cpu
 from keraslab.harness import steps_per_execution
 
 DEFAULTS = {
@@ -36,7 +37,6 @@ PRECISIONS = ("auto", "float32", "mixed_bfloat16")
 
 def cpu_has_bf16() -> bool:
     """True where the CPU computes bfloat16 natively (x86 AMX/AVX512_BF16, or Arm bf16)."""
-    from keraslab import cpu
 
     return cpu.has_bf16()
 

@@ -19,6 +19,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from keraslab.data import fit_inputs
+from keraslab.train import history_dict
+
 
 class Plain:
     """Build, ``model.fit`` and ``model.predict``, nothing else."""
@@ -29,7 +32,6 @@ class Plain:
         return make()
 
     def fit(self, model, x, y, **kwargs) -> dict:
-        from keraslab.train import history_dict
 
         return history_dict(model.fit(x, y, **kwargs))
 
@@ -125,12 +127,10 @@ class SmallData(Plain):
 
     def inputs(self, x, y, *, batch_size: int, seed: int, validation=None) -> dict:
         """``fit``'s data arguments, for callers that fit through another API (KerasTuner's search)."""
-        from keraslab.data import fit_inputs
 
         return fit_inputs(x, y, batch_size, seed, validation=validation)
 
     def fit(self, model, x, y, *, batch_size: int, seed: int, validation=None, **kwargs) -> dict:
-        from keraslab.train import history_dict
 
         return history_dict(
             model.fit(**self.inputs(x, y, batch_size=batch_size, seed=seed, validation=validation), **kwargs)

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from keraslab.errors import KeraslabError
+from keraslab.store import RunStore
 
 
 def load_image(path: str | Path) -> np.ndarray:
@@ -59,7 +60,6 @@ def load_image(path: str | Path) -> np.ndarray:
 
 
 def default_model(store_root: str | Path) -> Path:
-    from keraslab.store import RunStore
 
     run = RunStore(store_root).latest("cnn")
     if run is None:

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import keraslab
+from keraslab import cpu
 
 PACKAGES = ("keras", "tensorflow-cpu", "tensorflow", "jax", "jaxlib", "torch", "numpy", "scikit-learn", "matplotlib")
 
@@ -64,7 +65,6 @@ def git_commit(root: Path | None = None) -> str:
 
 
 def _cpu_kind() -> dict:
-    from keraslab import cpu
 
     return cpu.describe()
 

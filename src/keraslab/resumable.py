@@ -20,7 +20,9 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from keraslab.store import atomic_write_json
+from keraslab.data import array_batches
+from keraslab.harness import steps_per_execution
+from keraslab.store import atomic_write_bytes, atomic_write_json
 
 
 class EpochShuffled(keras.utils.PyDataset):
@@ -85,8 +87,6 @@ class EpochShuffled(keras.utils.PyDataset):
         on the Simple CNN (float32, 54,000 images, one step per call): 9.7-10.6 s per epoch
         through the ``PyDataset``, 8.4-8.8 s this way."""
         import tensorflow as tf
-
-        from keraslab.data import array_batches
 
         if self.shard is not None:
             raise ValueError("tf_dataset feeds one unsharded process; sharded workers use the PyDataset")
@@ -175,7 +175,6 @@ class EpochLog(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         rows = [r for r in self.read() if r["epoch"] < epoch]
         rows.append({"epoch": epoch, **{k: float(v) for k, v in (logs or {}).items()}})
-        from keraslab.store import atomic_write_bytes
 
         atomic_write_bytes(self.path, "".join(json.dumps(r) + "\n" for r in rows).encode())
 
@@ -261,7 +260,6 @@ def feeds_in_graph(distribute: str) -> bool:
 
 def feed_description(distribute: str, examples: int) -> str:
     """How :func:`fit_resumable` feeds a run of this distribution mode and size, for the report."""
-    from keraslab.harness import steps_per_execution
 
     if feeds_in_graph(distribute):
         steps = steps_per_execution("tensorflow", examples)

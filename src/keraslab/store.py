@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from keraslab.errors import KeraslabError, RunInProgress
+from keraslab.provenance import command_line
 
 try:
     import fcntl
@@ -165,7 +166,6 @@ class RunWriter:
             raise RunInProgress(in_progress_message(experiment, self.path, owner_of(self.path) or {}))
         if config is not None and not reopen:  # before the owner file: a run that has one is findable
             atomic_write_json(self.path / "config.json", config)
-        from keraslab.provenance import command_line
 
         atomic_write_json(
             self.path / OWNER,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from keraslab.data import load_mnist
 from keraslab.exercises import Incorrect, Lesson, require
 from keraslab.exercises import _inspect as inspect
 
@@ -128,8 +129,6 @@ def check_improved_count(flatten_size, improved_dense_params):
 )
 def check_cnn(cnn_model, cnn_history):
     import keras
-
-    from keraslab.data import load_mnist
 
     m = inspect.model(cnn_model, "cnn_model")
     require(

@@ -52,6 +52,7 @@ import time
 from functools import cache
 from pathlib import Path
 
+from keraslab import backend, provenance
 from keraslab.errors import KeraslabError, RunFailed
 from keraslab.experiment import Experiment, Result
 
@@ -106,7 +107,6 @@ def execute(name: str, config, store, log=print, resume: bool = True, wait: bool
     interrupted; with ``resume`` the next call with the same config continues it, unless another
     live process owns it (``RunInProgress``, exit 2; with ``wait``, after that process ends).
     """
-    from keraslab import backend, provenance
 
     exp = get(name)
     resumable = exp.resumable

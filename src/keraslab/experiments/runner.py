@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
+from keraslab.train import mean_std
+
 
 @dataclass
 class Trials:
@@ -31,7 +33,6 @@ class Trials:
         """The glossary's ``epoch_time`` (over every seed's steady epochs: the first, which traces the
         graph, left out where there are others) and ``first_epoch_time``, from each result's
         per-epoch ``epoch_time`` list."""
-        from keraslab.train import mean_std
 
         per_seed = [r["epoch_time"] for r in self.of(arm) if r["epoch_time"]]
         steady = [t for times in per_seed for t in times[1:]] or [t for times in per_seed for t in times]
@@ -39,7 +40,6 @@ class Trials:
 
     def summary(self, arm: str, *keys: str) -> dict:
         """``{key: mean_std over seeds}`` for each of ``keys`` (the glossary's *summary*)."""
-        from keraslab.train import mean_std
 
         return {k: mean_std(self.values(arm, k)) for k in keys}
 

@@ -18,8 +18,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from keraslab import backend
 from keraslab.config import BaseConfig, param
+from keraslab.contestant import arm_spec, launch
 from keraslab.experiment import Experiment, Result
+from keraslab.experiments.runner import over_seeds
+from keraslab.fast import cpu_has_bf16, resolve_precision_for
+from keraslab.harness import steps_per_execution
+from keraslab.train import mean_std
 
 DESCRIPTION = "throughput: native PyTorch at its strongest vs plain fit per backend vs keraslab's path, in rounds"
 RESUMABLE = True  # a long measurement keeps every finished contestant when interrupted
@@ -125,9 +131,6 @@ KERASLAB = "keraslab path (tensorflow)"
 
 def arms(config: Config) -> tuple[list[tuple[str, dict]], list[tuple[str, dict]]]:
     """(headline arms, run in every round; the others, run once), each with its contestant spec."""
-    from keraslab import backend
-    from keraslab.contestant import arm_spec
-    from keraslab.fast import cpu_has_bf16
     from keraslab.models.torch_models import VARIANTS as TORCH_VARIANTS
 
     headline, once = [], []
@@ -159,16 +162,11 @@ def precision_class(precision: str) -> str:
 
 def spread(values: list[float]) -> dict:
     """Median and range (and mean ± std) of one contestant's per-round numbers."""
-    from keraslab.train import mean_std
 
     return {**mean_std(values), "median": float(np.median(values)), "min": min(values), "max": max(values)}
 
 
 def run(config: Config, writer) -> Result:
-    from keraslab.fast import cpu_has_bf16, resolve_precision_for
-    from keraslab.harness import steps_per_execution
-    from keraslab.contestant import launch
-    from keraslab.experiments.runner import over_seeds
 
     machine = matmul_gflops()
     flops_per_image = simple_cnn_train_flops_per_image()

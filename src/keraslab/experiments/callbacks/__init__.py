@@ -14,8 +14,13 @@ import time
 from dataclasses import dataclass
 
 from keraslab.config import BaseConfig, param
-from keraslab.experiment import Experiment, Result
+from keraslab.data import split
 from keraslab.errors import RunFailed
+from keraslab.experiment import Experiment, Result
+from keraslab.experiments.runner import over_seeds
+from keraslab.harness import SMALL
+from keraslab.progress import fit_progress
+from keraslab.train import mean_std, seed_everything, weights_fingerprint
 
 ORDER = 3  # its place in `keraslab run all`
 #: how the figures and the report name its arms
@@ -90,8 +95,6 @@ def build_model():
 def digits(seed: int):
     from sklearn.datasets import load_digits
 
-    from keraslab.data import split
-
     d = load_digits()
     return split((d.data / 16.0).astype("float32"), d.target.astype("int32"), seed, 0.2, 0.2)
 
@@ -116,12 +119,8 @@ def arm_callbacks(arm: str, config: Config) -> list:
 def train_one(arm: str, seed: int, config: Config, label: str = "") -> dict:
     import keras
 
-    from keraslab.progress import fit_progress
-
     from keraslab.callbacks import LearningRateLogger, TrainingTimeCallback, check_callbacks
-    from keraslab.harness import SMALL
     from keraslab.faults import injectors
-    from keraslab.train import seed_everything
 
     seed_everything(seed, config.deterministic)
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = digits(seed)
@@ -174,7 +173,6 @@ def train_schedule_run(seed: int, config: Config, folder) -> dict:
     from keraslab.callbacks import LearningRateLogger, TrainingTimeCallback, check_callbacks
     from keraslab.faults import injectors
     from keraslab.resumable import KeepBestCheckpoint, fit_resumable
-    from keraslab.train import seed_everything, weights_fingerprint
 
     seed_everything(seed, config.deterministic)
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = digits(seed)
@@ -197,7 +195,6 @@ def train_schedule_run(seed: int, config: Config, folder) -> dict:
         # TensorBoard's event writer needs TensorFlow, whatever the backend: `tensorboard --logdir runs/`
         cbs.append(keras.callbacks.TensorBoard(log_dir=str(folder / "tensorboard")))
     check_callbacks(cbs, has_validation=True)
-    from keraslab.progress import fit_progress
 
     verbose, progress = fit_progress(f"schedule run, seed {seed}")
     hist = fit_resumable(
@@ -227,8 +224,6 @@ def train_schedule_run(seed: int, config: Config, folder) -> dict:
 
 
 def run(config: Config, writer) -> Result:
-    from keraslab.experiments.runner import over_seeds
-    from keraslab.train import mean_std
 
     def report(arm, seed, r):
         print(

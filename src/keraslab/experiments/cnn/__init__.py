@@ -15,11 +15,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from keraslab import data as data_mod
 from keraslab.config import BaseConfig, param
-from keraslab.distribute import MODES
-from keraslab.fast import PRECISIONS
+from keraslab.distribute import MODES, Distribution
 from keraslab.errors import RunFailed
 from keraslab.experiment import Experiment, Result
+from keraslab.experiments.runner import over_seeds
+from keraslab.fast import PRECISIONS, precision_policy
+from keraslab.harness import PLAIN, Managed
+from keraslab.progress import fit_progress
+from keraslab.train import seed_everything
 
 ORDER = 4  # its place in `keraslab run all`
 #: how the figures and the report name its arms
@@ -124,10 +129,7 @@ def train_one(name: str, seed: int, config: Config, data, harness=None, label: s
     import keras
 
     from keraslab.callbacks import TrainingTimeCallback
-    from keraslab.harness import PLAIN
     from keraslab.models.cnn import BUILDERS
-    from keraslab.progress import fit_progress
-    from keraslab.train import seed_everything
 
     harness = harness or PLAIN
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = data
@@ -159,7 +161,6 @@ def train_one(name: str, seed: int, config: Config, data, harness=None, label: s
 def train_and_store(name: str, seed: int, config: Config, data, dist, folder, label: str) -> dict:
     """:func:`train_one` through the resumable, distributed harness; the model and its test-set
     probabilities are saved in ``folder``."""
-    from keraslab.harness import Managed
 
     start = time.perf_counter()
     harness = Managed(dist, folder, seed, name, fuse_batchnorm=config.fused_batchnorm)
@@ -181,7 +182,6 @@ def train_and_store(name: str, seed: int, config: Config, data, dist, folder, la
 
 
 def run(config: Config, writer) -> Result:
-    from keraslab.fast import precision_policy
 
     with precision_policy(config.precision) as policy:  # restored afterwards: no leak into other experiments
         return _run(config, writer, policy)
@@ -194,9 +194,6 @@ def _fused(config: Config) -> bool:
 
 
 def _run(config: Config, writer, policy: str) -> Result:
-    from keraslab import data as data_mod
-    from keraslab.distribute import Distribution
-    from keraslab.experiments.runner import over_seeds
     from keraslab.resumable import feed_description
 
     print(f"  precision policy: {policy}")

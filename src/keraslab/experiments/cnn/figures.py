@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
+from keraslab.experiments.cnn import EXPERIMENT
+from keraslab.experiments.cnn.report import calibration
 from keraslab.plots import (
     bars_with_errors,
     cut_axis,
@@ -18,7 +20,6 @@ from keraslab.plots import (
 )
 from keraslab.report.claims import guide_value
 from keraslab.store import Run
-from keraslab.experiments.cnn import EXPERIMENT
 
 label = EXPERIMENT.label
 color = EXPERIMENT.color
@@ -190,7 +191,6 @@ def per_class_accuracy(run: Run, path: Path) -> Path:
 def reliability_diagram(run: Run, path: Path) -> Path:
     """Confidence against accuracy in 15 equal-width bins, for each CNN (one seed each), over how
     many images each bin holds (most sit in the top bin: the sparse low bins are noisy)."""
-    from keraslab.experiments.cnn.report import calibration
 
     a = run.arrays()
     y = a["y_test"].astype("int64")

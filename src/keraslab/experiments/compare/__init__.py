@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from keraslab import backend
 from keraslab.config import BaseConfig, param
+from keraslab.contestant import arm_spec, launch
 from keraslab.experiment import Experiment, Result
+from keraslab.experiments.runner import over_seeds
 
 RESUMABLE = True  # finished arms and seeds are kept when interrupted
 ORDER = 5  # its place in `keraslab run all`
@@ -36,14 +39,11 @@ class Config(BaseConfig):
 
 
 def installed(framework: str) -> bool:
-    from keraslab import backend
 
     return backend.is_installed("torch" if framework == "native-torch" else framework)
 
 
 def run(config: Config, writer) -> Result:
-    from keraslab.contestant import arm_spec, launch
-    from keraslab.experiments.runner import over_seeds
 
     skipped = [name for name in config.frameworks if not installed(name)]
     for name in skipped:

@@ -15,8 +15,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from keraslab import data
 from keraslab.config import BaseConfig, param
 from keraslab.experiment import Experiment, Result
+from keraslab.experiments.runner import over_seeds
+from keraslab.harness import SMALL
+from keraslab.progress import fit_progress
+from keraslab.train import mean_std, seed_everything
 
 ORDER = 2  # its place in `keraslab run all`
 #: one colour per arm, the same in every figure
@@ -73,8 +78,6 @@ def architecture_diagram(model, folder) -> dict:
 
 
 def train_classifier(model, splits, config, label: str, seed: int, loss="sparse_categorical_crossentropy", epochs=None):
-    from keraslab.harness import SMALL
-    from keraslab.progress import fit_progress
 
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = splits
     SMALL.compile(model, len(x_train), optimizer="adam", loss=loss, metrics=["accuracy"])
@@ -97,10 +100,7 @@ def train_classifier(model, splits, config, label: str, seed: int, loss="sparse_
 def compare_architectures(config: Config, writer, diagrams_dir):
     """Study 1: the architectures on Iris, a fresh model per architecture and seed.
     Returns (arms, histories, diagrams)."""
-    from keraslab import data
-    from keraslab.experiments.runner import over_seeds
     from keraslab.models import functional as F
-    from keraslab.train import seed_everything
 
     builders = {"simple": F.build_simple, "branching": F.build_branching, "residual": F.build_residual}
 
@@ -125,11 +125,7 @@ def compare_architectures(config: Config, writer, diagrams_dir):
 def multi_input_output(config: Config, writer, diagrams_dir):
     """Study 2: sepal and petal measurements as two inputs, a main and an auxiliary head, on the
     first seed. Returns (metrics, histories, diagram)."""
-    from keraslab import data
-    from keraslab.harness import SMALL
     from keraslab.models import functional as F
-    from keraslab.progress import fit_progress
-    from keraslab.train import seed_everything
 
     seed = config.seeds[0]
     seed_everything(seed, config.deterministic)
@@ -172,9 +168,7 @@ def subclassed_model(config: Config, writer):
     on the first seed. Returns (metrics, histories)."""
     import keras
 
-    from keraslab import data
     from keraslab.models import functional as F
-    from keraslab.train import seed_everything
 
     seed = config.seeds[0]
     seed_everything(seed, config.deterministic)
@@ -198,11 +192,8 @@ def subclassed_model(config: Config, writer):
 def api_equivalence(config: Config, writer):
     """Study 4: Sequential vs Functional: (i) same weights, same outputs; (ii) same seed, same
     training. Returns (metrics, histories)."""
-    from keraslab import data
-    from keraslab.experiments.runner import over_seeds
     from keraslab.models import functional as F
     from keraslab.models.sequential import build_moons_mlp
-    from keraslab.train import mean_std, seed_everything
 
     twins = {"sequential": build_moons_mlp, "functional": F.functional_twin_of_moons_mlp}
     diffs = []

@@ -11,8 +11,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from keraslab import data
 from keraslab.config import BaseConfig, param
 from keraslab.experiment import Experiment, Result
+from keraslab.experiments.runner import over_seeds
+from keraslab.harness import SMALL
+from keraslab.progress import fit_progress
+from keraslab.train import epochs_to_reach, mean_std, seed_everything, weights_fingerprint
 
 ORDER = 1  # its place in `keraslab run all`
 #: how the figures and the report name its arms
@@ -89,11 +94,7 @@ def make_optimizer(name: str, learning_rate: float | None = None):
 
 def train_moons(config: Config, seed: int, optimizer="adam", epochs=None, build=None, label="", learning_rate=None):
     """One moons model: returns (model, history dict, test accuracy, splits, initial-weights hash)."""
-    from keraslab import data
-    from keraslab.harness import SMALL
     from keraslab.models.sequential import build_moons_mlp
-    from keraslab.progress import fit_progress
-    from keraslab.train import seed_everything, weights_fingerprint
 
     seed_everything(seed, config.deterministic)
     splits = data.moons(config.moons_samples, config.moons_noise, seed)
@@ -131,8 +132,6 @@ def compare_optimizers(config: Config, writer, tag: str, build=None, learning_ra
     """Every optimizer over every seed (a fresh model each, the same data and initial weights per
     seed): test accuracy, and epochs until validation accuracy first reaches ``converge_at``.
     Returns ``({optimizer: summary}, {optimizer: {seed: history}})``."""
-    from keraslab.experiments.runner import over_seeds
-    from keraslab.train import epochs_to_reach, mean_std
 
     rates = learning_rates or {}
 
@@ -179,9 +178,7 @@ def tune_learning_rate(optimizer: str, train, val, config: Config, directory) ->
     """
     import keras_tuner as kt
 
-    from keraslab.harness import SMALL
     from keraslab.models.sequential import build_moons_mlp
-    from keraslab.train import seed_everything
 
     lo, hi = LR_RANGES[optimizer]
 
@@ -252,11 +249,7 @@ def moons_model(config: Config, build=None):
 def iris_model(config: Config):
     """Study 2: multiclass classification on Iris (scaler fit on the training split only), on the
     first seed. Returns (metrics, histories)."""
-    from keraslab import data
-    from keraslab.harness import SMALL
     from keraslab.models.sequential import build_iris_mlp
-    from keraslab.progress import fit_progress
-    from keraslab.train import seed_everything
 
     seed = config.seeds[0]
     seed_everything(seed, config.deterministic)
@@ -287,7 +280,6 @@ def iris_model(config: Config):
 def tuned_comparison(config: Config, writer, build=None):
     """Study 4, the fair comparison: each optimizer at its own learning rate, tuned on the
     validation split, then compared over seeds. Returns (metrics, histories)."""
-    from keraslab import data
 
     (x_tr, y_tr), (x_va, y_va), _ = data.moons(config.moons_samples, config.moons_noise, config.seeds[0])
     searches = {}

@@ -21,9 +21,15 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
+from keraslab import backend
 from keraslab.config import BaseConfig, param
-from keraslab.fast import PRECISIONS
+from keraslab.contestant import launch, speedrun_data
 from keraslab.experiment import Experiment, Result
+from keraslab.experiments.runner import over_seeds
+from keraslab.fast import PRECISIONS, cpu_has_bf16, precision_policy, resolve_precision
+from keraslab.harness import FAST
+from keraslab.progress import fit_progress
+from keraslab.train import mean_std, seed_everything
 
 RESUMABLE = True  # finished seeds and the PyTorch twin are kept when interrupted
 DESCRIPTION = "least training time to >= 99.0% MNIST test accuracy (median over seeds), Keras vs a PyTorch twin"
@@ -85,7 +91,6 @@ def build_model():
 
 
 def train_one(config: Config, seed: int, data) -> dict:
-    from keraslab.fast import precision_policy
 
     with precision_policy(config.precision) as policy:  # restored afterwards: no leak into other experiments
         return _train_one_with_policy(config, seed, data, policy)
@@ -96,10 +101,7 @@ def _train_one_with_policy(config: Config, seed: int, data, policy: str) -> dict
     import numpy as np
 
     from keraslab.callbacks import TrainingTimeCallback
-    from keraslab.harness import FAST
-    from keraslab.progress import fit_progress
     from keraslab.schedules import OneCycle
-    from keraslab.train import seed_everything
 
     (x, y), (x_val, y_val), (x_test, y_test) = data
     seed_everything(seed, config.deterministic)
@@ -134,7 +136,6 @@ def _train_one_with_policy(config: Config, seed: int, data, policy: str) -> dict
 
 
 def summary(per_seed: list[dict], target: float) -> dict:
-    from keraslab.train import mean_std
 
     times = [r["train_time"] for r in per_seed]
     accs = [r["test_accuracy"] for r in per_seed]
@@ -150,10 +151,6 @@ def summary(per_seed: list[dict], target: float) -> dict:
 
 
 def run(config: Config, writer) -> Result:
-    from keraslab import backend
-    from keraslab.fast import cpu_has_bf16, resolve_precision
-    from keraslab.contestant import launch, speedrun_data
-    from keraslab.experiments.runner import over_seeds
 
     data = speedrun_data(config.validation_size, config.n_train)
 
