@@ -119,6 +119,7 @@ def test_readme_results_section_is_rewritten(quick_store, tmp_path, monkeypatch)
     assert "**Takeaways**" in text and "REPORT.md#claim-" in text  # each takeaway links into the report
     # the suite's wall time: each run's from its provenance, and their sum for `keraslab run all`
     line = next(x for x in text.splitlines() if "Wall time of these runs" in x)
+    assert re.search(r"on the `\w+` CPU kind \(.+, \d+ cores\)", line)  # which kind the times are from
     walls = {name: int(s) for name, s in re.findall(r"(\w+) (\d+) s", line)}
     total = re.search(r"`keraslab run all` \((\d+) experiments\) ([\d.]+) min", line)
     assert set(walls) == set(experiments.names()) and int(total.group(1)) == len(walls)

@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import importlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
+
+from keraslab.store import SCHEMA_VERSION
 
 
 @dataclass
@@ -51,6 +53,9 @@ class Experiment:
     colors: Mapping[str, str] = field(default_factory=dict)
     #: the package its figures.py, report.py and claims.json live in (default: where run is defined)
     package: str = ""
+    #: ``migrate(run) -> metrics``: a schema-1 run's metrics upgraded to the current schema (the
+    #: settings schema 1 left to the reader, filled with what such runs used); None: nothing to fill
+    migrate: Callable[[Any], dict] | None = None
 
     @property
     def in_all(self) -> bool:
@@ -68,6 +73,14 @@ class Experiment:
             if exc.name != name:
                 raise  # the part exists and itself failed to import: a bug to show, not hide
             return None
+
+    def upgrade(self, run):
+        """``run`` (or None) with its metrics in the current schema: the one migration, applied
+        when a stored run is read for figures and the report."""
+        if run is None or run.metrics.get("schema") == SCHEMA_VERSION:
+            return run
+        metrics = self.migrate(run) if self.migrate else dict(run.metrics)
+        return replace(run, metrics={**metrics, "schema": SCHEMA_VERSION})
 
     def label(self, arm: str) -> str:
         """An arm's display name (its ``labels`` entry, else derived from the key)."""

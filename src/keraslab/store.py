@@ -12,7 +12,8 @@ Schema (``SCHEMA_VERSION``):
 A run is written into a hidden ``.partial-<run_id>`` folder and renamed into place only when
 complete, and every file is written to a temporary name and renamed, so a killed run never
 leaves anything that the loader takes for a finished result. The loader skips (with a notice)
-partial runs, failed runs and runs of another schema version.
+partial runs, failed runs and runs of a schema it cannot read; a run of an older readable schema
+is upgraded by its experiment when read for the report (:meth:`keraslab.experiment.Experiment.upgrade`).
 
 **One owner at a time.** A writer holds an OS lock (``fcntl.flock``) on ``.lock`` inside its
 ``.partial-*`` folder for as long as it writes; the kernel releases it when the process ends, however
@@ -45,7 +46,13 @@ try:
 except ImportError:  # not POSIX: no OS lock (keraslab's stores are POSIX-only in practice)
     fcntl = None
 
-SCHEMA_VERSION = 1
+#: 2 (2026-12-03): every setting a reader needs is stored, none is assumed (the CNN's precision,
+#: batch normalization and distribution; each bench arm's precision, steps per call and rounds;
+#: compare's PyTorch variant; the speedrun's precision, steps per call and recipe), and each speed
+#: table names its speedup baseline (``speedup_vs``). 1: the first schema.
+SCHEMA_VERSION = 2
+#: older schemas still read: each experiment's ``migrate`` (keraslab.experiment) upgrades them
+READABLE_SCHEMAS = (1, 2)
 LOCK, OWNER = ".lock", ".owner.json"
 #: folders a store holds that are not experiments (the figures drawn from it)
 NOT_EXPERIMENTS = ("plots",)
@@ -346,10 +353,10 @@ class RunStore:
             self.notices.append(f"skipped {path}: unreadable ({exc})")
             return None
         metrics = data["metrics.json"]
-        if not isinstance(metrics, dict) or metrics.get("schema") != SCHEMA_VERSION:
+        if not isinstance(metrics, dict) or metrics.get("schema") not in READABLE_SCHEMAS:
             self.notices.append(
                 f"skipped {path}: schema {metrics.get('schema') if isinstance(metrics, dict) else '?'} "
-                f"(this keraslab reads schema {SCHEMA_VERSION}); rerun the experiment"
+                f"(this keraslab reads schemas {', '.join(map(str, READABLE_SCHEMAS))}); rerun the experiment"
             )
             return None
         return Run(

@@ -24,7 +24,7 @@ def render_figures(store: RunStore, plots_dir: Path, only=None) -> list[Path]:
     for exp in experiments.all_experiments():
         if only is not None and exp.name not in only:
             continue
-        run = store.latest(exp.name)
+        run = exp.upgrade(store.latest(exp.name))
         if run is None:
             continue
         for filename, draw in exp.figures():
@@ -72,7 +72,7 @@ def build_report(out: str | Path, readme: Path | None = None, strict: bool = Fal
     store = RunStore(out)
     plots_dir = out / "plots"
     reporting = parts()
-    runs: dict[str, Run] = {e.name: r for e, _ in reporting if (r := store.latest(e.name)) is not None}
+    runs: dict[str, Run] = {e.name: r for e, _ in reporting if (r := e.upgrade(store.latest(e.name))) is not None}
     render_figures(store, plots_dir)
     claims = all_claims()
     rows = claims_engine.evaluate(claims, runs, all_measures(), strict=strict)

@@ -277,8 +277,18 @@ def results_summary(rows, runs: dict, report_link: str = "REPORT.md", takeaways=
         totals = (
             f"; `keraslab run all` ({len(in_run_all)} experiments) {sum(in_run_all) / 60:.1f} min" if in_run_all else ""
         )
+        machines = sorted(
+            {
+                f"the `{(run.provenance.get('cpu_kind') or {}).get('kind', '?')}` CPU kind "
+                f"({run.provenance.get('cpu', '?')}, {run.provenance.get('cpu_count', '?')} cores)"
+                for exp, run in runs.items()
+                if run.provenance.get("wall_time_s")
+            }
+        )
         extra.append(
-            "Wall time of these runs (from their provenance): "
+            "Wall time of these runs (from their provenance), on "
+            + " and ".join(machines)
+            + ": "
             + ", ".join(f"{exp} {w:.0f} s" for exp, w in walls)
             + f"{totals}; all {len(walls)} {sum(w for _, w in walls) / 60:.1f} min."
         )

@@ -308,10 +308,31 @@ def table(run) -> list[str]:
     return lines
 
 
+def migrate_v1(run) -> dict:
+    """Schema 1 → 2: arms stored without precision, steps per call or rounds were float32, one step
+    per call, and ran as many rounds as their images/s has values."""
+    m = dict(run.metrics)
+    m["arms"] = {
+        name: {
+            "precision": "float32",
+            "steps_per_execution": 1,
+            "rounds": arm["images_per_s"].get("n", 1),
+            **arm,
+            "images_per_s": {"median": arm["images_per_s"]["mean"], **arm["images_per_s"]},
+        }
+        for name, arm in m["arms"].items()
+    }
+    if REFERENCE in m["arms"]:
+        m.setdefault("speedup_vs", f"{REFERENCE}: the arm's median images/s ÷ its")
+    m.setdefault("headline", None)
+    return m
+
+
 EXPERIMENT = Experiment(
     name="bench",
     description=DESCRIPTION,
     config=Config,
     run=run,
     resumable=RESUMABLE,
+    migrate=migrate_v1,
 )

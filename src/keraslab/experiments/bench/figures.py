@@ -13,7 +13,7 @@ def bench_throughput(run: Run, path: Path) -> Path:
     """The contestants in one panel, the variants tried in another (sorted), each bar with the range
     over rounds, its value placed past the range, and the 1.00× line named."""
     arms = run.metrics["arms"]
-    med = {n: arms[n]["images_per_s"].get("median", arms[n]["images_per_s"]["mean"]) for n in arms}
+    med = {n: arms[n]["images_per_s"]["median"] for n in arms}
     ref_name = next((n for n in arms if n.startswith("native")), None)
     ref = med.get(ref_name)
     main = [n for n in arms if not n.startswith("variant")]
@@ -35,7 +35,7 @@ def bench_throughput(run: Run, path: Path) -> Path:
         err = [[m - a for m, a in zip(means, lo)], [b - m for m, b in zip(means, hi)]]
         ys = range(len(names))
         ax.barh(ys, means, xerr=err, capsize=3, color=colors)
-        ax.set_yticks(list(ys), [f"{n} ({arms[n].get('precision', 'float32')})" for n in names])
+        ax.set_yticks(list(ys), [f"{n} ({arms[n]['precision']})" for n in names])
         for y, m, h in zip(ys, means, hi):
             ax.annotate(
                 f"{m:,.0f}" + (f" ({m / ref:.2f}×)" if ref else ""),

@@ -16,9 +16,8 @@ def section(run: Run, ctx: Context) -> list:
         rows.append(
             [
                 label,
-                r.get("precision", "float32")
-                + (f", {r['steps_per_execution']} steps/call" if r.get("steps_per_execution", 1) > 1 else ""),
-                str(r.get("rounds", ips.get("n", 1))),
+                r["precision"] + (f", {r['steps_per_execution']} steps/call" if r["steps_per_execution"] > 1 else ""),
+                str(r["rounds"]),
                 f"{stat(ips):,.0f}",
                 f"{stat(ips, 'min'):,.0f}–{stat(ips, 'max'):,.0f}" if "min" in ips else "—",
                 f"{ratio:.2f}×" if ratio else "—",
@@ -30,7 +29,7 @@ def section(run: Run, ctx: Context) -> list:
         )
     mm = met["matmul_gflops"]
     s = met["settings"]
-    h = met.get("headline")
+    h = met["headline"]
     lines = []
     if met.get("choices"):
         lines.append(met["choices"] + ".")
@@ -75,11 +74,11 @@ def section(run: Run, ctx: Context) -> list:
 
 def readme_line(run: Run) -> str:
     """The bench's line under README's results table."""
-    arms, h = run.metrics["arms"], run.metrics.get("headline")
+    arms, h = run.metrics["arms"], run.metrics["headline"]
     return (
         "Training speed (Simple CNN, images/s, `keraslab bench`, median over rounds): "
         + ", ".join(
-            f"{k} ({r.get('precision', 'float32')}) {stat(r['images_per_s']):,.0f}"
+            f"{k} ({r['precision']}) {stat(r['images_per_s']):,.0f}"
             for k, r in arms.items()
             if not k.startswith("variant")
         )

@@ -259,6 +259,15 @@ def _run(config: Config, writer, policy: str) -> Result:
     )
 
 
+def migrate_v1(run) -> dict:
+    """Schema 1 → 2: runs from before the precision, fused batch-norm and distribution settings
+    existed trained in float32 with Keras' own BatchNormalization, undistributed."""
+    m = dict(run.metrics)
+    m["settings"] = {"precision": "float32", "batchnorm": "Keras' layer", **m["settings"]}
+    m.setdefault("distribution", {"distribute": "none", "replicas": 1, "devices": []})
+    return m
+
+
 EXPERIMENT = Experiment(
     name="cnn",
     description=DESCRIPTION,
@@ -268,4 +277,5 @@ EXPERIMENT = Experiment(
     resumable=RESUMABLE,
     labels=LABELS,
     colors=COLORS,
+    migrate=migrate_v1,
 )

@@ -94,11 +94,11 @@ def section(run: Run, ctx: Context) -> list:
             "p",
             f"Real MNIST: {d['n_train']:,} training, {d['n_val']:,} validation and {d['n_test']:,} test images; "
             f"Adam (learning rate {met['settings']['learning_rate']}), batch {met['settings']['batch_size']}, "
-            f"precision policy `{met['settings'].get('precision', 'float32')}` (the guide's float32 unless chosen "
-            f"otherwise), batch normalization: {met['settings'].get('batchnorm', KERAS_BN)}, "
+            f"precision policy `{met['settings']['precision']}` (the guide's float32 unless chosen "
+            f"otherwise), batch normalization: {met['settings']['batchnorm']}, "
             + (f"input: {met['settings']['input']}, " if "input" in met["settings"] else "")
             + f"{seeds_text(run)}. Seconds per epoch exclude the first (compile/warm-up) epoch."
-            + _distribution_text(met.get("distribution") or {}),
+            + _distribution_text(met["distribution"]),
         ),
         (
             "table",
@@ -143,11 +143,8 @@ def _cnn(runs, name: str) -> dict:
     return metrics_of(runs, "cnn")["arms"][name]
 
 
-KERAS_BN = "Keras' layer"  # runs stored before the fused kernel was an option
-
-
 def _precision(runs) -> str:
-    return metrics_of(runs, "cnn")["settings"].get("precision", "float32")
+    return metrics_of(runs, "cnn")["settings"]["precision"]
 
 
 def _same_budget(runs, *names) -> None:

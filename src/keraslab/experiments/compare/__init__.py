@@ -105,6 +105,15 @@ def run(config: Config, writer) -> Result:
     )
 
 
+def migrate_v1(run) -> dict:
+    """Schema 1 → 2: runs from before the PyTorch variant was stored ran eager NCHW."""
+    m = dict(run.metrics)
+    m["settings"] = {"native_torch": "eager, NCHW", **m["settings"]}
+    if "native-torch" in m["arms"]:
+        m.setdefault("speedup_vs", "native-torch: its mean seconds per epoch ÷ the arm's (the same images per epoch)")
+    return m
+
+
 EXPERIMENT = Experiment(
     name="compare",
     description=DESCRIPTION,
@@ -112,4 +121,5 @@ EXPERIMENT = Experiment(
     run=run,
     order=ORDER,
     resumable=RESUMABLE,
+    migrate=migrate_v1,
 )

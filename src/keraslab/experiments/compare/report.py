@@ -40,7 +40,7 @@ def section(run: Run, ctx: Context) -> list:
     met = run.metrics
     c = met["arms"]
     s = met["settings"]
-    variant = s.get("native_torch", "eager, NCHW")  # runs stored before the setting existed were NCHW
+    variant = s["native_torch"]
     names = {
         "tensorflow": "Keras on TensorFlow",
         "jax": "Keras on JAX",

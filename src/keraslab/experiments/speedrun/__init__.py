@@ -203,10 +203,24 @@ def run(config: Config, writer) -> Result:
     return Result(metrics=metrics)
 
 
+def migrate_v1(run) -> dict:
+    """Schema 1 → 2: runs from before precision, steps per call and the recipe were stored trained
+    in float32, one step per call, with the recipe their config names."""
+    m = dict(run.metrics)
+    m.setdefault("precision", "float32")
+    m.setdefault("steps_per_execution", 1)
+    keys = ("batch_size", "peak_learning_rate", "warmup_fraction", "beta_1", "beta_2")
+    m["recipe"] = {**{k: run.config.get(k) for k in keys}, **(m.get("recipe") or {})}
+    if "speedup" in m:
+        m.setdefault("speedup_vs", "the PyTorch twin: its median training time ÷ Keras'")
+    return m
+
+
 EXPERIMENT = Experiment(
     name="speedrun",
     description=DESCRIPTION,
     config=Config,
     run=run,
     resumable=RESUMABLE,
+    migrate=migrate_v1,
 )

@@ -35,14 +35,14 @@ def section(run: Run, ctx: Context) -> list:
             ]
             for r in twin["per_seed"]
         ]
-    rec = met.get("recipe") or {}
+    rec = met["recipe"]
     split = (
         f"Trained on {met['n_train']:,} images; the recipe is judged on {met['n_val']:,} held-out training images "
         "(validation) and the test set is evaluated once per seed, at the end. "
         if "n_val" in met
         else "No validation split in this (older) run: its recipe was checked on test. "
     )
-    lines = [reached_line("Keras", met["per_seed"], met["target"], met.get("precision", "float32"))]
+    lines = [reached_line("Keras", met["per_seed"], met["target"], met["precision"])]
     if twin:
         lines.append(
             reached_line(twin["name"] + " (same recipe, same seeds, its own process)", twin["per_seed"], met["target"])
@@ -51,10 +51,9 @@ def section(run: Run, ctx: Context) -> list:
     elif "torch_twin" in met:
         lines.append("PyTorch is not installed here: no twin measured.")
     recipe_text = (
-        f"one epoch at batch {rec.get('batch_size', run.config.get('batch_size'))}, Adam (learning rate "
-        f"{rec.get('peak_learning_rate', run.config.get('peak_learning_rate'))}, betas {rec.get('beta_1', '—')}/"
-        f"{rec.get('beta_2', '—')}) under a one-cycle schedule"
-        + (f", {met['steps_per_execution']} batches per compiled call" if met.get("steps_per_execution", 1) > 1 else "")
+        f"one epoch at batch {rec['batch_size']}, Adam (learning rate {rec['peak_learning_rate']}, betas "
+        f"{rec['beta_1']}/{rec['beta_2']}) under a one-cycle schedule"
+        + (f", {met['steps_per_execution']} batches per compiled call" if met["steps_per_execution"] > 1 else "")
     )
     return [
         ("h2", "Time to 99%"),
