@@ -209,7 +209,6 @@ def verify(x_train, y_train, x_test, y_test) -> None:
 
 
 def save_cache(path: Path, arrays: MnistArrays) -> None:
-
     (x_train, y_train), (x_test, y_test) = arrays
     verify(x_train, y_train, x_test, y_test)
     buf = io.BytesIO()

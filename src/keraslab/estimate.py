@@ -57,7 +57,6 @@ class Estimator:
             self._scale_from_reference(missing, reference, probe)
 
     def _scale_from_reference(self, missing, reference: Path, probe) -> None:
-
         if not reference.is_dir():
             return
         ref = RunStore(reference)

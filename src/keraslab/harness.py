@@ -32,7 +32,6 @@ class Plain:
         return make()
 
     def fit(self, model, x, y, **kwargs) -> dict:
-
         return history_dict(model.fit(x, y, **kwargs))
 
     def predict(self, model, x, rebuild=None):
@@ -131,7 +130,6 @@ class SmallData(Plain):
         return fit_inputs(x, y, batch_size, seed, validation=validation)
 
     def fit(self, model, x, y, *, batch_size: int, seed: int, validation=None, **kwargs) -> dict:
-
         return history_dict(
             model.fit(**self.inputs(x, y, batch_size=batch_size, seed=seed, validation=validation), **kwargs)
         )

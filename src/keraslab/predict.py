@@ -60,7 +60,6 @@ def load_image(path: str | Path) -> np.ndarray:
 
 
 def default_model(store_root: str | Path) -> Path:
-
     run = RunStore(store_root).latest("cnn")
     if run is None:
         raise KeraslabError(f"no finished cnn run in {store_root}; run `keraslab run cnn` or pass --model FILE.keras")

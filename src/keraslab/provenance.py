@@ -65,7 +65,6 @@ def git_commit(root: Path | None = None) -> str:
 
 
 def _cpu_kind() -> dict:
-
     return cpu.describe()
 
 

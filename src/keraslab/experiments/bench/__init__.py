@@ -167,7 +167,6 @@ def spread(values: list[float]) -> dict:
 
 
 def run(config: Config, writer) -> Result:
-
     machine = matmul_gflops()
     flops_per_image = simple_cnn_train_flops_per_image()
     print(

@@ -224,7 +224,6 @@ def train_schedule_run(seed: int, config: Config, folder) -> dict:
 
 
 def run(config: Config, writer) -> Result:
-
     def report(arm, seed, r):
         print(
             f"  {arm:26s} seed {seed}: {r['epochs']:3d} epochs, best val accuracy "

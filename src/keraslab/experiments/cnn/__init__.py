@@ -182,7 +182,6 @@ def train_and_store(name: str, seed: int, config: Config, data, dist, folder, la
 
 
 def run(config: Config, writer) -> Result:
-
     with precision_policy(config.precision) as policy:  # restored afterwards: no leak into other experiments
         return _run(config, writer, policy)
 

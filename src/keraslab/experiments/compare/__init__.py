@@ -39,12 +39,10 @@ class Config(BaseConfig):
 
 
 def installed(framework: str) -> bool:
-
     return backend.is_installed("torch" if framework == "native-torch" else framework)
 
 
 def run(config: Config, writer) -> Result:
-
     skipped = [name for name in config.frameworks if not installed(name)]
     for name in skipped:
         print(f"  {name}: not installed, skipped")

@@ -78,7 +78,6 @@ def architecture_diagram(model, folder) -> dict:
 
 
 def train_classifier(model, splits, config, label: str, seed: int, loss="sparse_categorical_crossentropy", epochs=None):
-
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = splits
     SMALL.compile(model, len(x_train), optimizer="adam", loss=loss, metrics=["accuracy"])
     verbose, progress = fit_progress(label)

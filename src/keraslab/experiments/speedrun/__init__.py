@@ -91,7 +91,6 @@ def build_model():
 
 
 def train_one(config: Config, seed: int, data) -> dict:
-
     with precision_policy(config.precision) as policy:  # restored afterwards: no leak into other experiments
         return _train_one_with_policy(config, seed, data, policy)
 
@@ -136,7 +135,6 @@ def _train_one_with_policy(config: Config, seed: int, data, policy: str) -> dict
 
 
 def summary(per_seed: list[dict], target: float) -> dict:
-
     times = [r["train_time"] for r in per_seed]
     accs = [r["test_accuracy"] for r in per_seed]
     vals = [r["val_accuracy"] for r in per_seed if r.get("val_accuracy") is not None]
@@ -151,7 +149,6 @@ def summary(per_seed: list[dict], target: float) -> dict:
 
 
 def run(config: Config, writer) -> Result:
-
     data = speedrun_data(config.validation_size, config.n_train)
 
     def report(arm, seed, r):
