@@ -10,8 +10,7 @@ import pytest
 from keraslab import experiments, suite
 from keraslab.report import claims as claims_engine
 from keraslab.report import sections
-from keraslab.store import SCHEMA_VERSION, RunStore
-from keraslab.store import READABLE_SCHEMAS
+from keraslab.store import READABLE_SCHEMAS, SCHEMA_VERSION, RunStore
 
 REFERENCE = Path(__file__).resolve().parents[1] / "reference"
 
@@ -42,7 +41,8 @@ def as_schema_1(name: str, metrics: dict) -> dict:
 def test_a_schema_1_run_is_upgraded_and_reads_with_the_settings_such_runs_used(name):
     assert SCHEMA_VERSION == 2 and 1 in READABLE_SCHEMAS
     exp = experiments.get(name)
-    stored = RunStore(REFERENCE).latest(name)
+    store = RunStore(REFERENCE)
+    stored = store.latest(name)
     old = replace(stored, metrics=as_schema_1(name, stored.metrics))
     up = exp.upgrade(old)
     m = up.metrics
@@ -62,7 +62,7 @@ def test_a_schema_1_run_is_upgraded_and_reads_with_the_settings_such_runs_used(n
         assert m["precision"] == "float32" and m["steps_per_execution"] == 1
         assert m["recipe"]["batch_size"] == stored.config["batch_size"]
     # the report section reads the upgraded run with no fallback of its own
-    runs = {e: RunStore(REFERENCE).latest(e) for e in experiments.names() + ["bench", "speedrun"]}
+    runs = {e: store.latest(e) for e in experiments.names() + ["bench", "speedrun"]}
     runs = {e: r for e, r in runs.items() if r is not None}
     runs[name] = up
     claims = suite.all_claims()

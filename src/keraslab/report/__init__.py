@@ -277,12 +277,12 @@ def results_summary(rows, runs: dict, report_link: str = "REPORT.md", takeaways=
         totals = (
             f"; `keraslab run all` ({len(in_run_all)} experiments) {sum(in_run_all) / 60:.1f} min" if in_run_all else ""
         )
+        timed = [runs[exp].provenance for exp, _ in walls]
         machines = sorted(
             {
-                f"the `{(run.provenance.get('cpu_kind') or {}).get('kind', '?')}` CPU kind "
-                f"({run.provenance.get('cpu', '?')}, {run.provenance.get('cpu_count', '?')} cores)"
-                for exp, run in runs.items()
-                if run.provenance.get("wall_time_s")
+                f"the `{(p.get('cpu_kind') or {}).get('kind', '?')}` CPU kind "
+                f"({p.get('cpu', '?')}, {p.get('cpu_count', '?')} cores)"
+                for p in timed
             }
         )
         extra.append(
