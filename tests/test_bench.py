@@ -165,3 +165,17 @@ def test_both_cpu_kinds_choose_their_precision_and_their_peers(monkeypatch, tmp_
     assert bench.KERASLAB in names and "plain fit, tensorflow" in names
     if backend.is_installed("torch"):
         assert ("native PyTorch, bf16 autocast, channels_last" in names) is native
+
+
+def test_bench_flags_choose_the_profile_and_the_extra_arms():
+    """`keraslab bench` times plain fit on JAX and PyTorch only with --other-backends (run compare
+    times every backend); --variants and --quick as before."""
+    from keraslab import cli
+
+    parse = cli.build_parser().parse_args
+    plain = cli.bench_config(parse(["bench"]))
+    assert plain.profile == "standard" and not plain.other_backends and not plain.variants
+    asked = cli.bench_config(parse(["bench", "--other-backends", "--variants"]))
+    assert asked.other_backends and asked.variants and asked.n_train == plain.n_train
+    quick = cli.bench_config(parse(["bench", "--quick"]))
+    assert quick.n_train == 2048 and quick.rounds == 1 and not quick.other_backends

@@ -110,6 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="measure training speed: native PyTorch vs plain fit vs keraslab's path")
     bench.add_argument("--quick", action="store_true", help="a small smoke run (2,048 images, 2 epochs)")
     bench.add_argument("--variants", action="store_true", help="also time the alternatives (docs/performance.md)")
+    bench.add_argument(
+        "--other-backends",
+        action="store_true",
+        help="also time plain fit on the JAX and PyTorch backends, once each (run compare times every backend too)",
+    )
     bench.add_argument("--quiet", action="store_true", help="summary lines only: no per-epoch progress")
     _add_out(bench)
 
@@ -284,6 +289,17 @@ def cmd_report(args) -> int:
     return 0
 
 
+def bench_config(args):
+    """The bench's config from its flags: the quick or standard profile, plus what was asked for."""
+    from keraslab import experiments
+
+    return experiments.get("bench").config.for_profile(
+        "quick" if args.quick else "standard",
+        **({"variants": True} if args.variants else {}),
+        **({"other_backends": True} if args.other_backends else {}),
+    )
+
+
 def cmd_bench(args) -> int:
     from keraslab import backend
 
@@ -293,9 +309,7 @@ def cmd_bench(args) -> int:
     from keraslab.experiments import bench
     from keraslab.store import RunStore
 
-    config = experiments.get("bench").config.for_profile(
-        "quick" if args.quick else "standard", **({"variants": True} if args.variants else {})
-    )
+    config = bench_config(args)
     store = RunStore(args.out)
     store.ensure_writable()
     experiments.execute("bench", config, store)

@@ -27,7 +27,7 @@ from keraslab.fast import cpu_has_bf16, resolve_precision_for
 from keraslab.harness import steps_per_execution
 from keraslab.train import mean_std
 
-DESCRIPTION = "throughput: native PyTorch at its strongest vs plain fit per backend vs keraslab's path, in rounds"
+DESCRIPTION = "throughput: native PyTorch at its strongest vs plain fit vs keraslab's path, in rounds"
 RESUMABLE = True  # a long measurement keeps every finished contestant when interrupted
 
 #: variants of keraslab's path tried with --variants (each documented in docs/performance.md)
@@ -75,8 +75,8 @@ class Config(BaseConfig):
     rounds: int = param(3, "interleaved rounds of the headline arms (median and range)", min=1, max=20)
     other_backends: bool = param(
         False,
-        "also time plain fit on the JAX and PyTorch backends, once each (off in quick and standard: `run compare` "
-        "already times plain fit on every backend; full adds them here)",
+        "also time plain fit on the JAX and PyTorch backends, once each (`keraslab bench --other-backends`; off "
+        "by default: `run compare` already times plain fit on every backend)",
     )
     variants: bool = param(False, "also time the alternatives to keraslab's path (for docs/performance.md)")
 
