@@ -52,7 +52,8 @@ def bench_throughput(run: Run, path: Path) -> Path:
         ax.grid(axis="x", alpha=0.3)
     axes[0].set_xlim(0, top * 1.22)  # room for the value labels past the longest range
     if ref:
-        axes[0].legend(loc="lower right", fontsize=8)
+        # above the panel, right of its left-aligned title: never over a bar or its value label
+        axes[0].legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False, borderaxespad=0.2)
     axes[-1].set_xlabel(
         "training images per second after the warm-up epoch (bar: median over rounds; error bar: min–max range)"
     )

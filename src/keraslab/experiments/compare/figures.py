@@ -13,7 +13,13 @@ def keras_vs_pytorch(run: Run, path: Path) -> Path:
     c = run.metrics["arms"]
     names = list(c)
     colors = {"tensorflow": "#ff7f0e", "jax": "#9467bd", "torch": "#d62728", "native-torch": "#7f7f7f"}
-    labels = {"tensorflow": "Keras/TF", "jax": "Keras/JAX", "torch": "Keras/PyTorch", "native-torch": "native PyTorch"}
+    # with spaces, so that wrap() can break them: "Keras/PyTorch" ran into its neighbours
+    labels = {
+        "tensorflow": "Keras on TF",
+        "jax": "Keras on JAX",
+        "torch": "Keras on PyTorch",
+        "native-torch": "native PyTorch",
+    }
     fig, axes = plt.subplots(1, 4, figsize=(18, 4.6))
     panels = [
         ("epoch_time", "seconds per epoch (after warm-up)"),
@@ -37,6 +43,7 @@ def keras_vs_pytorch(run: Run, path: Path) -> Path:
     cut_axis(axes[2], round(max(0.0, lo - 0.02), 2), 1.0)
     seeds = c[names[0]]["test_accuracy"].get("n")
     s = run.metrics["settings"]
+    fig.subplots_adjust(wspace=0.32)  # room for each panel's y label beside the previous panel's
     fig.suptitle(
         f"Simple CNN, {s['n_train']:,} MNIST images, batch {s['batch_size']}, {s['epochs']} epochs, "
         f"each in its own process" + (f"; error bars: ± 1 std over {seeds} seeds" if seeds else "")
