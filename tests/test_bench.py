@@ -1,10 +1,13 @@
 """The performance harness and the speedrun: shape of what they store (speed is measured, never asserted)."""
 
+from types import SimpleNamespace as ns
+
 import pytest
 
 from conftest import run_cli
 from keraslab import backend, fast, harness
 from keraslab.experiments.bench import simple_cnn_train_flops_per_image
+from keraslab.results import Summary
 from keraslab.store import RunStore
 
 
@@ -63,11 +66,7 @@ def test_best_torch_ratio_compares_within_a_precision_class_and_calls_ties():
     from keraslab.experiments.bench import KERASLAB, best_torch_ratio
 
     def arm(precision, values, ran_on="native-torch"):
-        return {
-            "precision": precision,
-            "ran_on": ran_on,
-            "images_per_s": {"values": values, "median": sorted(values)[len(values) // 2]},
-        }
+        return ns(precision=precision, ran_on=ran_on, images_per_s=Summary.of(values, spread=True))
 
     arms = {
         KERASLAB: arm("mixed_bfloat16", [100, 120, 90], ran_on="tensorflow"),
@@ -75,10 +74,10 @@ def test_best_torch_ratio_compares_within_a_precision_class_and_calls_ties():
         "torch bf16": arm("mixed_bfloat16", [95, 100, 110]),
     }
     h = best_torch_ratio(arms)
-    assert h["versus"] == "torch bf16" and h["ratios"] == pytest.approx([100 / 95, 1.2, 90 / 110])
-    assert h["verdict"].startswith("tie")
+    assert h.versus == "torch bf16" and h.ratios == pytest.approx([100 / 95, 1.2, 90 / 110])
+    assert h.verdict.startswith("tie")
     arms["torch bf16"] = arm("mixed_bfloat16", [50, 50, 50])
-    assert best_torch_ratio(arms)["verdict"] == "faster"
+    assert best_torch_ratio(arms).verdict == "faster"
 
 
 def test_flops_per_image_matches_the_layer_arithmetic():

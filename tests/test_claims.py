@@ -2,6 +2,7 @@
 intervals, and a measure that raises. No training, no store on disk."""
 
 import math
+from types import SimpleNamespace as ns
 
 import pytest
 
@@ -215,22 +216,13 @@ def test_a_measure_that_raises_fails_in_strict_mode():
 def test_unfair_budget_is_not_judged():
     from keraslab import suite
 
-    class Run:
-        metrics = {
-            "arms": {
-                "simple_cnn": {
-                    "epochs": 10,
-                    "test_accuracy": {"values": [0.99, 0.99]},
-                    "train_time": {"values": [1, 1]},
-                },
-                "improved_cnn": {
-                    "epochs": 3,
-                    "test_accuracy": {"values": [0.98, 0.98]},
-                    "train_time": {"values": [2, 2]},
-                },
+    class Run:  # a cnn run's typed result with only the parts the measure reads
+        result = ns(
+            arms={
+                "simple_cnn": ns(epochs=10, test_accuracy=ns(values=[0.99, 0.99]), train_time=ns(values=[1, 1])),
+                "improved_cnn": ns(epochs=3, test_accuracy=ns(values=[0.98, 0.98]), train_time=ns(values=[2, 2])),
             },
-            "settings": {},
-        }
+        )
 
     claims = [
         {

@@ -74,6 +74,6 @@ def test_compare_with_only_tensorflow_installed(tmp_path, monkeypatch):
     cfg = compare.Config.for_profile("quick", n_train=512, n_test=200)
     writer = RunStore(tmp_path).writer("compare", "tensorflow")
     result = compare.run(cfg, writer)
-    assert set(result.metrics["arms"]) == {"tensorflow"}
-    assert result.metrics["skipped"] == ["jax", "torch", "native-torch"]
-    assert result.metrics["arms"]["tensorflow"]["ran_on"] == ["tensorflow"]
+    assert set(result.metrics.arms) == {"tensorflow"}
+    assert result.metrics.skipped == ["jax", "torch", "native-torch"]
+    assert result.metrics.arms["tensorflow"].ran_on == ["tensorflow"]

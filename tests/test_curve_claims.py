@@ -1,6 +1,8 @@
 """The claims about curves, calibration and errors, and the speedrun's "reached": each measured by
 a stated statistic, checked on hand-written runs whose answer is known."""
 
+from types import SimpleNamespace as ns
+
 import numpy as np
 import pytest
 
@@ -10,8 +12,10 @@ from keraslab.experiments.speedrun.report import reached_line, speed_line
 
 
 class FakeRun:
-    def __init__(self, metrics=None, histories=None, arrays=None, config=None):
-        self.metrics, self._h, self._a, self.config = metrics or {}, histories or {}, arrays or {}, config or {}
+    """A stored run with only the parts a measure reads: ``result`` stands in for the typed result."""
+
+    def __init__(self, result=None, histories=None, arrays=None, config=None):
+        self.result, self._h, self._a, self.config = result, histories or {}, arrays or {}, config or {}
 
     def histories(self, arm):
         return self._h[arm]
@@ -50,7 +54,7 @@ def test_top_pair_share_counts_both_directions_of_the_most_confused_pair_per_see
     other = y.copy()
     other[idx[3][:3]] = 8  # seed 1: 3 errors, all 3<->8
     run = FakeRun(
-        {"error_analysis": {"model": "simple_cnn"}},
+        ns(error_analysis=ns(model="simple_cnn")),
         arrays={"y_test": y, "probs_simple_cnn_seed0": one_hot(pred), "probs_simple_cnn_seed1": one_hot(other)},
         config={"seeds": [0, 1]},
     )
@@ -74,7 +78,7 @@ def test_top_pair_share_counts_both_directions_of_the_most_confused_pair_per_see
 )
 def test_curve_jitter_is_the_mean_change_over_the_last_ten_epochs(monkeypatch, curves, expected):
     histories = {arm: [{"val_accuracy": c} for c in cs] for arm, cs in curves.items()}
-    run = FakeRun({"arms": {arm: {} for arm in curves}}, histories)
+    run = FakeRun(ns(arms={arm: None for arm in curves}), histories)
     arms = seq_report.optimizer_curve_jitter({"sequential": run})
     assert arms.higher_is_better is False
     assert {a: pytest.approx(v) for a, v in arms.values.items()} == expected
@@ -87,7 +91,7 @@ def test_validation_loss_rises_is_the_share_of_rising_epochs():
 
 
 def seeds(*accs, time=3.0):
-    return [{"test_accuracy": a, "train_time": time} for a in accs]
+    return [ns(test_accuracy=a, train_time=time) for a in accs]
 
 
 @pytest.mark.parametrize(
@@ -114,7 +118,7 @@ def test_reached_only_when_the_interval_clears_the_target(accs, word):
     ],
 )
 def test_the_twin_comparison_is_decided_by_the_per_seed_ranges(ours, theirs, word):
-    line = speed_line([{"train_time": t} for t in ours], [{"train_time": t} for t in theirs], "twin")
+    line = speed_line([ns(train_time=t) for t in ours], [ns(train_time=t) for t in theirs], "twin")
     assert word in line
 
 
@@ -122,7 +126,7 @@ def test_last_epoch_gain_is_what_the_last_epoch_still_added_per_model_over_seeds
     """The CNN section's "what the budget costs" line: per model, the mean over seeds of the last
     epoch's change in validation accuracy (the Functional CNN's main head); nothing without curves."""
     run = FakeRun(
-        metrics={"arms": {"simple_cnn": {}, "functional_cnn": {}, "one_epoch": {}}},
+        result=ns(arms={"simple_cnn": None, "functional_cnn": None, "one_epoch": None}),
         histories={
             "simple_cnn": [{"val_accuracy": [0.97, 0.98, 0.985]}, {"val_accuracy": [0.96, 0.98, 0.983]}],
             "functional_cnn": [{"val_main_accuracy": [0.97, 0.99, 0.989]}],

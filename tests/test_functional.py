@@ -95,6 +95,6 @@ def test_quick_run_has_per_output_history_and_equivalence(quick_store):
 def test_diagram_falls_back_to_text_without_graphviz(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` anywhere on PATH
     info = architecture_diagram(F.build_branching(), tmp_path)
-    assert info["diagram"] is None and info["why_no_diagram"]
+    assert info.diagram is None and info.why_no_diagram
     text = (tmp_path / "branching.txt").read_text()
     assert "relu_branch" in text and "tanh_branch" in text

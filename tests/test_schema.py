@@ -1,7 +1,9 @@
-"""Schema 2 and its one migration: a schema-1 run (the settings it left to the reader missing) is
-upgraded by its experiment when read for the report, and reads as such a run did; an unknown schema
-is skipped with a notice (tests/test_store.py)."""
+"""Schema 2, its one migration and the typed results: a schema-1 run (the settings it left to the
+reader missing) is upgraded by its experiment when read for the report and reads as such a run did;
+every stored run is read strictly into its experiment's declared result type; an unknown schema is
+skipped with a notice (tests/test_store.py)."""
 
+import statistics
 from dataclasses import replace
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import pytest
 from keraslab import experiments, suite
 from keraslab.report import claims as claims_engine
 from keraslab.report import sections
+from keraslab.results import ResultError, decode_metrics
 from keraslab.store import READABLE_SCHEMAS, SCHEMA_VERSION, RunStore
 
 REFERENCE = Path(__file__).resolve().parents[1] / "reference"
@@ -45,24 +48,24 @@ def test_a_schema_1_run_is_upgraded_and_reads_with_the_settings_such_runs_used(n
     stored = store.latest(name)
     old = replace(stored, metrics=as_schema_1(name, stored.metrics))
     up = exp.upgrade(old)
-    m = up.metrics
-    assert m["schema"] == SCHEMA_VERSION and old.metrics["schema"] == 1  # the stored dict is left alone
+    m = up.result  # the migrated metrics, read into the experiment's declared type
+    assert isinstance(m, exp.result)
+    assert up.metrics["schema"] == SCHEMA_VERSION and old.metrics["schema"] == 1  # the stored dict is left alone
     if name == "cnn":
-        assert m["settings"]["precision"] == "float32" and m["settings"]["batchnorm"] == "Keras' layer"
-        assert m["distribution"]["distribute"] == "none"
+        assert m.settings.precision == "float32" and m.settings.batchnorm == "Keras' layer"
+        assert m.distribution.distribute == "none"
     elif name == "compare":
-        assert m["settings"]["native_torch"] == "eager, NCHW" and "native-torch" in m["speedup_vs"]
+        assert m.settings.native_torch == "eager, NCHW" and "native-torch" in m.speedup_vs
     elif name == "bench":
-        arm = m["arms"]["plain fit, tensorflow"]
-        assert arm["precision"] == "float32" and arm["steps_per_execution"] == 1
-        assert (
-            arm["rounds"] == arm["images_per_s"]["n"] and arm["images_per_s"]["median"] == arm["images_per_s"]["mean"]
-        )
+        arm = m.arms["plain fit, tensorflow"]
+        assert arm.precision == "float32" and arm.steps_per_execution == 1
+        ips = arm.images_per_s  # the median and range schema 1 did not store, from its values
+        assert arm.rounds == ips.n and ips.median == statistics.median(ips.values) and ips.max == max(ips.values)
     else:
-        assert m["precision"] == "float32" and m["steps_per_execution"] == 1
-        assert m["recipe"]["batch_size"] == stored.config["batch_size"]
+        assert m.precision == "float32" and m.steps_per_execution == 1
+        assert m.recipe.batch_size == stored.config["batch_size"]
     # the report section reads the upgraded run with no fallback of its own
-    runs = {e: store.latest(e) for e in experiments.names() + ["bench", "speedrun"]}
+    runs = {e: experiments.get(e).upgrade(store.latest(e)) for e in experiments.names() + ["bench", "speedrun"]}
     runs = {e: r for e, r in runs.items() if r is not None}
     runs[name] = up
     claims = suite.all_claims()
@@ -74,4 +77,43 @@ def test_a_schema_1_run_is_upgraded_and_reads_with_the_settings_such_runs_used(n
 def test_a_current_run_is_read_as_stored():
     run = RunStore(REFERENCE).latest("cnn")
     current = replace(run, metrics={**run.metrics, "schema": SCHEMA_VERSION})
-    assert experiments.get("cnn").upgrade(current) is current
+    up = experiments.get("cnn").upgrade(current)
+    assert up.metrics is current.metrics  # no migration: the stored dict as it is
+    assert up.result.arms["simple_cnn"].params == current.metrics["arms"]["simple_cnn"]["params"]
+
+
+@pytest.mark.parametrize("name", ["sequential", "functional", "callbacks", "cnn", "compare", "bench", "speedrun"])
+def test_every_reference_run_reads_into_its_type_and_writes_back_what_it_read(name):
+    """The declared types cover what the runs store: strict decoding reads every committed run (an
+    unknown or missing key fails), and encoding what was read gives the stored values again."""
+    exp = experiments.get(name)
+    up = exp.upgrade(RunStore(REFERENCE).latest(name))
+    assert isinstance(up.result, exp.result)
+    assert decode_metrics(exp.result, exp.encode(up.result), name) == up.result
+    stored = {k: v for k, v in up.metrics.items() if k not in ("schema", "status")}
+    assert without_nulls(exp.encode(up.result)) == without_nulls(stored)
+
+
+def without_nulls(value):
+    """A stored optional left at None may be written as null or left out: the same result."""
+    if isinstance(value, dict):
+        return {k: without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [without_nulls(v) for v in value]
+    return value
+
+
+def test_a_run_whose_result_does_not_fit_its_type_is_refused_naming_the_field():
+    exp = experiments.get("cnn")
+    run = RunStore(REFERENCE).latest("cnn")
+    arms = dict(run.metrics["arms"])
+    arms["simple_cnn"] = {**arms["simple_cnn"], "params": "many"}
+    with pytest.raises(ResultError, match=r"cnn metrics.json.arms.simple_cnn.params: expected int, got str"):
+        exp.upgrade(replace(run, metrics={**run.metrics, "arms": arms}))
+    with pytest.raises(ResultError, match="unknown key.*epoch_times"):
+        exp.upgrade(replace(run, metrics={**run.metrics, "data": {**run.metrics["data"], "epoch_times": 1}}))
+    with pytest.raises(ResultError, match="missing 'n_test'"):
+        data = {k: v for k, v in run.metrics["data"].items() if k != "n_test"}
+        exp.upgrade(replace(run, metrics={**run.metrics, "data": data}))
+    with pytest.raises(TypeError, match="not its CnnResult"):
+        exp.encode({"arms": {}})  # run() must return its declared type

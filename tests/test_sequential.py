@@ -64,9 +64,9 @@ def test_each_optimizer_arm_gets_a_fresh_model(tmp_path):
     arms = len(cfg.optimizers) * len(cfg.seeds)
     assert len(built) == 1 + arms and len({id(m) for m in built}) == len(built)
     # same seed -> same starting weights for every optimizer (a fair race); other seed -> other weights
-    comp = result.metrics["arms"]
-    assert len({comp[o]["initial_weights"]["0"] for o in comp}) == 1
-    assert comp["adam"]["initial_weights"]["0"] != comp["adam"]["initial_weights"]["1"]
+    comp = result.metrics.arms
+    assert len({comp[o].initial_weights["0"] for o in comp}) == 1
+    assert comp["adam"].initial_weights["0"] != comp["adam"].initial_weights["1"]
     # and training moved each arm away from its start (no arm reused a trained model)
     finals = {id(m): np.concatenate([w.ravel() for w in m.get_weights()]) for m in built[1:]}
     assert len({v.tobytes() for v in finals.values()}) == arms

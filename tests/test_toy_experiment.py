@@ -1,5 +1,5 @@
 """Adding an experiment touches one place: one folder (a package declaring ``EXPERIMENT``, its
-figures, its report part and its claims), registered once, is listed, run, stored, plotted,
+typed result, its figures, its report part and its claims), registered once, is listed, run, stored, plotted,
 reported and judged, with no edit to the CLI, the plots, the report or anyone's claims."""
 
 import json
@@ -19,6 +19,7 @@ import numpy as np
 from keraslab.config import BaseConfig, param
 from keraslab.experiment import Experiment, Result
 from keraslab.experiments.runner import over_seeds
+from toy_descent.result import Arm, ToyResult
 
 STEPS = {"small_step": 0.05, "large_step": 0.4}
 
@@ -40,7 +41,8 @@ def run(config, out):
         return {"history": {"loss": loss}, "final_loss": loss[-1]}
 
     trials = over_seeds(out, list(STEPS), config.seeds, train_one)
-    return Result(metrics={"arms": {a: trials.summary(a, "final_loss") for a in STEPS}}, history=trials.histories)
+    result = ToyResult(arms={a: Arm(**trials.summary(a, "final_loss")) for a in STEPS})
+    return Result(metrics=result, history=trials.histories)
 
 
 EXPERIMENT = Experiment(
@@ -51,8 +53,25 @@ EXPERIMENT = Experiment(
     order=99,
     labels={"small_step": "small step", "large_step": "large step"},
     colors={"small_step": "#1f77b4", "large_step": "#d62728"},
+    result=ToyResult,
 )
 '''
+
+RESULT = """
+from dataclasses import dataclass
+
+from keraslab.results import Summary
+
+
+@dataclass(frozen=True, kw_only=True)
+class Arm:
+    final_loss: Summary
+
+
+@dataclass(frozen=True, kw_only=True)
+class ToyResult:
+    arms: dict[str, Arm]
+"""
 
 FIGURES = """
 from keraslab.plots import plt, save
@@ -61,7 +80,7 @@ from toy_descent import EXPERIMENT
 
 def draw_loss(run, path):
     fig, ax = plt.subplots()
-    for arm in run.metrics["arms"]:
+    for arm in run.result.arms:
         for h in run.histories(arm):
             ax.plot(h["loss"], color=EXPERIMENT.color(arm), label=EXPERIMENT.label(arm))
     ax.set_yscale("log")
@@ -81,7 +100,7 @@ measure = Measures()
 
 
 def section(run, ctx):
-    rows = [[EXPERIMENT.label(a), pm(v["final_loss"], 6)] for a, v in run.metrics["arms"].items()]
+    rows = [[EXPERIMENT.label(a), pm(v.final_loss, 6)] for a, v in run.result.arms.items()]
     return [
         ("h2", "Toy descent"),
         ("table", ["arm", "final loss"], rows),
@@ -92,7 +111,7 @@ def section(run, ctx):
 
 @measure
 def toy_final_loss(runs, arm):
-    return Measured.over_seeds(runs["toy"].metrics["arms"][arm]["final_loss"]["values"], "final loss over seeds")
+    return Measured.over_seeds(runs["toy"].result.arms[arm].final_loss.values, "final loss over seeds")
 
 
 PART = ReportPart(section=section, measures=measure)
@@ -118,6 +137,7 @@ def toy(tmp_path, monkeypatch):
     folder = tmp_path / "plugins" / "toy_descent"  # one folder: the whole experiment
     folder.mkdir(parents=True)
     (folder / "__init__.py").write_text(INIT)
+    (folder / "result.py").write_text(RESULT)
     (folder / "figures.py").write_text(FIGURES)
     (folder / "report.py").write_text(REPORT)
     (folder / "claims.json").write_text(json.dumps(CLAIMS))
@@ -127,7 +147,7 @@ def toy(tmp_path, monkeypatch):
     experiments.register(toy_descent.EXPERIMENT)
     yield toy_descent.EXPERIMENT
     experiments.unregister("toy")
-    for name in ("toy_descent", "toy_descent.figures", "toy_descent.report"):
+    for name in ("toy_descent", "toy_descent.result", "toy_descent.figures", "toy_descent.report"):
         sys.modules.pop(name, None)
 
 
@@ -145,9 +165,9 @@ def test_a_toy_experiment_in_one_folder_is_listed_run_plotted_reported_and_judge
     assert [len(run.histories(a)) for a in run.metrics["arms"]] == [3, 3]  # history.json[arm][seed]
     stored = json.loads((run.path / "history.json").read_text())
     assert set(stored["small_step"]) == {"0", "1", "2"} and len(stored["small_step"]["0"]["loss"]) == 20
-    # the larger step descends faster: what the toy measures, read back from the store
-    arms = run.metrics["arms"]
-    assert arms["large_step"]["final_loss"]["mean"] < arms["small_step"]["final_loss"]["mean"]
+    # the larger step descends faster: what the toy measures, read back from the store through its type
+    arms = toy.upgrade(run).result.arms
+    assert arms["large_step"].final_loss.mean < arms["small_step"].final_loss.mean
 
     md = suite.build_report(out, strict=True)[0].read_text()
     assert "## Toy descent" in md and "| large step |" in md

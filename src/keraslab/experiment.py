@@ -5,8 +5,11 @@ test's toy), holding:
 
 - ``__init__.py``: its ``Config`` (a frozen :class:`~keraslab.config.BaseConfig` dataclass),
   ``run(config, writer) -> Result`` and ``EXPERIMENT = Experiment(...)``, the one object the rest
-  of keraslab reads: name, description, config, run, place in ``run all``, resumable or not, and
-  the labels and colours of its arms;
+  of keraslab reads: name, description, config, run, place in ``run all``, resumable or not, the
+  labels and colours of its arms, its schema migration and its result type;
+- ``result.py``: the frozen dataclasses ``run`` returns as ``Result.metrics``, stored as
+  ``metrics.json`` and read back strictly into ``run.result`` (:mod:`keraslab.results`), the
+  types its figures and report read;
 - ``figures.py`` (optional): ``FIGURES``, a list of ``(file name, draw(run, path))``; a file name
   of ``None`` marks a function that writes its own files, ``draw(run, plots_dir) -> [paths]``;
 - ``report.py`` (optional): ``PART``, a :class:`~keraslab.report.sections.ReportPart`: its report
@@ -27,14 +30,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from keraslab.results import decode_metrics, encode
 from keraslab.store import SCHEMA_VERSION
 
 
 @dataclass
 class Result:
-    """What ``run`` returns; the registry stores it as ``metrics.json`` and ``history.json``."""
+    """What ``run`` returns; the registry stores it as ``metrics.json`` and ``history.json``.
+    ``metrics`` is the experiment's typed result (its ``result.py``), or a plain dict for an
+    experiment that declares none."""
 
-    metrics: dict
+    metrics: Any
     history: dict = field(default_factory=dict)
     provenance: dict = field(default_factory=dict)  # experiment-specific provenance extras
 
@@ -56,6 +62,9 @@ class Experiment:
     #: ``migrate(run) -> metrics``: a schema-1 run's metrics upgraded to the current schema (the
     #: settings schema 1 left to the reader, filled with what such runs used); None: nothing to fill
     migrate: Callable[[Any], dict] | None = None
+    #: the dataclass ``run`` returns as ``Result.metrics`` and readers get as ``run.result``
+    #: (:mod:`keraslab.results`); None: untyped metrics, read as the dict they are
+    result: type | None = None
 
     @property
     def in_all(self) -> bool:
@@ -75,12 +84,23 @@ class Experiment:
             return None
 
     def upgrade(self, run):
-        """``run`` (or None) with its metrics in the current schema: the one migration, applied
-        when a stored run is read for figures and the report."""
-        if run is None or run.metrics.get("schema") == SCHEMA_VERSION:
+        """``run`` (or None) with its metrics in the current schema, the one migration applied,
+        and read into ``run.result`` (the declared result type): how a stored run is read for
+        figures and the report. A stored result that does not fit its type raises
+        :class:`~keraslab.results.ResultError`, naming the field."""
+        if run is None:
             return run
-        metrics = self.migrate(run) if self.migrate else dict(run.metrics)
-        return replace(run, metrics={**metrics, "schema": SCHEMA_VERSION})
+        if run.metrics.get("schema") != SCHEMA_VERSION:
+            metrics = self.migrate(run) if self.migrate else dict(run.metrics)
+            run = replace(run, metrics={**metrics, "schema": SCHEMA_VERSION})
+        typed = decode_metrics(self.result, run.metrics, self.name) if self.result else run.metrics
+        return replace(run, result=typed)
+
+    def encode(self, metrics) -> dict:
+        """``run``'s result as the plain dict ``metrics.json`` stores."""
+        if self.result is not None and not isinstance(metrics, self.result):
+            raise TypeError(f"{self.name}.run returned {type(metrics).__name__}, not its {self.result.__name__}")
+        return encode(metrics)
 
     def label(self, arm: str) -> str:
         """An arm's display name (its ``labels`` entry, else derived from the key)."""

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from keraslab.errors import KeraslabError
+from keraslab.experiments.cnn import EXPERIMENT as CNN
 from keraslab.store import RunStore
 
 
@@ -60,14 +61,11 @@ def load_image(path: str | Path) -> np.ndarray:
 
 
 def default_model(store_root: str | Path) -> Path:
-    run = RunStore(store_root).latest("cnn")
+    run = CNN.upgrade(RunStore(store_root).latest("cnn"))
     if run is None:
         raise KeraslabError(f"no finished cnn run in {store_root}; run `keraslab run cnn` or pass --model FILE.keras")
-    return (
-        run.path / run.metrics["arms"]["simple_cnn"]["model_file"]
-        if "simple_cnn" in run.metrics["arms"]
-        else run.path / next(iter(run.metrics["arms"].values()))["model_file"]
-    )
+    arms = run.result.arms
+    return run.path / (arms["simple_cnn"] if "simple_cnn" in arms else next(iter(arms.values()))).model_file
 
 
 def load_model(path: str | Path):

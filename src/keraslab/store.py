@@ -258,6 +258,9 @@ class Run:
     history: dict
     provenance: dict
     _arrays: dict | None = field(default=None, repr=False)
+    #: the metrics as the experiment's typed result (:mod:`keraslab.results`), set when
+    #: :meth:`keraslab.experiment.Experiment.upgrade` reads the run for figures and the report
+    result: object = field(default=None, repr=False)
 
     @property
     def status(self) -> str:

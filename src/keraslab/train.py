@@ -1,9 +1,8 @@
-"""Shared training helpers: seeding, verbosity, history conversion, summaries over seeds."""
+"""Shared training helpers: seeding, history conversion, epochs to a threshold, weight fingerprints."""
 
 from __future__ import annotations
 
 import hashlib
-import math
 
 import numpy as np
 
@@ -31,15 +30,6 @@ def history_dict(history) -> dict[str, list[float]]:
     for key, values in history.history.items():
         out[key] = [float(v) for v in np.asarray(values, dtype="float64").ravel()]
     return out
-
-
-def mean_std(values) -> dict:
-    """``{"mean", "std", "n", "values"}``; std is the sample std (ddof=1), 0 for one value."""
-    values = [float(v) for v in values]
-    n = len(values)
-    mean = sum(values) / n if n else float("nan")
-    std = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else 0.0
-    return {"mean": mean, "std": std, "n": n, "values": values}
 
 
 def epochs_to_reach(curve, threshold: float) -> int | None:

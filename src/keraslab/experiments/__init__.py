@@ -6,11 +6,13 @@ The packages are discovered: adding a folder here is all it takes to appear in `
 ``run``, the plots, the report and its claims (:func:`register` adds one from elsewhere, e.g. a
 test's toy). Experiments train and store; they never draw (plots read the store).
 
-Glossary — the words of every stored run (``metrics.json``, ``history.json``):
+Glossary — the words of every stored run (``metrics.json``, ``history.json``). Each experiment
+declares what its ``metrics.json`` holds as dataclasses in its ``result.py``
+(:mod:`keraslab.results`); its figures and report read ``run.result`` through them.
 
 arm
     one setting under comparison (an optimizer, an architecture, a callback setup, a model, a
-    framework in a benchmark). ``metrics["arms"]`` maps each arm to its summary.
+    framework in a benchmark). ``result.arms`` maps each arm to its summaries.
 seed
     one repetition of an arm with its own random seed (``keraslab.train.seed_everything``); a
     benchmark's repetitions are *rounds*, interleaved (A B C … A B C …).
@@ -18,7 +20,8 @@ history
     per-epoch metrics as Keras' ``History.history`` records them, stored as
     ``history.json[arm][seed]``.
 summary
-    an arm's numbers over its seeds: ``{"mean", "std", "n", "values"}`` (``train.mean_std``).
+    one number of an arm over its seeds: :class:`keraslab.results.Summary` (``mean``, ``std``,
+    ``n``, ``values``; a benchmark's also ``median``, ``min`` and ``max``).
 epochs
     epochs actually trained (early stopping may end a run before its budget).
 epoch_time
@@ -136,7 +139,9 @@ def execute(name: str, config, store, log=print, resume: bool = True, wait: bool
                 **result.provenance,
             },
         )
-        path = writer.commit(config=config.to_dict(), metrics=result.metrics, history=result.history, provenance=prov)
+        path = writer.commit(
+            config=config.to_dict(), metrics=exp.encode(result.metrics), history=result.history, provenance=prov
+        )
     except BaseException:  # interrupted, crashed, or the disk filled while committing
         if not writer.committed:
             if resumable:  # keep finished steps and backups: the same command continues from them

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from keraslab.train import mean_std
+from keraslab.results import Summary
 
 
 @dataclass
@@ -36,12 +36,12 @@ class Trials:
 
         per_seed = [r["epoch_time"] for r in self.of(arm) if r["epoch_time"]]
         steady = [t for times in per_seed for t in times[1:]] or [t for times in per_seed for t in times]
-        return {"epoch_time": mean_std(steady), "first_epoch_time": mean_std([times[0] for times in per_seed])}
+        return {"epoch_time": Summary.of(steady), "first_epoch_time": Summary.of([times[0] for times in per_seed])}
 
-    def summary(self, arm: str, *keys: str) -> dict:
-        """``{key: mean_std over seeds}`` for each of ``keys`` (the glossary's *summary*)."""
+    def summary(self, arm: str, *keys: str) -> dict[str, Summary]:
+        """``{key: its Summary over seeds}`` for each of ``keys`` (the glossary's *summary*)."""
 
-        return {k: mean_std(self.values(arm, k)) for k in keys}
+        return {k: Summary.of(self.values(arm, k)) for k in keys}
 
 
 def over_seeds(

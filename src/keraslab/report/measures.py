@@ -25,8 +25,9 @@ class Measures(dict):
         return fn
 
 
-def metrics_of(runs, exp: str) -> dict:
-    return runs[exp].metrics
+def result_of(runs, exp: str):
+    """Experiment ``exp``'s typed result (:mod:`keraslab.results`), as its run was read."""
+    return runs[exp].result
 
 
 def config_of(runs, exp: str) -> dict:

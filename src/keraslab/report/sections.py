@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from keraslab.report.claims import Row, describe, guide_value
+from keraslab.results import Summary
 from keraslab.store import Run
 
 
@@ -47,18 +48,13 @@ class Context:
         return f"{text} — *{self.verdict(claim_id)}* ([the claim]({claim_link(claim_id)}))"
 
 
-def pm(stat: dict | None, digits: int = 4) -> str:
-    """'mean ± std (n=N)' from a mean_std dict."""
+def pm(stat: Summary | None, digits: int = 4) -> str:
+    """'mean ± std (n=N)' from a :class:`~keraslab.results.Summary`."""
     if not stat:
         return "—"
-    if stat.get("n", 1) > 1:
-        return f"{stat['mean']:.{digits}f} ± {stat['std']:.{digits}f} (n={stat['n']})"
-    return f"{stat['mean']:.{digits}f} (n=1)"
-
-
-def scaled(stat: dict, factor: float) -> dict:
-    """A mean_std dict in other units (e.g. fractions as percent)."""
-    return {**stat, "mean": stat["mean"] * factor, "std": stat["std"] * factor}
+    if stat.n > 1:
+        return f"{stat.mean:.{digits}f} ± {stat.std:.{digits}f} (n={stat.n})"
+    return f"{stat.mean:.{digits}f} (n=1)"
 
 
 CLAIMS_HEADER = [
@@ -117,7 +113,3 @@ def claims_block(ctx: Context, section: str) -> list:
 def seeds_text(run: Run) -> str:
     s = run.config.get("seeds", [])
     return f"{len(s)} seed{'s' * (len(s) != 1)} ({', '.join(map(str, s))})"
-
-
-def stat(d: dict, key: str = "median") -> float:
-    return d.get(key, d["mean"])  # runs from before the rounds stored a mean only

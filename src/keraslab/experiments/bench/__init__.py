@@ -14,7 +14,7 @@ be put against the peak of its precision."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -22,10 +22,11 @@ from keraslab import backend
 from keraslab.config import BaseConfig, param
 from keraslab.contestant import arm_spec, launch
 from keraslab.experiment import Experiment, Result
+from keraslab.experiments.bench.result import Arm, BenchResult, Headline, Settings
 from keraslab.experiments.runner import over_seeds
 from keraslab.fast import cpu_has_bf16, resolve_precision_for
 from keraslab.harness import steps_per_execution
-from keraslab.train import mean_std
+from keraslab.results import Summary, encode
 
 DESCRIPTION = "throughput: native PyTorch at its strongest vs plain fit vs keraslab's path, in rounds"
 RESUMABLE = True  # a long measurement keeps every finished contestant when interrupted
@@ -162,12 +163,6 @@ def precision_class(precision: str) -> str:
     return "bfloat16" if "bfloat16" in precision else "float32"
 
 
-def spread(values: list[float]) -> dict:
-    """Median and range (and mean ± std) of one contestant's per-round numbers."""
-
-    return {**mean_std(values), "median": float(np.median(values)), "min": min(values), "max": max(values)}
-
-
 def run(config: Config, writer) -> Result:
     machine = matmul_gflops()
     flops_per_image = simple_cnn_train_flops_per_image()
@@ -214,77 +209,75 @@ def run(config: Config, writer) -> Result:
         precision = rs[0].get("precision", "float32")
         peak = machine.get("torch_bf16") if precision_class(precision) == "bfloat16" else None
         peak = peak or max(v for k, v in machine.items() if k != "torch_bf16")
-        table[label] = {
-            "spec": spec_of[label],
-            "precision": precision,
-            "steps_per_execution": rs[0].get("steps_per_execution", 1),
-            "rounds": len(rs),
-            "images_per_s": spread(ips),
-            "first_epoch_time": spread([r["epoch_time"][0] for r in rs]),
-            "peak_rss_mb": max(r["peak_rss_mb"] for r in rs),
-            "test_accuracy": spread([r["test_accuracy"] for r in rs]),
-            "ran_on": rs[0]["backend"],
-            "fraction_of_matmul_peak": float(np.median(ips)) * flops_per_image / (peak * 1e9),
-            "matmul_peak_gflops": peak,
-        }
-        arm = table[label]
+        table[label] = arm = Arm(
+            spec=spec_of[label],
+            precision=precision,
+            steps_per_execution=rs[0].get("steps_per_execution", 1),  # a PyTorch contestant has no such setting
+            rounds=len(rs),
+            images_per_s=Summary.of(ips, spread=True),
+            first_epoch_time=Summary.of([r["epoch_time"][0] for r in rs], spread=True),
+            peak_rss_mb=max(r["peak_rss_mb"] for r in rs),
+            test_accuracy=Summary.of([r["test_accuracy"] for r in rs], spread=True),
+            ran_on=rs[0]["backend"],
+            fraction_of_matmul_peak=float(np.median(ips)) * flops_per_image / (peak * 1e9),
+            matmul_peak_gflops=peak,
+        )
         print(
-            f"  {label:46s} {arm['images_per_s']['median']:8.0f} images/s (median of {len(rs)}), first "
-            f"epoch {arm['first_epoch_time']['median']:.1f}s, accuracy {arm['test_accuracy']['median']:.4f}"
+            f"  {label:46s} {arm.images_per_s.median:8.0f} images/s (median of {len(rs)}), first "
+            f"epoch {arm.first_epoch_time.median:.1f}s, accuracy {arm.test_accuracy.median:.4f}"
         )
     ref = table.get(REFERENCE)
-    for r in table.values():  # images/s ÷ the guide-style reference's
-        r["speedup"] = (r["images_per_s"]["median"] / ref["images_per_s"]["median"]) if ref else None
-    headline_ratio = best_torch_ratio(table)
-    if headline_ratio:
-        h = headline_ratio
+    if ref:  # images/s ÷ the guide-style reference's
+        table = {n: replace(r, speedup=r.images_per_s.median / ref.images_per_s.median) for n, r in table.items()}
+    h = best_torch_ratio(table)
+    if h:
         print(
-            f"  keraslab path vs the fastest native PyTorch of its precision class ({h['versus']}): median "
-            f"{h['median']:.2f}x, range {h['min']:.2f}-{h['max']:.2f} over {h['rounds']} rounds: {h['verdict']}"
+            f"  keraslab path vs the fastest native PyTorch of its precision class ({h.versus}): median "
+            f"{h.median:.2f}x, range {h.min:.2f}-{h.max:.2f} over {h.rounds} rounds: {h.verdict}"
         )
     return Result(
-        metrics={
-            "arms": table,
-            "speedup_vs": SPEEDUP_VS if REFERENCE in table else None,
-            "headline": headline_ratio,
-            "choices": choice,
-            "matmul_gflops": machine,
-            "train_flops_per_image": flops_per_image,
-            "settings": {
-                "n_train": config.n_train,
-                "epochs": config.epochs,
-                "batch_size": config.batch_size,
-                "rounds": config.rounds,
-                "model": "simple_cnn",
-            },
-        },
+        metrics=BenchResult(
+            arms=table,
+            speedup_vs=SPEEDUP_VS if REFERENCE in table else None,
+            headline=h,
+            choices=choice,
+            matmul_gflops=machine,
+            train_flops_per_image=flops_per_image,
+            settings=Settings(
+                n_train=config.n_train,
+                epochs=config.epochs,
+                batch_size=config.batch_size,
+                rounds=config.rounds,
+                model="simple_cnn",
+            ),
+        ),
         provenance={"matmul_gflops": machine},
     )
 
 
-def best_torch_ratio(arms: dict) -> dict | None:
+def best_torch_ratio(arms: dict[str, Arm]) -> Headline | None:
     """keraslab's path ÷ the fastest native PyTorch variant of the same precision class, per round."""
     if KERASLAB not in arms:
         return None
-    cls = precision_class(arms[KERASLAB]["precision"])
-    peers = [k for k, r in arms.items() if r["ran_on"] == "native-torch" and precision_class(r["precision"]) == cls]
+    cls = precision_class(arms[KERASLAB].precision)
+    peers = [k for k, r in arms.items() if r.ran_on == "native-torch" and precision_class(r.precision) == cls]
     if not peers:
         return None
-    best = max(peers, key=lambda k: arms[k]["images_per_s"]["median"])
-    ours, theirs = arms[KERASLAB]["images_per_s"]["values"], arms[best]["images_per_s"]["values"]
+    best = max(peers, key=lambda k: arms[k].images_per_s.median)
+    ours, theirs = arms[KERASLAB].images_per_s.values, arms[best].images_per_s.values
     ratios = [a / b for a, b in zip(ours, theirs)]  # the same round: measured minutes apart
     lo, hi = min(ratios), max(ratios)
     verdict = "tie (the range spans 1.0)" if lo <= 1.0 <= hi else ("faster" if lo > 1.0 else "slower")
-    return {
-        "versus": best,
-        "precision_class": cls,
-        "ratios": ratios,
-        "median": float(np.median(ratios)),
-        "min": lo,
-        "max": hi,
-        "rounds": len(ratios),
-        "verdict": verdict,
-    }
+    return Headline(
+        versus=best,
+        precision_class=cls,
+        ratios=ratios,
+        median=float(np.median(ratios)),
+        min=lo,
+        max=hi,
+        rounds=len(ratios),
+        verdict=verdict,
+    )
 
 
 def table(run) -> list[str]:
@@ -293,18 +286,19 @@ def table(run) -> list[str]:
         f"{'arm':46s} {'precision':>14s} {'images/s':>9s} {'range':>13s} {'vs PyTorch':>10s} "
         f"{'first epoch':>12s} {'peak MB':>8s} {'of matmul peak':>15s} {'accuracy':>9s}"
     ]
-    for label, r in run.metrics["arms"].items():
-        ratio, ips, first = r["speedup"], r["images_per_s"], r["first_epoch_time"]
+    result: BenchResult = EXPERIMENT.upgrade(run).result
+    for label, r in result.arms.items():
+        ratio, ips, first = r.speedup, r.images_per_s, r.first_epoch_time
         lines.append(
-            f"{label:46s} {r['precision']:>14s} {ips['median']:9.0f} {ips['min']:6.0f}-{ips['max']:<6.0f} "
-            f"{(f'{ratio:.2f}x' if ratio else '-'):>10s} {first['median']:11.1f}s {r['peak_rss_mb']:8.0f} "
-            f"{r['fraction_of_matmul_peak'] * 100:14.1f}% {r['test_accuracy']['median']:9.4f}"
+            f"{label:46s} {r.precision:>14s} {ips.median:9.0f} {ips.min:6.0f}-{ips.max:<6.0f} "
+            f"{(f'{ratio:.2f}x' if ratio else '-'):>10s} {first.median:11.1f}s {r.peak_rss_mb:8.0f} "
+            f"{r.fraction_of_matmul_peak * 100:14.1f}% {r.test_accuracy.median:9.4f}"
         )
-    h = run.metrics.get("headline")
+    h = result.headline
     if h:
         lines.append(
-            f"keraslab path vs {h['versus']} (fastest native PyTorch, {h['precision_class']}): median "
-            f"{h['median']:.2f}x, range {h['min']:.2f}-{h['max']:.2f}x over {h['rounds']} rounds: {h['verdict']}"
+            f"keraslab path vs {h.versus} (fastest native PyTorch, {h.precision_class}): median "
+            f"{h.median:.2f}x, range {h.min:.2f}-{h.max:.2f}x over {h.rounds} rounds: {h.verdict}"
         )
     return lines
 
@@ -313,13 +307,17 @@ def migrate_v1(run) -> dict:
     """Schema 1 → 2: arms stored without precision, steps per call or rounds were float32, one step
     per call, and ran as many rounds as their images/s has values."""
     m = dict(run.metrics)
+
+    def spread(s):  # the median and range of the stored values, where the run kept none
+        return s if "median" in s else encode(Summary.of(s["values"], spread=True))
+
     m["arms"] = {
         name: {
             "precision": "float32",
             "steps_per_execution": 1,
             "rounds": arm["images_per_s"].get("n", 1),
             **arm,
-            "images_per_s": {"median": arm["images_per_s"]["mean"], **arm["images_per_s"]},
+            **{k: spread(arm[k]) for k in ("images_per_s", "first_epoch_time", "test_accuracy")},
         }
         for name, arm in m["arms"].items()
     }
@@ -336,4 +334,5 @@ EXPERIMENT = Experiment(
     run=run,
     resumable=RESUMABLE,
     migrate=migrate_v1,
+    result=BenchResult,
 )

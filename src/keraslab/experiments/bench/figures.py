@@ -12,8 +12,8 @@ from keraslab.store import Run
 def bench_throughput(run: Run, path: Path) -> Path:
     """The contestants in one panel, the variants tried in another (sorted), each bar with the range
     over rounds, its value placed past the range, and the 1.00× line named."""
-    arms = run.metrics["arms"]
-    med = {n: arms[n]["images_per_s"]["median"] for n in arms}
+    arms = run.result.arms
+    med = {n: arms[n].images_per_s.median for n in arms}
     ref_name = next((n for n in arms if n.startswith("native")), None)
     ref = med.get(ref_name)
     main = [n for n in arms if not n.startswith("variant")]
@@ -24,18 +24,18 @@ def bench_throughput(run: Run, path: Path) -> Path:
         len(panels), 1, figsize=(11, 0.42 * sum(heights) + 1.6), gridspec_kw={"height_ratios": heights}, sharex=True
     )
     axes = [axes] if len(panels) == 1 else list(axes)
-    top = max(arms[n]["images_per_s"].get("max", med[n]) for n in arms)
+    top = max(arms[n].images_per_s.max for n in arms)
     for ax, (names, title) in zip(axes, panels):
         means = [med[n] for n in names]
-        lo = [arms[n]["images_per_s"].get("min", med[n]) for n in names]
-        hi = [arms[n]["images_per_s"].get("max", med[n]) for n in names]
+        lo = [arms[n].images_per_s.min for n in names]
+        hi = [arms[n].images_per_s.max for n in names]
         colors = [
             "#7f7f7f" if n.startswith("native") else "#d62728" if n.startswith("keraslab") else "#1f77b4" for n in names
         ]
         err = [[m - a for m, a in zip(means, lo)], [b - m for m, b in zip(means, hi)]]
         ys = range(len(names))
         ax.barh(ys, means, xerr=err, capsize=3, color=colors)
-        ax.set_yticks(list(ys), [f"{n} ({arms[n]['precision']})" for n in names])
+        ax.set_yticks(list(ys), [f"{n} ({arms[n].precision})" for n in names])
         for y, m, h in zip(ys, means, hi):
             ax.annotate(
                 f"{m:,.0f}" + (f" ({m / ref:.2f}×)" if ref else ""),
@@ -57,9 +57,9 @@ def bench_throughput(run: Run, path: Path) -> Path:
     axes[-1].set_xlabel(
         "training images per second after the warm-up epoch (bar: median over rounds; error bar: min–max range)"
     )
-    s = run.metrics["settings"]
+    s = run.result.settings
     fig.suptitle(
-        f"Simple CNN, batch {s['batch_size']}, {s['n_train']:,} images/epoch "
+        f"Simple CNN, batch {s.batch_size}, {s.n_train:,} images/epoch "
         "(grey: native PyTorch, red: keraslab's path, blue: plain fit and variants)"
     )
     return save(fig, path)

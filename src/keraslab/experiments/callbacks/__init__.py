@@ -17,10 +17,12 @@ from keraslab.config import BaseConfig, param
 from keraslab.data import split
 from keraslab.errors import RunFailed
 from keraslab.experiment import Experiment, Result
+from keraslab.experiments.callbacks.result import Arm, CallbacksResult, ScheduleRun, Seed
 from keraslab.experiments.runner import over_seeds
 from keraslab.harness import SMALL
 from keraslab.progress import fit_progress
-from keraslab.train import mean_std, seed_everything, weights_fingerprint
+from keraslab.results import Summary, decode
+from keraslab.train import seed_everything, weights_fingerprint
 
 ORDER = 3  # its place in `keraslab run all`
 #: how the figures and the report name its arms
@@ -244,20 +246,22 @@ def run(config: Config, writer) -> Result:
     base = trials.of("no_callbacks") if "no_callbacks" in config.arms else None
     for arm in config.arms:
         rs = trials.of(arm)
-        arms[arm] = trials.summary(arm, "epochs", "best_val_accuracy", "test_accuracy", "wall_time", "train_time")
-        if base:  # paired by seed: the same data and initial weights with and without callbacks
-            arms[arm]["time_saved"] = mean_std([1 - r["wall_time"] / b["wall_time"] for r, b in zip(rs, base)])
-        arms[arm]["per_seed"] = rs
+        arms[arm] = Arm(
+            **trials.summary(arm, "epochs", "best_val_accuracy", "test_accuracy", "wall_time", "train_time"),
+            # paired by seed: the same data and initial weights with and without callbacks
+            time_saved=Summary.of([1 - r["wall_time"] / b["wall_time"] for r, b in zip(rs, base)]) if base else None,
+            per_seed=decode(list[Seed], rs, f"callbacks {arm} seeds"),
+        )
     folder = writer.path / "schedule_run"
-    sched = writer.step("schedule", lambda: train_schedule_run(config.seeds[0], config, folder))
+    sched = dict(writer.step("schedule", lambda: train_schedule_run(config.seeds[0], config, folder)))
     histories["schedule"] = {str(config.seeds[0]): sched.pop("history")}
     return Result(
-        metrics={
-            "arms": arms,
-            "budget_epochs": config.epochs,
-            "schedule": sched,
-            "dataset": "scikit-learn digits (8x8), 60/20/20 split by seed",
-            "callbacks": {
+        metrics=CallbacksResult(
+            arms=arms,
+            budget_epochs=config.epochs,
+            schedule=ScheduleRun(**sched),
+            dataset="scikit-learn digits (8x8), 60/20/20 split by seed",
+            callbacks={
                 "early_stopping": {"monitor": "val_loss", "patience": config.patience, "restore_best_weights": True},
                 "reduce_lr": {
                     "monitor": "val_loss",
@@ -266,7 +270,7 @@ def run(config: Config, writer) -> Result:
                     "min_lr": config.min_lr,
                 },
             },
-        },
+        ),
         history=histories,
     )
 
@@ -280,4 +284,5 @@ EXPERIMENT = Experiment(
     resumable=RESUMABLE,
     labels=LABELS,
     colors=COLORS,
+    result=CallbacksResult,
 )

@@ -15,11 +15,11 @@ color = EXPERIMENT.color
 
 
 def callbacks_effectiveness(run: Run, path: Path) -> Path:
-    arms = run.metrics["arms"]
+    arms = run.result.arms
     names = list(arms)
-    groups = {arm: run.histories(arm) for arm in run.metrics["arms"]}
+    groups = {arm: run.histories(arm) for arm in run.result.arms}
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.8), gridspec_kw={"width_ratios": [1.3, 1, 1]})
-    n = arms[names[0]]["epochs"]["n"]
+    n = arms[names[0]].epochs.n
     for arm in names:
         for h in groups[arm]:
             axes[0].plot(
@@ -39,8 +39,8 @@ def callbacks_effectiveness(run: Run, path: Path) -> Path:
         EXPERIMENT,
         axes[1],
         names,
-        [arms[a]["epochs"]["mean"] for a in names],
-        [arms[a]["epochs"]["std"] for a in names],
+        [arms[a].epochs.mean for a in names],
+        [arms[a].epochs.std for a in names],
         "epochs run",
         "Epochs actually run",
         digits=0,
@@ -50,17 +50,17 @@ def callbacks_effectiveness(run: Run, path: Path) -> Path:
         EXPERIMENT,
         axes[2],
         names,
-        [arms[a]["test_accuracy"]["mean"] for a in names],
-        [arms[a]["test_accuracy"]["std"] for a in names],
+        [arms[a].test_accuracy.mean for a in names],
+        [arms[a].test_accuracy.std for a in names],
         "test accuracy",
         "Final test accuracy",
         n=n,
     )
-    lo = min(arms[a]["test_accuracy"]["mean"] - arms[a]["test_accuracy"]["std"] for a in names)
+    lo = min(arms[a].test_accuracy.mean - arms[a].test_accuracy.std for a in names)
     cut_axis(axes[2], round(max(0.0, lo - 0.02), 2), 1.0)
     fig.suptitle(
-        f"Callback effectiveness on {run.metrics['dataset']} (n={n} seed{'s' * (n > 1)}, "
-        f"budget {run.metrics['budget_epochs']} epochs)",
+        f"Callback effectiveness on {run.result.dataset} (n={n} seed{'s' * (n > 1)}, "
+        f"budget {run.result.budget_epochs} epochs)",
         y=1.04,
     )
     return save(fig, path)
@@ -71,7 +71,7 @@ def learning_rate_schedule(run: Run, path: Path) -> Path:
     sched = run.histories("schedule")[0]
     axes[0].step(np.arange(1, len(sched["lr"]) + 1), sched["lr"], where="post", color="#d62728")
     axes[0].set_title("LearningRateScheduler: halve every few epochs")
-    groups = {arm: run.histories(arm) for arm in run.metrics["arms"]}
+    groups = {arm: run.histories(arm) for arm in run.result.arms}
     seeds = run.config.get("seeds", [])
     for i, h in enumerate(groups.get("early_stopping_reduce_lr", [])):
         # seeds share their first steps: a slight vertical offset and dashes keep each line visible
@@ -97,7 +97,7 @@ def learning_rate_schedule(run: Run, path: Path) -> Path:
 
 def training_time_per_epoch(run: Run, path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(7, 4))
-    for arm in run.metrics["arms"]:
+    for arm in run.result.arms:
         hists = run.histories(arm)
         h = hists[0]
         ax.plot(

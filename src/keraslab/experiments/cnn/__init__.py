@@ -20,10 +20,20 @@ from keraslab.config import BaseConfig, param
 from keraslab.distribute import MODES, Distribution
 from keraslab.errors import RunFailed
 from keraslab.experiment import Experiment, Result
+from keraslab.experiments.cnn.result import (
+    Arm,
+    CnnResult,
+    Data,
+    DistributionInfo,
+    ErrorAnalysis,
+    NamedErrorAnalysis,
+    Settings,
+)
 from keraslab.experiments.runner import over_seeds
 from keraslab.fast import PRECISIONS, precision_policy
 from keraslab.harness import PLAIN, Managed
 from keraslab.progress import fit_progress
+from keraslab.results import decode
 from keraslab.train import seed_everything
 
 ORDER = 4  # its place in `keraslab run all`
@@ -97,7 +107,7 @@ def compile_model(name: str, model, config: Config):
     return model
 
 
-def error_analysis(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
+def error_analysis(y_true: np.ndarray, y_pred: np.ndarray) -> ErrorAnalysis:
     cm = np.zeros((10, 10), dtype=int)
     np.add.at(cm, (y_true, y_pred), 1)
     per_class = (np.diag(cm) / np.maximum(cm.sum(axis=1), 1)).tolist()
@@ -110,13 +120,13 @@ def error_analysis(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
                     {"pair": f"{a}<->{b}", "count": n, f"{a}_as_{b}": int(cm[a, b]), f"{b}_as_{a}": int(cm[b, a])}
                 )
     pairs.sort(key=lambda p: -p["count"])
-    return {
-        "confusion_matrix": cm.tolist(),
-        "per_class_accuracy": per_class,
-        "most_confused_pairs": pairs[:10],
-        "misclassified_indices": np.flatnonzero(y_true != y_pred).tolist(),
-        "accuracy": float(np.mean(y_true == y_pred)),
-    }
+    return ErrorAnalysis(
+        confusion_matrix=cm.tolist(),
+        per_class_accuracy=per_class,
+        most_confused_pairs=pairs[:10],
+        misclassified_indices=np.flatnonzero(y_true != y_pred).tolist(),
+        accuracy=float(np.mean(y_true == y_pred)),
+    )
 
 
 def train_one(name: str, seed: int, config: Config, data, harness=None, label: str = ""):
@@ -225,34 +235,34 @@ def _run(config: Config, writer, policy: str) -> Result:
             probs = np.load(writer.path / f"{name}-seed{seed}" / "test_probs.npy")
             arrays[f"probs_{name}_seed{seed}"] = probs.astype("float16")
         arrays[f"probs_{name}"] = probs.astype("float16")  # the last seed's, which the figures draw
-        arms[name] = {
+        arms[name] = Arm(
             **trials.summary(name, "test_accuracy", "train_time"),
             **trials.timings(name),
-            "params": results[0]["params"],
-            "epochs": results[0]["epochs"],
-            "model_file": results[0]["model_file"],
-            "error_analysis": error_analysis(y_test, probs.argmax(axis=1)),
-        }
+            params=results[0]["params"],
+            epochs=results[0]["epochs"],
+            model_file=results[0]["model_file"],
+            error_analysis=error_analysis(y_test, probs.argmax(axis=1)),
+        )
     main = "simple_cnn" if "simple_cnn" in arms else next(iter(arms))
     writer.write_arrays(
         y_test=y_test.astype("uint8"), x_test_sample=(x_test[:2000, ..., 0] * 255).astype("uint8"), **arrays
     )
     return Result(
-        metrics={
-            "arms": arms,
-            "error_analysis": {"model": main, **arms[main]["error_analysis"]},
-            "data": {"n_train": int(len(x) - n_val), "n_val": n_val, "n_test": int(len(x_test))},
-            "settings": {
-                "batch_size": config.batch_size * dist.replicas,
-                "batch_size_per_replica": config.batch_size,
-                "learning_rate": config.learning_rate,
-                "optimizer": "adam",
-                "precision": policy,
-                "batchnorm": "fused (TensorFlow's FusedBatchNormV3)" if _fused(config) else "Keras' layer",
-                "input": feed_description(config.distribute, config.n_train),
-            },
-            "distribution": dist.provenance(),
-        },
+        metrics=CnnResult(
+            arms=arms,
+            error_analysis=NamedErrorAnalysis(model=main, **vars(arms[main].error_analysis)),
+            data=Data(n_train=int(len(x) - n_val), n_val=n_val, n_test=int(len(x_test))),
+            settings=Settings(
+                batch_size=config.batch_size * dist.replicas,
+                batch_size_per_replica=config.batch_size,
+                learning_rate=config.learning_rate,
+                optimizer="adam",
+                precision=policy,
+                batchnorm="fused (TensorFlow's FusedBatchNormV3)" if _fused(config) else "Keras' layer",
+                input=feed_description(config.distribute, config.n_train),
+            ),
+            distribution=decode(DistributionInfo, dist.provenance(), "cnn distribution"),
+        ),
         history=trials.histories,
         provenance=dist.provenance(),
     )
@@ -277,4 +287,5 @@ EXPERIMENT = Experiment(
     labels=LABELS,
     colors=COLORS,
     migrate=migrate_v1,
+    result=CnnResult,
 )

@@ -44,7 +44,7 @@ def mnist_samples(run: Run, path: Path) -> Path:
 
 def cnn_training_comparison(run: Run, path: Path) -> Path:
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
-    for name in run.metrics["arms"]:
+    for name in run.result.arms:
         hists = run.histories(name)
         key = "main_accuracy" if "main_accuracy" in hists[0] else "accuracy"
         for metric, style, ax in ((key, "-", axes[0]), ("val_" + key, "--", axes[1])):
@@ -53,7 +53,7 @@ def cnn_training_comparison(run: Run, path: Path) -> Path:
             x, m, s = mean_band([h[metric] for h in hists])
             ax.plot(x, m, style, marker="o", color=color(name), label=label(name))
             ax.fill_between(x, m - s, m + s, color=color(name), alpha=0.15)
-    n = len(run.histories(next(iter(run.metrics["arms"]))))
+    n = len(run.histories(next(iter(run.result.arms))))
     for ax, t in zip(axes, ("training accuracy", "validation accuracy")):
         ax.set_xlabel("epoch")
         integer_epochs(ax)
@@ -66,17 +66,17 @@ def cnn_training_comparison(run: Run, path: Path) -> Path:
 
 
 def model_comparison_summary(run: Run, path: Path) -> Path:
-    models = run.metrics["arms"]
+    models = run.result.arms
     names = list(models)
-    n = models[names[0]]["test_accuracy"]["n"]
+    n = models[names[0]].test_accuracy.n
     target = guide_value(EXPERIMENT.claims(), "cnn_simple_above_97")  # the guide's target, from its claims.json
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.8))
     bars_with_errors(
         EXPERIMENT,
         axes[0],
         names,
-        [models[x]["test_accuracy"]["mean"] for x in names],
-        [models[x]["test_accuracy"]["std"] for x in names],
+        [models[x].test_accuracy.mean for x in names],
+        [models[x].test_accuracy.std for x in names],
         "test accuracy",
         "Test accuracy (10,000 test images)",
         digits=4,
@@ -84,10 +84,10 @@ def model_comparison_summary(run: Run, path: Path) -> Path:
     )
     axes[0].axhline(target, color="k", linestyle=":", label=f"the guide's target, {target:.0%}")
     axes[0].legend(loc="upper left", fontsize=9)
-    low = min(models[x]["test_accuracy"]["mean"] - models[x]["test_accuracy"]["std"] for x in names)
+    low = min(models[x].test_accuracy.mean - models[x].test_accuracy.std for x in names)
     cut_axis(axes[0], round(max(0, min(low, target) - 0.01), 2), 1.0)
     xs = range(len(names))
-    params = [models[x]["params"] for x in names]
+    params = [models[x].params for x in names]
     axes[1].bar(xs, [p / 1000 for p in params], color=[color(x) for x in names])
     axes[1].set_xticks(list(xs), [wrap(label(x)) for x in names])
     value_labels(axes[1], xs, [p / 1000 for p in params], [f"{p:,}" for p in params])
@@ -99,8 +99,8 @@ def model_comparison_summary(run: Run, path: Path) -> Path:
         EXPERIMENT,
         axes[2],
         names,
-        [models[x]["epoch_time"]["mean"] for x in names],
-        [models[x]["epoch_time"]["std"] for x in names],
+        [models[x].epoch_time.mean for x in names],
+        [models[x].epoch_time.std for x in names],
         "seconds per epoch",
         "Training time per epoch",
         digits=1,
@@ -112,7 +112,7 @@ def model_comparison_summary(run: Run, path: Path) -> Path:
 
 def cnn_predictions(run: Run, path: Path) -> Path:
     a = run.arrays()
-    model = run.metrics["error_analysis"]["model"]
+    model = run.result.error_analysis.model
     probs = a[f"probs_{model}"].astype("float32")
     x, y = a["x_test_sample"], a["y_test"]
     n = len(x)
@@ -135,8 +135,8 @@ def cnn_predictions(run: Run, path: Path) -> Path:
 
 
 def confusion_matrix(run: Run, path: Path) -> Path:
-    ea = run.metrics["error_analysis"]
-    cm = np.array(ea["confusion_matrix"])
+    ea = run.result.error_analysis
+    cm = np.array(ea.confusion_matrix)
     fig, ax = plt.subplots(figsize=(8, 7))
     im = ax.imshow(np.log1p(cm), cmap="Blues")
     for i in range(10):
@@ -155,13 +155,13 @@ def confusion_matrix(run: Run, path: Path) -> Path:
     ax.set_xlabel("predicted digit")
     ax.set_ylabel("true digit")
     fig.colorbar(im, ax=ax, label="log(1 + count)")
-    ax.set_title(f"{label(ea['model'])} confusion matrix on {cm.sum():,} test images")
+    ax.set_title(f"{label(ea.model)} confusion matrix on {cm.sum():,} test images")
     return save(fig, path)
 
 
 def per_class_accuracy(run: Run, path: Path) -> Path:
-    ea = run.metrics["error_analysis"]
-    acc = np.array(ea["per_class_accuracy"])
+    ea = run.result.error_analysis
+    acc = np.array(ea.per_class_accuracy)
     fig, ax = plt.subplots(figsize=(9, 4.8))
     bars = ax.bar(range(10), acc, color=["#d62728" if a == acc.min() else "#1f77b4" for a in acc], zorder=2)
     # values inside the bars, below the top: clear of the "overall" line wherever it falls
@@ -178,12 +178,12 @@ def per_class_accuracy(run: Run, path: Path) -> Path:
             color="white",
         )
     # behind the bars: it shows in the gaps and never crosses a value
-    ax.axhline(ea["accuracy"], color="k", linestyle="--", label=f"overall {ea['accuracy']:.4f}", zorder=0.5)
+    ax.axhline(ea.accuracy, color="k", linestyle="--", label=f"overall {ea.accuracy:.4f}", zorder=0.5)
     ax.set_xticks(range(10))
     ax.set_xlabel("digit")
     ax.set_ylabel("accuracy")
     cut_axis(ax, round(max(0, acc.min() - 0.03), 2), 1.0)
-    ax.set_title(f"{label(ea['model'])}: per-class test accuracy, one seed (red: lowest)")
+    ax.set_title(f"{label(ea.model)}: per-class test accuracy, one seed (red: lowest)")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=1, frameon=False)
     return save(fig, path)
 
@@ -196,7 +196,7 @@ def reliability_diagram(run: Run, path: Path) -> Path:
     y = a["y_test"].astype("int64")
     fig, (ax, hist) = plt.subplots(2, 1, figsize=(7, 7), sharex=True, gridspec_kw={"height_ratios": [3, 1.2]})
     ax.plot([0, 1], [0, 1], color="k", linestyle=":", linewidth=1, label="perfect calibration")
-    names = [n for n in run.metrics["arms"] if f"probs_{n}" in a]
+    names = [n for n in run.result.arms if f"probs_{n}" in a]
     for i, name in enumerate(names):
         ece, table = calibration(a[f"probs_{name}"].astype("float64"), y)
         conf, acc, count = zip(*table)

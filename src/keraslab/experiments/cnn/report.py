@@ -7,18 +7,19 @@ import numpy as np
 
 
 from keraslab.report.claims import describe, Category, Measured, Unfair, Untestable
-from keraslab.report.measures import Measures, curve_jitter, metrics_of
+from keraslab.report.measures import Measures, curve_jitter, result_of
 from keraslab.report.sections import ReportPart, Context, claims_block, pm, seeds_text
 from keraslab.store import Run
 from keraslab.experiments.cnn import EXPERIMENT
+from keraslab.experiments.cnn.result import Arm, CnnResult, DistributionInfo, NamedErrorAnalysis
 
 label = EXPERIMENT.label
 measure = Measures()  # this experiment's measures, by name (its claims.json names them)
 
 
 def section(run: Run, ctx: Context) -> list:
-    met = run.metrics
-    models = met["arms"]
+    met: CnnResult = run.result
+    models = met.arms
     guide = {
         f"{k}_cnn": (f"{ctx.guide(f'cnn_{k}_acc'):.4f}", f"{ctx.guide(f'cnn_{k}_params'):,}")
         for k in ("simple", "improved", "functional")
@@ -27,23 +28,23 @@ def section(run: Run, ctx: Context) -> list:
     rows = [
         [
             label(n),
-            pm(v["test_accuracy"]),
-            f"{v['params']:,}",
-            str(v["epochs"]),
-            pm(v["epoch_time"], 1),
-            pm(v["train_time"], 1),
-            "yes" if v["test_accuracy"]["mean"] > target else "no",
+            pm(v.test_accuracy),
+            f"{v.params:,}",
+            str(v.epochs),
+            pm(v.epoch_time, 1),
+            pm(v.train_time, 1),
+            "yes" if v.test_accuracy.mean > target else "no",
             " / ".join(guide.get(n, ("—", "—"))),
         ]
         for n, v in models.items()
     ]
-    ea = met["error_analysis"]
-    pairs = ea["most_confused_pairs"][:3]
-    per = ea["per_class_accuracy"]
+    ea = met.error_analysis
+    pairs = ea.most_confused_pairs[:3]
+    per = ea.per_class_accuracy
     worst = sorted(range(10), key=lambda d: per[d])[:3]
     best = sorted(range(10), key=lambda d: -per[d])[:3]
     insights = [
-        f"Most confused pairs ({label(ea['model'])}, {sum(sum(r) for r in ea['confusion_matrix']):,} test "
+        f"Most confused pairs ({label(ea.model)}, {sum(sum(r) for r in ea.confusion_matrix):,} test "
         f"images): "
         + ", ".join(f"{p['pair']} ({p['count']} errors)" for p in pairs)
         + ". The guide names 4↔9, 3↔8 and 6↔8; the claims table below checks each against the five most "
@@ -53,27 +54,27 @@ def section(run: Run, ctx: Context) -> list:
         + "; highest: "
         + ", ".join(f"digit {d} ({per[d]:.4f})" for d in best)
         + ".",
-        f"{len(ea['misclassified_indices'])} test images misclassified; their indices are stored in the run's "
+        f"{len(ea.misclassified_indices)} test images misclassified; their indices are stored in the run's "
         "metrics.json.",
     ]
     if "improved_cnn" in models and "simple_cnn" in models:
-        gain = models["improved_cnn"]["test_accuracy"]["mean"] - models["simple_cnn"]["test_accuracy"]["mean"]
-        ratio = models["improved_cnn"]["params"] / models["simple_cnn"]["params"]
+        gain = models["improved_cnn"].test_accuracy.mean - models["simple_cnn"].test_accuracy.mean
+        ratio = models["improved_cnn"].params / models["simple_cnn"].params
         insights.append(
             f"The Improved CNN differs from the Simple CNN by {gain * 100:+.2f} accuracy points with "
             f"{ratio:.1f}× the parameters (the guide: {ctx.guide('cnn_improved_gain') * 100:+.2f} points, "
             f"{ctx.guide('cnn_param_ratio'):.0f}×). The guide's {ctx.guide('cnn_improved_params'):,} "
             f"parameters do not match the architecture it lists, which has "
-            f"{models['improved_cnn']['params']:,}."
+            f"{models['improved_cnn'].params:,}."
         )
-    budgets = sorted({v["epochs"] for v in models.values()})
+    budgets = sorted({v.epochs for v in models.values()})
     insights.append(
         "Budget: every CNN trained "
         + (
             f"the same {budgets[0]} epochs"
             if len(budgets) == 1
             else "different epochs ("
-            + ", ".join(f"{n} {v['epochs']}" for n, v in models.items())
+            + ", ".join(f"{n} {v.epochs}" for n, v in models.items())
             + "): comparisons between them are not judged"
         )
         + "."
@@ -87,18 +88,18 @@ def section(run: Run, ctx: Context) -> list:
             "(`--profile full`: 15 epochs, 3 seeds) would probably raise the accuracies judged below. A claim "
             "judged *lower* or *inconclusive* here may reflect this budget rather than the guide."
         )
-    d = met["data"]
+    d = met.data
     return [
         ("h2", "CNN on MNIST"),
         (
             "p",
-            f"Real MNIST: {d['n_train']:,} training, {d['n_val']:,} validation and {d['n_test']:,} test images; "
-            f"Adam (learning rate {met['settings']['learning_rate']}), batch {met['settings']['batch_size']}, "
-            f"precision policy `{met['settings']['precision']}` (the guide's float32 unless chosen "
-            f"otherwise), batch normalization: {met['settings']['batchnorm']}, "
-            + (f"input: {met['settings']['input']}, " if "input" in met["settings"] else "")
+            f"Real MNIST: {d.n_train:,} training, {d.n_val:,} validation and {d.n_test:,} test images; "
+            f"Adam (learning rate {met.settings.learning_rate}), batch {met.settings.batch_size}, "
+            f"precision policy `{met.settings.precision}` (the guide's float32 unless chosen "
+            f"otherwise), batch normalization: {met.settings.batchnorm}, "
+            + (f"input: {met.settings.input}, " if met.settings.input else "")
             + f"{seeds_text(run)}. Seconds per epoch exclude the first (compile/warm-up) epoch."
-            + _distribution_text(met["distribution"]),
+            + _distribution_text(met.distribution),
         ),
         (
             "table",
@@ -126,29 +127,26 @@ def section(run: Run, ctx: Context) -> list:
     ]
 
 
-def _distribution_text(dist: dict) -> str:
-    mode = dist.get("distribute", "none")
-    if mode == "none":
+def _distribution_text(dist: DistributionInfo) -> str:
+    if dist.distribute == "none":
         return ""
-    where = (
-        f"{dist['workers']} worker processes" if dist.get("workers") else f"{len(dist.get('devices') or [])} devices"
-    )
+    where = f"{dist.workers} worker processes" if dist.workers else f"{len(dist.devices)} devices"
     return (
-        f" Trained with `--distribute {mode}`: {dist.get('replicas')} replicas on {where}; the batch above "
+        f" Trained with `--distribute {dist.distribute}`: {dist.replicas} replicas on {where}; the batch above "
         "is the global batch (all replicas together)."
     )
 
 
-def _cnn(runs, name: str) -> dict:
-    return metrics_of(runs, "cnn")["arms"][name]
+def _cnn(runs, name: str) -> Arm:
+    return result_of(runs, "cnn").arms[name]
 
 
 def _precision(runs) -> str:
-    return metrics_of(runs, "cnn")["settings"]["precision"]
+    return result_of(runs, "cnn").settings.precision
 
 
 def _same_budget(runs, *names) -> None:
-    epochs = {n: _cnn(runs, n)["epochs"] for n in names}
+    epochs = {n: _cnn(runs, n).epochs for n in names}
     if len(set(epochs.values())) > 1:
         raise Unfair("epochs differ: " + ", ".join(f"{n} {e}" for n, e in epochs.items()))
 
@@ -156,37 +154,37 @@ def _same_budget(runs, *names) -> None:
 @measure
 def cnn_accuracy(runs, name):
     m = _cnn(runs, name)
-    n_test = metrics_of(runs, "cnn")["data"]["n_test"]
+    n_test = result_of(runs, "cnn").data.n_test
     return Measured.accuracy_over_seeds(
-        m["test_accuracy"]["values"],
+        m.test_accuracy.values,
         n_test,
-        f"{m['epochs']} epochs, {_precision(runs)}, {n_test:,} test images per seed",
+        f"{m.epochs} epochs, {_precision(runs)}, {n_test:,} test images per seed",
     )
 
 
 @measure
 def cnn_params(runs, name):
-    return Measured.exact(_cnn(runs, name)["params"], "model.count_params()")
+    return Measured.exact(_cnn(runs, name).params, "model.count_params()")
 
 
 @measure
 def cnn_improved_gain(runs):
     _same_budget(runs, "improved_cnn", "simple_cnn")
-    a, b = _cnn(runs, "improved_cnn")["test_accuracy"]["values"], _cnn(runs, "simple_cnn")["test_accuracy"]["values"]
+    a, b = _cnn(runs, "improved_cnn").test_accuracy.values, _cnn(runs, "simple_cnn").test_accuracy.values
     return Measured.over_seeds([x - y for x, y in zip(a, b)], "improved − simple, paired by seed, same epochs")
 
 
 @measure
 def cnn_param_ratio(runs):
-    a, b = _cnn(runs, "improved_cnn")["params"], _cnn(runs, "simple_cnn")["params"]
+    a, b = _cnn(runs, "improved_cnn").params, _cnn(runs, "simple_cnn").params
     return Measured.exact(a / b, f"{a:,} / {b:,}")
 
 
 @measure
 def cnn_time_increase(runs):
     _same_budget(runs, "improved_cnn", "simple_cnn")
-    a = _cnn(runs, "improved_cnn")["train_time"]["values"]
-    b = _cnn(runs, "simple_cnn")["train_time"]["values"]
+    a = _cnn(runs, "improved_cnn").train_time.values
+    b = _cnn(runs, "simple_cnn").train_time.values
     return Measured.over_seeds(
         [x / y - 1 for x, y in zip(a, b)], f"improved / simple training time − 1, by seed ({_precision(runs)})"
     )
@@ -200,7 +198,7 @@ def _last_epoch_gain(run: Run) -> dict:
     """Per model, the mean over seeds of the last epoch's change in validation accuracy: what one
     more epoch was still worth at the end of this budget ({} without validation curves)."""
     gains = {}
-    for name in run.metrics["arms"]:
+    for name in run.result.arms:
         curves = [c for c in (_curve(h) for h in run.histories(name)) if c and len(c) >= 2]
         if curves:
             gains[name] = float(np.mean([c[-1] - c[-2] for c in curves]))
@@ -269,15 +267,15 @@ def cnn_top_pair_share(runs, model=None):
     return Measured.accuracy_over_seeds(shares, min(errors), detail)
 
 
-def _analysis(runs) -> dict:
-    return metrics_of(runs, "cnn")["error_analysis"]
+def _analysis(runs) -> NamedErrorAnalysis:
+    return result_of(runs, "cnn").error_analysis
 
 
 def _seed_probs(runs, model: str | None = None):
     """``(model, [(seed, probs)], y_test)``: the model's test probabilities for every seed it was
     trained with (runs from before per-seed storage hold the last seed only, as ``probs_<model>``)."""
     run = runs["cnn"]
-    model = model or _analysis(runs)["model"]
+    model = model or _analysis(runs).model
     arrays = run.arrays()
     if "y_test" not in arrays:
         raise Untestable("this run stored no test probabilities")

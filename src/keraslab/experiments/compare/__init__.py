@@ -4,13 +4,15 @@ on the same data, batch size, epochs and seeds."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from keraslab import backend
 from keraslab.config import BaseConfig, param
 from keraslab.contestant import arm_spec, launch
 from keraslab.experiment import Experiment, Result
+from keraslab.experiments.compare.result import Arm, CompareResult, Contestant, Settings
 from keraslab.experiments.runner import over_seeds
+from keraslab.results import decode
 
 RESUMABLE = True  # finished arms and seeds are kept when interrupted
 ORDER = 5  # its place in `keraslab run all`
@@ -73,33 +75,32 @@ def run(config: Config, writer) -> Result:
     arms = {}
     for name in frameworks:
         per_seed = trials.of(name)
-        arms[name] = {
-            "ran_on": sorted({r["backend"] for r in per_seed}),
+        arms[name] = Arm(
+            ran_on=sorted({r["backend"] for r in per_seed}),
             **trials.summary(name, "test_accuracy", "peak_rss_mb"),
             **trials.timings(name),
-            "params": per_seed[0]["params"],
-            "loc": per_seed[0]["loc"],
-            "per_seed": per_seed,
-        }
+            params=per_seed[0]["params"],
+            loc=per_seed[0]["loc"],
+            per_seed=decode(list[Contestant], per_seed, f"compare {name} seeds"),
+        )
     ref = arms.get("native-torch")
-    if ref:
-        for r in arms.values():  # images/s ÷ native PyTorch's: the same images per epoch, so a time ratio
-            r["speedup"] = ref["epoch_time"]["mean"] / r["epoch_time"]["mean"]
+    if ref:  # images/s ÷ native PyTorch's: the same images per epoch, so a time ratio
+        arms = {n: replace(r, speedup=ref.epoch_time.mean / r.epoch_time.mean) for n, r in arms.items()}
     n_train = config.n_train or 60000
     return Result(
-        metrics={
-            "arms": arms,
-            "speedup_vs": SPEEDUP_VS if ref else None,
-            "skipped": skipped,
-            "images_per_epoch": n_train,
-            "settings": {
-                "epochs": config.epochs,
-                "batch_size": config.batch_size,
-                "n_train": n_train,
-                "optimizer": "adam (lr 1e-3, eps 1e-7)",
-                "native_torch": arm_spec("native-torch")["variant"],
-            },
-        }
+        metrics=CompareResult(
+            arms=arms,
+            speedup_vs=SPEEDUP_VS if ref else None,
+            skipped=skipped,
+            images_per_epoch=n_train,
+            settings=Settings(
+                epochs=config.epochs,
+                batch_size=config.batch_size,
+                n_train=n_train,
+                optimizer="adam (lr 1e-3, eps 1e-7)",
+                native_torch=arm_spec("native-torch")["variant"],
+            ),
+        )
     )
 
 
@@ -120,4 +121,5 @@ EXPERIMENT = Experiment(
     order=ORDER,
     resumable=RESUMABLE,
     migrate=migrate_v1,
+    result=CompareResult,
 )

@@ -10,7 +10,7 @@ from keraslab.store import Run
 
 
 def keras_vs_pytorch(run: Run, path: Path) -> Path:
-    c = run.metrics["arms"]
+    c = run.result.arms
     names = list(c)
     colors = {"tensorflow": "#ff7f0e", "jax": "#9467bd", "torch": "#d62728", "native-torch": "#7f7f7f"}
     # with spaces, so that wrap() can break them: "Keras/PyTorch" ran into its neighbours
@@ -28,8 +28,8 @@ def keras_vs_pytorch(run: Run, path: Path) -> Path:
         ("peak_rss_mb", "peak memory (MB)"),
     ]
     for ax, (key, title) in zip(axes, panels):
-        means = [c[n][key]["mean"] for n in names]
-        stds = [c[n][key]["std"] for n in names]
+        means = [getattr(c[n], key).mean for n in names]
+        stds = [getattr(c[n], key).std for n in names]
         xs = range(len(names))
         ax.bar(xs, means, yerr=stds, capsize=5, color=[colors.get(n) for n in names])
         ax.set_xticks(list(xs), [wrap(labels.get(n, n), 10) for n in names])
@@ -39,13 +39,13 @@ def keras_vs_pytorch(run: Run, path: Path) -> Path:
         ax.set_ylabel(title.split(" (")[0] if key != "test_accuracy" else "test accuracy")
         ax.grid(axis="y", alpha=0.3)
         ax.margins(y=0.12)
-    lo = min(c[n]["test_accuracy"]["mean"] - c[n]["test_accuracy"]["std"] for n in names)
+    lo = min(c[n].test_accuracy.mean - c[n].test_accuracy.std for n in names)
     cut_axis(axes[2], round(max(0.0, lo - 0.02), 2), 1.0)
-    seeds = c[names[0]]["test_accuracy"].get("n")
-    s = run.metrics["settings"]
+    seeds = c[names[0]].test_accuracy.n
+    s = run.result.settings
     fig.subplots_adjust(wspace=0.32)  # room for each panel's y label beside the previous panel's
     fig.suptitle(
-        f"Simple CNN, {s['n_train']:,} MNIST images, batch {s['batch_size']}, {s['epochs']} epochs, "
+        f"Simple CNN, {s.n_train:,} MNIST images, batch {s.batch_size}, {s.epochs} epochs, "
         f"each in its own process" + (f"; error bars: ± 1 std over {seeds} seeds" if seeds else "")
     )
     return save(fig, path)

@@ -4,6 +4,7 @@ its claims in claims.json name."""
 from __future__ import annotations
 
 from keraslab.report.sections import ReportPart, Context, pm, seeds_text
+from keraslab.experiments.compare.result import Arm, CompareResult
 from keraslab.store import Run
 
 KERAS_SNIPPET = """model = keras.Sequential([...])          # or the Functional API
@@ -22,10 +23,10 @@ for epoch in range(epochs):
         optimizer.step()"""
 
 
-def fastest_text(c: dict, names: dict) -> str:
+def fastest_text(c: dict[str, Arm], names: dict) -> str:
     """Which contestant is fastest per epoch, said only when its slowest seed beats every other's
     fastest seed; otherwise which has the lowest mean and whose per-seed times overlap it."""
-    times = {n: v["epoch_time"].get("values") or [v["epoch_time"]["mean"]] for n, v in c.items()}
+    times = {n: v.epoch_time.values or [v.epoch_time.mean] for n, v in c.items()}
     low = min(times, key=lambda n: sum(times[n]) / len(times[n]))
     overlap = [names.get(n, n) for n in times if n != low and min(times[n]) <= max(times[low])]
     if not overlap:
@@ -37,10 +38,10 @@ def fastest_text(c: dict, names: dict) -> str:
 
 
 def section(run: Run, ctx: Context) -> list:
-    met = run.metrics
-    c = met["arms"]
-    s = met["settings"]
-    variant = s["native_torch"]
+    met: CompareResult = run.result
+    c = met.arms
+    s = met.settings
+    variant = s.native_torch
     names = {
         "tensorflow": "Keras on TensorFlow",
         "jax": "Keras on JAX",
@@ -50,38 +51,38 @@ def section(run: Run, ctx: Context) -> list:
     rows = [
         [
             names.get(n, n),
-            pm(v["test_accuracy"]),
-            pm(v["epoch_time"], 2),
-            pm(v["first_epoch_time"], 2),
-            f"{v.get('speedup', float('nan')):.2f}×",
-            f"{v['peak_rss_mb']['mean']:.0f}",
-            str(v["loc"]),
-            ", ".join(v["ran_on"]),
+            pm(v.test_accuracy),
+            pm(v.epoch_time, 2),
+            pm(v.first_epoch_time, 2),
+            f"{v.speedup if v.speedup is not None else float('nan'):.2f}×",
+            f"{v.peak_rss_mb.mean:.0f}",
+            str(v.loc),
+            ", ".join(v.ran_on),
         ]
         for n, v in c.items()
     ]
     keras_names = [n for n in c if n != "native-torch"]
-    speeds = ", ".join(f"{names.get(n, n)} {v['epoch_time']['mean']:.1f}" for n, v in c.items())
+    speeds = ", ".join(f"{names.get(n, n)} {v.epoch_time.mean:.1f}" for n, v in c.items())
     lines = []
     if "native-torch" in c and keras_names:
-        best_keras = min(keras_names, key=lambda n: c[n]["epoch_time"]["mean"])
-        ratio = c[best_keras]["speedup"]
+        best_keras = min(keras_names, key=lambda n: c[n].epoch_time.mean)
+        ratio = c[best_keras].speedup
         lines.append(
             fastest_text(c, names)
             + f" The Keras backend with the lowest mean ({names[best_keras]}) trains at {ratio:.2f}× native "
             "PyTorch's speed with plain `fit` (ratio of mean seconds per epoch)."
         )
         lines.append(
-            f"Lines of code for model + training: Keras {c[keras_names[0]]['loc']}, native PyTorch "
-            f'{c["native-torch"]["loc"]} — the guide\'s "built-in fit() vs manual loop" in numbers.'
+            f"Lines of code for model + training: Keras {c[keras_names[0]].loc}, native PyTorch "
+            f'{c["native-torch"].loc} — the guide\'s "built-in fit() vs manual loop" in numbers.'
         )
-    if met.get("skipped"):
-        lines.append("Not installed, so not measured: " + ", ".join(met["skipped"]) + ".")
+    if met.skipped:
+        lines.append("Not installed, so not measured: " + ", ".join(met.skipped) + ".")
     return [
         ("h2", "Keras vs PyTorch, measured"),
         (
             "p",
-            f"The Simple CNN on {s['n_train']:,} MNIST images, batch {s['batch_size']}, {s['epochs']} epochs, Adam "
+            f"The Simple CNN on {s.n_train:,} MNIST images, batch {s.batch_size}, {s.epochs} epochs, Adam "
             f"with Keras' defaults on both sides, the same per-epoch batch order; each arm in its own "
             f"process; {seeds_text(run)}. Native PyTorch runs as `keraslab bench` measured it fastest in "
             f"float32 ({variant}; the bench has every variant). Seconds per epoch exclude the first "

@@ -18,10 +18,19 @@ import numpy as np
 from keraslab import data
 from keraslab.config import BaseConfig, param
 from keraslab.experiment import Experiment, Result
+from keraslab.experiments.functional.result import (
+    ApiEquivalence,
+    Arm,
+    Diagram,
+    FunctionalResult,
+    MultiIO,
+    Subclassed,
+)
 from keraslab.experiments.runner import over_seeds
 from keraslab.harness import SMALL
 from keraslab.progress import fit_progress
-from keraslab.train import mean_std, seed_everything
+from keraslab.results import Summary
+from keraslab.train import seed_everything
 
 ORDER = 2  # its place in `keraslab run all`
 #: one colour per arm, the same in every figure
@@ -59,7 +68,7 @@ def summary_text(model) -> str:
     return buf.getvalue()
 
 
-def architecture_diagram(model, folder) -> dict:
+def architecture_diagram(model, folder) -> Diagram:
     """``<name>.png`` via ``keras.utils.plot_model`` (needs Graphviz + pydot), else a text summary.
 
     Always writes ``<name>.txt`` (the summary); returns what was written and why.
@@ -71,10 +80,10 @@ def architecture_diagram(model, folder) -> dict:
         keras.utils.plot_model(
             model, to_file=str(folder / f"{model.name}.png"), show_shapes=True, show_layer_names=True, dpi=80
         )
-        return {"diagram": f"{model.name}.png", "summary": f"{model.name}.txt"}
+        return Diagram(diagram=f"{model.name}.png", summary=f"{model.name}.txt")
     except (ImportError, OSError, FileNotFoundError) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return {"diagram": None, "summary": f"{model.name}.txt", "why_no_diagram": reason[:200]}
+        return Diagram(summary=f"{model.name}.txt", why_no_diagram=reason[:200])
 
 
 def train_classifier(model, splits, config, label: str, seed: int, loss="sparse_categorical_crossentropy", epochs=None):
@@ -114,7 +123,7 @@ def compare_architectures(config: Config, writer, diagrams_dir):
 
     trials = over_seeds(writer, config.architectures, config.seeds, train_one, report=report)
     arms = {
-        name: {**trials.summary(name, "test_accuracy"), "params": trials.of(name)[0]["params"]}
+        name: Arm(**trials.summary(name, "test_accuracy"), params=trials.of(name)[0]["params"])
         for name in config.architectures
     }
     diagrams = {name: architecture_diagram(builders[name](), diagrams_dir) for name in config.architectures}
@@ -152,12 +161,12 @@ def multi_input_output(config: Config, writer, diagrams_dir):
         callbacks=progress,
     )
     ev = multi.evaluate(as_inputs(xte), {"main": yte, "aux": yte}, verbose=0, return_dict=True)
-    metrics = {
-        "evaluation": {k: float(v) for k, v in ev.items()},
-        "params": int(multi.count_params()),
-        "loss_weights": {"main": 1.0, "aux": config.aux_loss_weight},
-        "inputs": ["sepal (length, width)", "petal (length, width)"],
-    }
+    metrics = MultiIO(
+        evaluation={k: float(v) for k, v in ev.items()},
+        params=int(multi.count_params()),
+        loss_weights={"main": 1.0, "aux": config.aux_loss_weight},
+        inputs=["sepal (length, width)", "petal (length, width)"],
+    )
     multi.save(writer.path / "multi_io.keras")
     return metrics, {"multi_io": {str(seed): h}}, architecture_diagram(multi, diagrams_dir)
 
@@ -179,12 +188,7 @@ def subclassed_model(config: Config, writer):
     reloaded = keras.models.load_model(path, safe_mode=True)
     probe = splits[2][0][:8]
     diff = float(np.max(np.abs(custom.predict(probe, verbose=0) - reloaded.predict(probe, verbose=0))))
-    metrics = {
-        "test_accuracy": acc,
-        "params": int(custom.count_params()),
-        "reload_max_abs_diff": diff,
-        "file": path.name,
-    }
+    metrics = Subclassed(test_accuracy=acc, params=int(custom.count_params()), reload_max_abs_diff=diff, file=path.name)
     return metrics, {"custom_model": {str(seed): h}}
 
 
@@ -224,12 +228,12 @@ def api_equivalence(config: Config, writer):
     }
     gaps = [float(np.max(np.abs(f - q))) for f, q in zip(losses["functional"], losses["sequential"])]
     acc = {name: api.values(name, "test_accuracy") for name in twins}
-    metrics = {
-        "same_weights_max_abs_diff": max(diffs),
-        "same_seed_max_loss_gap": max(gaps),
-        "test_accuracy": {name: mean_std(v) for name, v in acc.items()},
-        "accuracy_difference": mean_std([f - q for f, q in zip(acc["functional"], acc["sequential"])]),
-    }
+    metrics = ApiEquivalence(
+        same_weights_max_abs_diff=max(diffs),
+        same_seed_max_loss_gap=max(gaps),
+        test_accuracy={name: Summary.of(v) for name, v in acc.items()},
+        accuracy_difference=Summary.of([f - q for f, q in zip(acc["functional"], acc["sequential"])]),
+    )
     return metrics, api.histories
 
 
@@ -237,17 +241,19 @@ def run(config: Config, writer) -> Result:
     """The four studies, in order, into one stored run."""
     diagrams_dir = writer.path / "diagrams"
     diagrams_dir.mkdir()
-    histories, metrics = {}, {}
-    metrics["arms"], found, diagrams = compare_architectures(config, writer, diagrams_dir)
+    histories = {}
+    arms, found, diagrams = compare_architectures(config, writer, diagrams_dir)
     histories.update(found)
-    metrics["multi_io"], found, diagrams["multi_io"] = multi_input_output(config, writer, diagrams_dir)
+    multi_io, found, diagrams["multi_io"] = multi_input_output(config, writer, diagrams_dir)
     histories.update(found)
-    metrics["subclassed"], found = subclassed_model(config, writer)
+    subclassed, found = subclassed_model(config, writer)
     histories.update(found)
-    metrics["api_equivalence"], found = api_equivalence(config, writer)
+    equivalence, found = api_equivalence(config, writer)
     histories.update(found)
-    metrics["diagrams"] = diagrams
-    return Result(metrics=metrics, history=histories)
+    result = FunctionalResult(
+        arms=arms, multi_io=multi_io, subclassed=subclassed, api_equivalence=equivalence, diagrams=diagrams
+    )
+    return Result(metrics=result, history=histories)
 
 
 EXPERIMENT = Experiment(
@@ -257,4 +263,5 @@ EXPERIMENT = Experiment(
     run=run,
     order=ORDER,
     colors=COLORS,
+    result=FunctionalResult,
 )

@@ -15,9 +15,22 @@ from keraslab import data
 from keraslab.config import BaseConfig, param
 from keraslab.experiment import Experiment, Result
 from keraslab.experiments.runner import over_seeds
+from keraslab.experiments.sequential.result import (
+    Arm,
+    Iris,
+    Moons,
+    OptimizerSettings,
+    Prediction,
+    Search,
+    SequentialResult,
+    Tuned,
+    TunedArm,
+    Tuning,
+)
 from keraslab.harness import SMALL
 from keraslab.progress import fit_progress
-from keraslab.train import epochs_to_reach, mean_std, seed_everything, weights_fingerprint
+from keraslab.results import Summary, decode
+from keraslab.train import epochs_to_reach, seed_everything, weights_fingerprint
 
 ORDER = 1  # its place in `keraslab run all`
 #: how the figures and the report name its arms
@@ -159,13 +172,13 @@ def compare_optimizers(config: Config, writer, tag: str, build=None, learning_ra
     for opt in config.optimizers:
         reach = trials.values(opt, "epochs_to_converge")
         reached = [r for r in reach if r is not None]
-        arms[opt] = {
+        arms[opt] = Arm(
             **trials.summary(opt, "test_accuracy"),
-            "epochs_to_converge": mean_std(reached) if reached else None,
-            "epochs_to_converge_per_seed": reach,
-            "converged_seeds": len(reached),
-            "initial_weights": {str(s): r["initial_weights"] for s, r in trials.results[opt].items()},
-        }
+            epochs_to_converge=Summary.of(reached) if reached else None,
+            epochs_to_converge_per_seed=reach,
+            converged_seeds=len(reached),
+            initial_weights={str(s): r["initial_weights"] for s, r in trials.results[opt].items()},
+        )
     return arms, trials.histories
 
 
@@ -232,16 +245,16 @@ def moons_model(config: Config, build=None):
     gx, gy, gp = decision_surface(model, np.concatenate([x_train, x_test]), config.grid_steps)
     new_points = np.array([[0.0, 0.5], [1.0, -0.5], [-1.0, 0.5], [2.0, 0.0], [0.5, 0.25]], dtype="float32")
     probs = model.predict(new_points, verbose=0).ravel()
-    metrics = {
-        "test_accuracy": test_acc,
-        "seed": seed,
-        "params": int(model.count_params()),
-        "n_test": int(len(y_test)),
-        "final_val_accuracy": hist["val_accuracy"][-1],
-        "predict_demo": [
-            {"point": p.tolist(), "probability": float(q), "class": int(q >= 0.5)} for p, q in zip(new_points, probs)
+    metrics = Moons(
+        test_accuracy=test_acc,
+        seed=seed,
+        params=int(model.count_params()),
+        n_test=int(len(y_test)),
+        final_val_accuracy=hist["val_accuracy"][-1],
+        predict_demo=[
+            Prediction(point=p.tolist(), probability=float(q), class_=int(q >= 0.5)) for p, q in zip(new_points, probs)
         ],
-    }
+    )
     arrays = dict(grid_x=gx, grid_y=gy, grid_p=gp, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
     return metrics, {"moons": {str(seed): hist}}, arrays
 
@@ -268,18 +281,18 @@ def iris_model(config: Config):
         verbose=verbose,
         callbacks=progress,
     )
-    metrics = {
-        "test_accuracy": float(model.evaluate(xi_test, yi_test, verbose=0)[1]),
-        "seed": seed,
-        "params": int(model.count_params()),
-        "n_test": int(len(yi_test)),
-    }
+    metrics = Iris(
+        test_accuracy=float(model.evaluate(xi_test, yi_test, verbose=0)[1]),
+        seed=seed,
+        params=int(model.count_params()),
+        n_test=int(len(yi_test)),
+    )
     return metrics, {"iris": {str(seed): h}}
 
 
 def tuned_comparison(config: Config, writer, build=None):
     """Study 4, the fair comparison: each optimizer at its own learning rate, tuned on the
-    validation split, then compared over seeds. Returns (metrics, histories)."""
+    validation split, then compared over seeds. Returns (tuned arms, the tuning's settings, histories)."""
 
     (x_tr, y_tr), (x_va, y_va), _ = data.moons(config.moons_samples, config.moons_noise, config.seeds[0])
     searches = {}
@@ -294,45 +307,57 @@ def tuned_comparison(config: Config, writer, build=None):
         )
     rates = {opt: searches[opt]["learning_rate"] for opt in config.optimizers}
     tuned, tuned_histories = compare_optimizers(config, writer, "tuned", build=build, learning_rates=rates)
-    for opt in config.optimizers:
-        tuned[opt]["search"] = searches[opt]
-        tuned[opt]["learning_rate"] = rates[opt]
-    metrics = {
-        "tuned": {"arms": tuned},  # stored as history.json["tuned <optimizer>"]
-        "tuning": {
-            "tuner": "keras_tuner.RandomSearch",
-            "objective": "val_accuracy (the validation split; the test split never reaches the tuner)",
-            "trials_per_optimizer": config.tune_trials,
-            "epochs_per_trial": config.optimizer_epochs,
-            "search_seed": config.seeds[0],
-            "ranges": {opt: list(LR_RANGES[opt]) for opt in config.optimizers},
-        },
+    arms = {
+        opt: TunedArm(
+            **vars(tuned[opt]), search=decode(Search, searches[opt], f"{opt} search"), learning_rate=rates[opt]
+        )
+        for opt in config.optimizers
     }
-    return metrics, {f"tuned {opt}": h for opt, h in tuned_histories.items()}
+    tuning = Tuning(
+        tuner="keras_tuner.RandomSearch",
+        objective="val_accuracy (the validation split; the test split never reaches the tuner)",
+        trials_per_optimizer=config.tune_trials,
+        epochs_per_trial=config.optimizer_epochs,
+        search_seed=config.seeds[0],
+        ranges={opt: list(LR_RANGES[opt]) for opt in config.optimizers},
+    )
+    # the histories are stored as history.json["tuned <optimizer>"]
+    return Tuned(arms=arms), tuning, {f"tuned {opt}": h for opt, h in tuned_histories.items()}
 
 
 def run(config: Config, writer, build=None) -> Result:
     """The studies, in order, into one stored run."""
-    histories, metrics = {}, {}
-    metrics["moons"], found, arrays = moons_model(config, build=build)
+    histories = {}
+    moons, found, arrays = moons_model(config, build=build)
     histories.update(found)
-    metrics["iris"], found = iris_model(config)
+    iris, found = iris_model(config)
     histories.update(found)
     # Study 3: the optimizer comparison, a fresh model per arm and seed, the same data and epochs for every arm
-    metrics["arms"], found = compare_optimizers(config, writer, "default", build=build)
+    arms, found = compare_optimizers(config, writer, "default", build=build)
     histories.update(found)
-    metrics["optimizer_settings"] = {
-        "epochs": config.optimizer_epochs,
-        "batch_size": config.batch_size,
-        "converge_at": config.converge_at,
-        "learning_rates": "Keras defaults: sgd 0.01, adam/rmsprop/adagrad 0.001",
-    }
+    settings = OptimizerSettings(
+        epochs=config.optimizer_epochs,
+        batch_size=config.batch_size,
+        converge_at=config.converge_at,
+        learning_rates="Keras defaults: sgd 0.01, adam/rmsprop/adagrad 0.001",
+    )
+    tuned = tuning = None
     if config.tune_trials:
-        found_metrics, found = tuned_comparison(config, writer, build=build)
-        metrics.update(found_metrics)
+        tuned, tuning, found = tuned_comparison(config, writer, build=build)
         histories.update(found)
     writer.write_arrays(**arrays)
-    return Result(metrics=metrics, history=histories)
+    result = SequentialResult(
+        moons=moons, iris=iris, arms=arms, optimizer_settings=settings, tuned=tuned, tuning=tuning
+    )
+    return Result(metrics=result, history=histories)
+
+
+def migrate_v1(run) -> dict:
+    """Schema 1 → 2: runs from before the moons study stored its test-set size held out 20% of
+    its points for test."""
+    m = dict(run.metrics)
+    m["moons"] = {"n_test": int(round(run.config["moons_samples"] * 0.2)), **m["moons"]}
+    return m
 
 
 EXPERIMENT = Experiment(
@@ -344,4 +369,6 @@ EXPERIMENT = Experiment(
     resumable=RESUMABLE,
     labels=LABELS,
     colors=COLORS,
+    migrate=migrate_v1,
+    result=SequentialResult,
 )

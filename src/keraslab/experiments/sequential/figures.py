@@ -19,7 +19,7 @@ def sequential_training_history(run: Run, path: Path) -> Path:
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     curves(axes[0], hist, "loss", "make_moons: binary cross-entropy")
     curves(axes[1], hist, "accuracy", "make_moons: accuracy")
-    fig.suptitle(f"Sequential 16-8-1 MLP on make_moons (test accuracy {run.metrics['moons']['test_accuracy']:.3f})")
+    fig.suptitle(f"Sequential 16-8-1 MLP on make_moons (test accuracy {run.result.moons.test_accuracy:.3f})")
     return save(fig, path)
 
 
@@ -53,7 +53,7 @@ def sequential_decision_boundary(run: Run, path: Path) -> Path:
 def sequential_optimizer_comparison(run: Run, path: Path) -> Path:
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     n_seeds = len(run.config["seeds"])
-    for opt in run.metrics["arms"]:
+    for opt in run.result.arms:
         hists = run.histories(opt)
         for ax, metric in zip(axes, ("val_loss", "val_accuracy")):
             x, m, s = mean_band([h[metric] for h in hists])
@@ -66,7 +66,7 @@ def sequential_optimizer_comparison(run: Run, path: Path) -> Path:
         ax.grid(alpha=0.3)
         ax.legend()
         ax.set_title(f"{metric} (mean ± std over {n_seeds} seed{'s' * (n_seeds > 1)})")
-    threshold = run.metrics["optimizer_settings"]["converge_at"]
+    threshold = run.result.optimizer_settings.converge_at
     axes[1].axhline(threshold, color="k", linestyle=":", linewidth=1)
     fig.suptitle("Optimizer comparison on make_moons (same model, data and epochs)")
     return save(fig, path)
@@ -74,21 +74,21 @@ def sequential_optimizer_comparison(run: Run, path: Path) -> Path:
 
 def sequential_tuned_learning_rates(run: Run, path: Path) -> Path | None:
     """Each optimizer's search: best validation accuracy of each trial against its learning rate."""
-    if "tuned" not in run.metrics:
+    if run.result.tuned is None:
         return None
-    tuned = run.metrics["tuned"]["arms"]
+    tuned = run.result.tuned.arms
     # one panel per optimizer: SGD and Adagrad draw the same sampled rates, so on one axes one hides the other
     fig, axes = plt.subplots(1, len(tuned), figsize=(3.6 * len(tuned), 3.9), sharex=True, sharey=True, squeeze=False)
     for ax, (opt, c) in zip(axes[0], tuned.items()):
-        trials = sorted(c["search"]["trials"], key=lambda t: t["learning_rate"])
+        trials = sorted(c.search.trials, key=lambda t: t.learning_rate)
         ax.plot(
-            [t["learning_rate"] for t in trials],
-            [t["val_accuracy"] for t in trials],
+            [t.learning_rate for t in trials],
+            [t.val_accuracy for t in trials],
             "o-",
             color=color(opt),
             alpha=0.85,
         )
-        ax.axvline(c["learning_rate"], color=color(opt), linestyle=":", label=f"chosen: {c['learning_rate']:.3g}")
+        ax.axvline(c.learning_rate, color=color(opt), linestyle=":", label=f"chosen: {c.learning_rate:.3g}")
         ax.set_xscale("log")
         ax.set_title(label(opt))
         ax.set_xlabel("learning rate (log scale)")
@@ -96,7 +96,7 @@ def sequential_tuned_learning_rates(run: Run, path: Path) -> Path | None:
         ax.legend(fontsize=8, loc="lower right")
     axes[0][0].set_ylabel("best validation accuracy\nof the trial")
     fig.suptitle(
-        f"KerasTuner searches, {run.metrics['tuning']['trials_per_optimizer']} trials per optimizer "
+        f"KerasTuner searches, {run.result.tuning.trials_per_optimizer} trials per optimizer "
         "(one point per trial; dotted: the rate chosen on the validation split)",
         y=1.02,
     )
@@ -104,10 +104,10 @@ def sequential_tuned_learning_rates(run: Run, path: Path) -> Path | None:
 
 
 def sequential_test_accuracy_comparison(run: Run, path: Path) -> Path:
-    comp = run.metrics["arms"]
+    comp = run.result.arms
     names = list(comp)
-    means = [comp[n]["test_accuracy"]["mean"] for n in names]
-    stds = [comp[n]["test_accuracy"]["std"] for n in names]
+    means = [comp[n].test_accuracy.mean for n in names]
+    stds = [comp[n].test_accuracy.std for n in names]
     fig, ax = plt.subplots(figsize=(7, 4.5))
     bars_with_errors(
         EXPERIMENT,
@@ -117,7 +117,7 @@ def sequential_test_accuracy_comparison(run: Run, path: Path) -> Path:
         stds,
         "test accuracy",
         "Final test accuracy by optimizer",
-        n=comp[names[0]]["test_accuracy"]["n"],
+        n=comp[names[0]].test_accuracy.n,
     )
     cut_axis(ax, round(max(0.0, min(m - s for m, s in zip(means, stds)) - 0.05), 2), 1.0)
     return save(fig, path)

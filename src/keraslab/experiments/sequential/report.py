@@ -7,8 +7,9 @@ import numpy as np
 
 
 from keraslab.report.claims import Arms, Measured, Untestable
-from keraslab.report.measures import Measures, config_of, curve_jitter, metrics_of
+from keraslab.report.measures import Measures, config_of, curve_jitter, result_of
 from keraslab.report.sections import ReportPart, Context, claims_block, pm, seeds_text
+from keraslab.experiments.sequential.result import SequentialResult
 from keraslab.store import Run
 from keraslab.experiments.sequential import EXPERIMENT
 
@@ -17,40 +18,40 @@ measure = Measures()  # this experiment's measures, by name (its claims.json nam
 
 
 def section(run: Run, ctx: Context) -> list:
-    met = run.metrics
-    comp = met["arms"]
-    settings = met["optimizer_settings"]
+    met: SequentialResult = run.result
+    comp = met.arms
+    settings = met.optimizer_settings
     rows = []
     for opt, c in comp.items():
-        conv = c["epochs_to_converge"]
+        conv = c.epochs_to_converge
         rows.append(
             [
                 label(opt),
-                pm(c["test_accuracy"]),
+                pm(c.test_accuracy),
                 pm(conv, 1) if conv else "never",
-                f"{c['converged_seeds']}/{len(c['epochs_to_converge_per_seed'])}",
+                f"{c.converged_seeds}/{len(c.epochs_to_converge_per_seed)}",
             ]
         )
-    acc = {o: c["test_accuracy"]["mean"] for o, c in comp.items()}
+    acc = {o: c.test_accuracy.mean for o, c in comp.items()}
     best = max(acc, key=acc.get)
     insights = [
         f"Highest mean test accuracy: **{best}**; the guide says Adam (verdict: {ctx.verdict('opt_adam_highest')}).",
-        f"Fastest to validation accuracy {settings['converge_at']}: the guide says Adam (verdict: "
+        f"Fastest to validation accuracy {settings.converge_at}: the guide says Adam (verdict: "
         f"{ctx.verdict('opt_adam_fastest')}); slowest: the guide says SGD (verdict: {ctx.verdict('opt_sgd_slowest')}).",
         "With 3 seeds a ranking is called only where the paired difference's 95% interval excludes 0; "
         "otherwise the verdict says *tie*. The learning rates are Keras' defaults, not tuned per optimizer.",
     ]
-    demo = met["moons"].get("predict_demo", [])
+    demo = met.moons.predict_demo
     return [
         ("h2", "Sequential API"),
         (
             "p",
             f"make_moons ({run.config['moons_samples']} points, noise {run.config['moons_noise']}), the guide's "
-            f"16-8-1 MLP ({met['moons']['params']} parameters), binary cross-entropy, Adam, "
-            f"{run.config['epochs']} epochs: test accuracy **{met['moons']['test_accuracy']:.4f}** (seed "
-            f"{met['moons']['seed']}). Iris, {met['iris']['params']}-parameter MLP, standardized features "
-            f"(scaler fit on training data only): test accuracy **{met['iris']['test_accuracy']:.4f}** on "
-            f"{met['iris']['n_test']} test flowers.",
+            f"16-8-1 MLP ({met.moons.params} parameters), binary cross-entropy, Adam, "
+            f"{run.config['epochs']} epochs: test accuracy **{met.moons.test_accuracy:.4f}** (seed "
+            f"{met.moons.seed}). Iris, {met.iris.params}-parameter MLP, standardized features "
+            f"(scaler fit on training data only): test accuracy **{met.iris.test_accuracy:.4f}** on "
+            f"{met.iris.n_test} test flowers.",
         ),
         ("img", "sequential_training_history.png", "Training history on make_moons"),
         ("img", "sequential_decision_boundary.png", "Decision boundary"),
@@ -58,14 +59,14 @@ def section(run: Run, ctx: Context) -> list:
         (
             "table",
             ["point", "P(class 1)", "class"],
-            [[str(d["point"]), f"{d['probability']:.3f}", str(d["class"])] for d in demo],
+            [[str(d.point), f"{d.probability:.3f}", str(d.class_)] for d in demo],
         ),
         ("h3", "Optimizer comparison"),
         (
             "p",
-            f"Same model and data, a fresh model per arm, {settings['epochs']} epochs, batch "
-            f"{settings['batch_size']}, {settings['learning_rates']}; {seeds_text(run)}. Convergence "
-            f"speed = epochs until validation accuracy first reaches {settings['converge_at']}.",
+            f"Same model and data, a fresh model per arm, {settings.epochs} epochs, batch "
+            f"{settings.batch_size}, {settings.learning_rates}; {seeds_text(run)}. Convergence "
+            f"speed = epochs until validation accuracy first reaches {settings.converge_at}.",
         ),
         ("table", ["optimizer", "test accuracy (mean ± std)", "epochs to converge", "seeds converged"], rows),
         ("img", "sequential_optimizer_comparison.png", "Validation curves per optimizer"),
@@ -79,8 +80,8 @@ def section(run: Run, ctx: Context) -> list:
 def _ranking(comp: dict, key: str, higher_is_better: bool, budget: int) -> str:
     def value(c):
         if key == "test_accuracy":
-            return c["test_accuracy"]["mean"]
-        per_seed = c["epochs_to_converge_per_seed"]
+            return c.test_accuracy.mean
+        per_seed = c.epochs_to_converge_per_seed
         return sum(r if r is not None else budget + 1 for r in per_seed) / len(per_seed)
 
     order = sorted(comp, key=lambda o: value(comp[o]), reverse=higher_is_better)
@@ -104,14 +105,14 @@ UNCHANGED = (
 
 def tuned_blocks(run: Run, ctx: Context) -> list:
     """The guide's default-learning-rate table beside the tuned one, with both rankings."""
-    met = run.metrics
-    if "tuned" not in met:
+    met: SequentialResult = run.result
+    if met.tuned is None:
         return [("p", "No tuned comparison in this run (`tune_trials` 0, or a run from before it existed).")]
-    default, tuned, t = met["arms"], met["tuned"]["arms"], met["tuning"]
-    budget = met["optimizer_settings"]["epochs"]
+    default, tuned, t = met.arms, met.tuned.arms, met.tuning
+    budget = met.optimizer_settings.epochs
 
     def conv(c):
-        return pm(c["epochs_to_converge"], 1) if c["epochs_to_converge"] else "never"
+        return pm(c.epochs_to_converge, 1) if c.epochs_to_converge else "never"
 
     rows = []
     for opt in default:
@@ -119,12 +120,12 @@ def tuned_blocks(run: Run, ctx: Context) -> list:
         rows.append(
             [
                 label(opt),
-                pm(d["test_accuracy"]),
+                pm(d.test_accuracy),
                 conv(d),
-                f"{u['learning_rate']:.3g}",
-                pm(u["test_accuracy"]),
+                f"{u.learning_rate:.3g}",
+                pm(u.test_accuracy),
                 conv(u),
-                f"{len(u['search']['trials'])}",
+                f"{len(u.search.trials)}",
             ]
         )
     rank = {
@@ -138,11 +139,11 @@ def tuned_blocks(run: Run, ctx: Context) -> list:
         (
             "p",
             f"The optimizer is the question; its learning rate is a nuisance that must be tuned for each optimizer "
-            f"before they are compared. For each, a KerasTuner random search ({t['trials_per_optimizer']} trials, "
-            f"the same for all) over a log-scale learning-rate range, {t['epochs_per_trial']} epochs a trial, judged "
+            f"before they are compared. For each, a KerasTuner random search ({t.trials_per_optimizer} trials, "
+            f"the same for all) over a log-scale learning-rate range, {t.epochs_per_trial} epochs a trial, judged "
             "on the **validation** split only; then each optimizer retrained at its best learning rate over the "
             "same seeds and evaluated once on the test split. Ranges: "
-            + ", ".join(f"{o} {lo:g}–{hi:g}" for o, (lo, hi) in t["ranges"].items())
+            + ", ".join(f"{o} {lo:g}–{hi:g}" for o, (lo, hi) in t.ranges.items())
             + ".",
         ),
         (
@@ -178,9 +179,9 @@ def tuned_blocks(run: Run, ctx: Context) -> list:
 
 @measure
 def moons_test_accuracy(runs):
-    m = metrics_of(runs, "sequential")["moons"]
-    n = int(m.get("n_test") or round(config_of(runs, "sequential")["moons_samples"] * 0.2))
-    return Measured.binomial(int(round(m["test_accuracy"] * n)), n, f"one model (seed {m['seed']}), {n} test points")
+    m = result_of(runs, "sequential").moons
+    n = m.n_test
+    return Measured.binomial(int(round(m.test_accuracy * n)), n, f"one model (seed {m.seed}), {n} test points")
 
 
 @measure
@@ -204,19 +205,19 @@ def moons_generalization_gap(runs):
 
 def _optimizers(runs, table: str = "default") -> dict:
     """The arms of the default-learning-rate comparison (``default``) or of the tuned one (``tuned``)."""
-    metrics = metrics_of(runs, "sequential")
+    metrics = result_of(runs, "sequential")
     if table == "default":
-        return metrics["arms"]
-    if table not in metrics:
+        return metrics.arms
+    if metrics.tuned is None:
         raise Untestable("this run has no tuned comparison (tune_trials 0, or a run from before it existed)")
-    return metrics[table]["arms"]
+    return metrics.tuned.arms
 
 
 @measure
 def optimizer_accuracy(runs, opt):
     n_test = int(round(config_of(runs, "sequential")["moons_samples"] * 0.2))
     return Measured.accuracy_over_seeds(
-        _optimizers(runs)[opt]["test_accuracy"]["values"],
+        _optimizers(runs)[opt].test_accuracy.values,
         n_test,
         f"test accuracy over seeds, {n_test} test points each",
     )
@@ -224,17 +225,17 @@ def optimizer_accuracy(runs, opt):
 
 @measure
 def optimizer_accuracy_arms(runs, table="default"):
-    return Arms({o: c["test_accuracy"]["values"] for o, c in _optimizers(runs, table).items()}, True, "test accuracy")
+    return Arms({o: c.test_accuracy.values for o, c in _optimizers(runs, table).items()}, True, "test accuracy")
 
 
 @measure
 def optimizer_epochs_arms(runs, table="default"):
     """Epochs until validation accuracy first reaches the threshold; a seed that never did counts as
     the budget + 1 (slower than any that did)."""
-    budget = metrics_of(runs, "sequential")["optimizer_settings"]["epochs"]
+    budget = result_of(runs, "sequential").optimizer_settings.epochs
     return Arms(
         {
-            o: [r if r is not None else budget + 1 for r in c["epochs_to_converge_per_seed"]]
+            o: [r if r is not None else budget + 1 for r in c.epochs_to_converge_per_seed]
             for o, c in _optimizers(runs, table).items()
         },
         False,
@@ -267,7 +268,7 @@ def validation_loss_rises(runs, optimizer):
 def optimizer_gap(runs, a, b):
     """Test accuracy of ``a`` minus ``b``, paired by seed (same data and initial weights)."""
     comp = _optimizers(runs)
-    va, vb = comp[a]["test_accuracy"]["values"], comp[b]["test_accuracy"]["values"]
+    va, vb = comp[a].test_accuracy.values, comp[b].test_accuracy.values
     return Measured.over_seeds([x - y for x, y in zip(va, vb)], f"{a} − {b}, paired by seed")
 
 

@@ -19,7 +19,7 @@ own process.
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from keraslab import backend
 from keraslab.config import BaseConfig, param
@@ -29,7 +29,9 @@ from keraslab.experiments.runner import over_seeds
 from keraslab.fast import PRECISIONS, cpu_has_bf16, precision_policy, resolve_precision
 from keraslab.harness import FAST
 from keraslab.progress import fit_progress
-from keraslab.train import mean_std, seed_everything
+from keraslab.experiments.speedrun.result import KerasSeed, Recipe, SpeedrunResult, Twin, TwinSeed
+from keraslab.results import Summary, decode, encode
+from keraslab.train import seed_everything
 
 RESUMABLE = True  # finished seeds and the PyTorch twin are kept when interrupted
 #: what this experiment's speedup is divided by (stored as ``speedup_vs``)
@@ -136,18 +138,20 @@ def _train_one_with_policy(config: Config, seed: int, data, policy: str) -> dict
     }
 
 
-def summary(per_seed: list[dict], target: float) -> dict:
-    times = [r["train_time"] for r in per_seed]
-    accs = [r["test_accuracy"] for r in per_seed]
-    vals = [r["val_accuracy"] for r in per_seed if r.get("val_accuracy") is not None]
-    return {
-        "median_train_time": statistics.median(times),
-        "median_test_accuracy": statistics.median(accs),
-        "median_val_accuracy": statistics.median(vals) if vals else None,
-        "reached_target": statistics.median(accs) >= target,
-        "train_time": mean_std(times),
-        "test_accuracy": mean_std(accs),
-    }
+def summary(per_seed: list, target: float) -> dict:
+    """The :class:`~.result.Medians` fields of ``per_seed`` (each with ``train_time``,
+    ``test_accuracy`` and ``val_accuracy``)."""
+    times = [r.train_time for r in per_seed]
+    accs = [r.test_accuracy for r in per_seed]
+    vals = [r.val_accuracy for r in per_seed if r.val_accuracy is not None]
+    return dict(
+        median_train_time=statistics.median(times),
+        median_test_accuracy=statistics.median(accs),
+        median_val_accuracy=statistics.median(vals) if vals else None,
+        reached_target=statistics.median(accs) >= target,
+        train_time=Summary.of(times),
+        test_accuracy=Summary.of(accs),
+    )
 
 
 def run(config: Config, writer) -> Result:
@@ -162,18 +166,8 @@ def run(config: Config, writer) -> Result:
     trials = over_seeds(
         writer, ["keras"], config.seeds, lambda arm, seed, label: train_one(config, seed, data), report=report
     )
-    results = trials.of("keras")
-    metrics = {
-        **summary(results, config.target),
-        "target": config.target,
-        "params": results[0]["params"],
-        "precision": results[0]["precision"],
-        "steps_per_execution": results[0]["steps_per_execution"],
-        "n_train": len(data[0][0]),
-        "n_val": len(data[1][0]),
-        "per_seed": results,
-        "recipe": recipe(config),
-    }
+    per_seed = decode(list[KerasSeed], trials.of("keras"), "speedrun seeds")
+    twin = speedup = None
     if config.torch_twin and backend.is_installed("torch"):
         bf16 = resolve_precision(config.precision) == "mixed_bfloat16" and cpu_has_bf16()
         name = f"native PyTorch, channels_last{', bf16 autocast' if bf16 else ''}"
@@ -187,31 +181,51 @@ def run(config: Config, writer) -> Result:
             "channels_last": True,
             "bf16": bf16,
         }
-        twin = writer.step("torch-twin", lambda: launch(spec, name=name))
-        metrics["torch_twin"] = {"name": name, **summary(twin["per_seed"], config.target), **twin}
-        ratio = metrics["torch_twin"]["median_train_time"] / metrics["median_train_time"]
-        metrics["speedup"] = ratio  # Keras' speed ÷ the twin's: > 1, Keras is faster
-        metrics["speedup_vs"] = SPEEDUP_VS
-        print(
-            f"  {name}: median {metrics['torch_twin']['median_train_time']:.1f}s, Keras "
-            f"{metrics['median_train_time']:.1f}s ({ratio:.2f}x the twin's speed)"
-        )
+        found = writer.step("torch-twin", lambda: launch(spec, name=name))
+        twin_seeds = decode(list[TwinSeed], found["per_seed"], "speedrun twin seeds")
+        twin = decode(Twin, encode({**found, "name": name, **summary(twin_seeds, config.target)}), "speedrun twin")
     elif config.torch_twin:
-        metrics["torch_twin"] = None
         print("  PyTorch is not installed: no native twin measured (pip install 'keraslab[torch]')")
-    return Result(metrics=metrics)
+    result = SpeedrunResult(
+        **summary(per_seed, config.target),
+        target=config.target,
+        params=per_seed[0].params,
+        precision=per_seed[0].precision,
+        steps_per_execution=per_seed[0].steps_per_execution,
+        n_train=len(data[0][0]),
+        n_val=len(data[1][0]),
+        per_seed=per_seed,
+        recipe=Recipe(**recipe(config)),
+        torch_twin=twin,
+    )
+    if twin:
+        speedup = twin.median_train_time / result.median_train_time  # Keras' speed ÷ the twin's: > 1, Keras is faster
+        result = replace(result, speedup=speedup, speedup_vs=SPEEDUP_VS)
+        print(
+            f"  {twin.name}: median {twin.median_train_time:.1f}s, Keras "
+            f"{result.median_train_time:.1f}s ({speedup:.2f}x the twin's speed)"
+        )
+    return Result(metrics=result)
 
 
 def migrate_v1(run) -> dict:
-    """Schema 1 → 2: runs from before precision, steps per call and the recipe were stored trained
-    in float32, one step per call, with the recipe their config names."""
+    """Schema 1 → 2: runs from before precision, steps per call, the recipe and the validation
+    split were stored trained in float32, one step per call, with the recipe their config names,
+    and held out no validation split."""
     m = dict(run.metrics)
     m.setdefault("precision", "float32")
     m.setdefault("steps_per_execution", 1)
+    m.setdefault("n_val", 0)
+    m["per_seed"] = [
+        {"val_accuracy": None, "precision": m["precision"], "steps_per_execution": m["steps_per_execution"], **r}
+        for r in m["per_seed"]
+    ]
     keys = ("batch_size", "peak_learning_rate", "warmup_fraction", "beta_1", "beta_2")
     m["recipe"] = {**{k: run.config.get(k) for k in keys}, **(m.get("recipe") or {})}
     if "speedup" in m:
         m.setdefault("speedup_vs", SPEEDUP_VS)
+    if m.get("torch_twin") is None:
+        m.pop("torch_twin", None)
     return m
 
 
@@ -222,4 +236,5 @@ EXPERIMENT = Experiment(
     run=run,
     resumable=RESUMABLE,
     migrate=migrate_v1,
+    result=SpeedrunResult,
 )

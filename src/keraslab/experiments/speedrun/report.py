@@ -3,63 +3,55 @@ its claims in claims.json name."""
 
 from __future__ import annotations
 
-
 import statistics
 
-from keraslab.report.sections import ReportPart, Context
+from keraslab.experiments.speedrun.result import SpeedrunResult
+from keraslab.report.sections import Context, ReportPart
 from keraslab.report.stats import t_interval, wilson
 from keraslab.store import Run
 
 
 def section(run: Run, ctx: Context) -> list:
-    met = run.metrics
+    met: SpeedrunResult = run.result
     rows = [
         [
             "Keras (this recipe)",
-            str(r.get("seed", s)),
-            f"{r['train_time']:.2f}",
-            f"{r['val_accuracy']:.4f}" if r.get("val_accuracy") is not None else "—",
-            f"{r['test_accuracy']:.4f}",
+            str(s),
+            f"{r.train_time:.2f}",
+            f"{r.val_accuracy:.4f}" if r.val_accuracy is not None else "—",
+            f"{r.test_accuracy:.4f}",
         ]
-        for s, r in zip(run.config["seeds"], met["per_seed"])
+        for s, r in zip(run.config["seeds"], met.per_seed)
     ]
-    twin = met.get("torch_twin")
+    twin = met.torch_twin
     if twin:
         rows += [
-            [
-                twin["name"],
-                str(r["seed"]),
-                f"{r['train_time']:.2f}",
-                f"{r['val_accuracy']:.4f}",
-                f"{r['test_accuracy']:.4f}",
-            ]
-            for r in twin["per_seed"]
+            [twin.name, str(r.seed), f"{r.train_time:.2f}", f"{r.val_accuracy:.4f}", f"{r.test_accuracy:.4f}"]
+            for r in twin.per_seed
         ]
-    rec = met["recipe"]
+    rec = met.recipe
     split = (
-        f"Trained on {met['n_train']:,} images; the recipe is judged on {met['n_val']:,} held-out training images "
+        f"Trained on {met.n_train:,} images; the recipe is judged on {met.n_val:,} held-out training images "
         "(validation) and the test set is evaluated once per seed, at the end. "
-        if "n_val" in met
+        if met.n_val
         else "No validation split in this (older) run: its recipe was checked on test. "
     )
-    lines = [reached_line("Keras", met["per_seed"], met["target"], met["precision"])]
+    lines = [reached_line("Keras", met.per_seed, met.target, met.precision)]
     if twin:
-        lines.append(
-            reached_line(twin["name"] + " (same recipe, same seeds, its own process)", twin["per_seed"], met["target"])
-        )
-        lines.append(speed_line(met["per_seed"], twin["per_seed"], twin["name"]))
-    elif "torch_twin" in met:
+        lines.append(reached_line(twin.name + " (same recipe, same seeds, its own process)", twin.per_seed, met.target))
+        lines.append(speed_line(met.per_seed, twin.per_seed, twin.name))
+    elif run.config.get("torch_twin"):
         lines.append("PyTorch is not installed here: no twin measured.")
     recipe_text = (
-        f"one epoch at batch {rec['batch_size']}, Adam (learning rate {rec['peak_learning_rate']}, betas "
-        f"{rec['beta_1']}/{rec['beta_2']}) under a one-cycle schedule"
-        + (f", {met['steps_per_execution']} batches per compiled call" if met["steps_per_execution"] > 1 else "")
+        f"one epoch at batch {rec.batch_size}, Adam (learning rate {rec.peak_learning_rate}, betas "
+        f"{rec.beta_1}/{rec.beta_2}) under a one-cycle schedule"
+        + (f", {met.steps_per_execution} batches per compiled call" if met.steps_per_execution > 1 else "")
     )
     return [
         ("h2", "Time to 99%"),
         (
             "p",
-            f"`keraslab run speedrun`: a {met['params']:,}-parameter CNN (tuomaso/train_mnist_fast's recipe in "
+            f"`keraslab run speedrun`: a {met.params:,}-parameter CNN (tuomaso/train_mnist_fast's recipe in "
             f"Keras), {recipe_text}. Training time counts the whole epoch, graph tracing included. " + split,
         ),
         ("ul", lines),
@@ -70,8 +62,8 @@ def section(run: Run, ctx: Context) -> list:
 def reached_line(who: str, per_seed: list, target: float, precision: str | None = None) -> str:
     """How many seeds reached the target, the interval of that share, and the accuracy's interval:
     "reached" only when the accuracy interval's lower bound clears the target."""
-    acc = [r["test_accuracy"] for r in per_seed]
-    times = sorted(r["train_time"] for r in per_seed)
+    acc = [r.test_accuracy for r in per_seed]
+    times = sorted(r.train_time for r in per_seed)
     hits = sum(a >= target for a in acc)
     share_lo, share_hi = wilson(hits, len(acc))
     if len(acc) > 1:
@@ -96,7 +88,7 @@ def reached_line(who: str, per_seed: list, target: float, precision: str | None 
 def speed_line(ours: list, theirs: list, name: str) -> str:
     """Keras vs the twin on training time, from the per-seed ranges: faster or slower only when the
     ranges do not overlap."""
-    a, b = [r["train_time"] for r in ours], [r["train_time"] for r in theirs]
+    a, b = [r.train_time for r in ours], [r.train_time for r in theirs]
     ratio = statistics.median(b) / statistics.median(a)
     if max(a) < min(b):
         word = "faster in every seed"
@@ -110,23 +102,19 @@ def speed_line(ours: list, theirs: list, name: str) -> str:
 def readme_line(run: Run) -> str:
     """The speedrun's line under README's results table: times, accuracies and how many seeds
     reached the target (whether it was reached is judged on PERFORMANCE.md, with its interval)."""
-    sm = run.metrics
-    twin = sm.get("torch_twin")
+    sm: SpeedrunResult = run.result
+    twin = sm.torch_twin
 
     def part(name, per_seed, median_time, median_acc):
-        hits = sum(r["test_accuracy"] >= sm["target"] for r in per_seed)
+        hits = sum(r.test_accuracy >= sm.target for r in per_seed)
         reached = f"{hits} of {len(per_seed)} seeds reached it"
         return f"{name} {median_time:.1f}s of training, {median_acc:.4f} accuracy ({reached})"
 
     return (
-        f"The {sm['target']:.0%} MNIST speedrun (`keraslab run speedrun`, medians over "
-        f"{len(sm['per_seed'])} seeds): "
-        + part("Keras", sm["per_seed"], sm["median_train_time"], sm["median_test_accuracy"])
-        + (
-            "; " + part(twin["name"], twin["per_seed"], twin["median_train_time"], twin["median_test_accuracy"])
-            if twin
-            else ""
-        )
+        f"The {sm.target:.0%} MNIST speedrun (`keraslab run speedrun`, medians over "
+        f"{len(sm.per_seed)} seeds): "
+        + part("Keras", sm.per_seed, sm.median_train_time, sm.median_test_accuracy)
+        + ("; " + part(twin.name, twin.per_seed, twin.median_train_time, twin.median_test_accuracy) if twin else "")
         + "."
     )
 
