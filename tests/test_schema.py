@@ -3,6 +3,7 @@ reader missing) is upgraded by its experiment when read for the report and reads
 every stored run is read strictly into its experiment's declared result type; an unknown schema is
 skipped with a notice (tests/test_store.py)."""
 
+import json
 import statistics
 from dataclasses import replace
 from pathlib import Path
@@ -117,3 +118,44 @@ def test_a_run_whose_result_does_not_fit_its_type_is_refused_naming_the_field():
         exp.upgrade(replace(run, metrics={**run.metrics, "data": data}))
     with pytest.raises(TypeError, match="not its CnnResult"):
         exp.encode({"arms": {}})  # run() must return its declared type
+
+
+def test_a_run_that_does_not_fit_is_a_notice_in_the_report_not_a_crash(tmp_path):
+    """An older keraslab's run the current types refuse: the report skips it and says to rerun."""
+    import shutil
+
+    from keraslab.suite import read_latest
+
+    src = RunStore(REFERENCE).latest("functional").path
+    dst = tmp_path / "functional" / src.name
+    shutil.copytree(src, dst)
+    metrics = json.loads((dst / "metrics.json").read_text())
+    metrics["subclassed"]["reload_max_abs_diff"] = "tiny"
+    (dst / "metrics.json").write_text(json.dumps(metrics))
+    store = RunStore(tmp_path)
+    assert read_latest(experiments.get("functional"), store) is None
+    (notice,) = store.notices
+    assert "functional metrics.json.subclassed.reload_max_abs_diff: expected float" in notice and "rerun" in notice
+
+
+def test_the_readme_times_make_run_only_when_every_step_of_it_was_timed():
+    from types import SimpleNamespace as ns
+
+    from keraslab import report
+
+    def runs(*names):
+        return {n: ns(provenance={"wall_time_s": 60.0, "cpu": "c", "cpu_count": 2}) for n in names}
+
+    text = report.results_summary([], runs("a", "b", "s"), in_all=["a", "b"], in_make_run=["a", "b", "s"])
+    assert "`keraslab run all` (2 experiments) 2.0 min; `make run` (`run all` and s) 3.0 min" in text
+    text = report.results_summary([], runs("a", "b"), in_all=["a", "b"], in_make_run=["a", "b", "s"])
+    assert "make run" not in text  # the speedrun is not in this store: no total claimed for `make run`
+
+
+def test_performance_page_says_which_speed_measurement_the_store_lacks_and_how_to_add_it():
+    from keraslab import report
+
+    blocks = report.performance_blocks(Path("runs"), [("h2", "Time to 99%")], ["bench"])
+    text = " ".join(str(b) for b in blocks)
+    assert "**Not in this store:** bench" in text and "`keraslab run bench --out runs`" in text
+    assert "Not in this store" not in " ".join(str(b) for b in report.performance_blocks(Path("runs"), [], []))

@@ -260,7 +260,9 @@ def cpu_kind_line(kind: dict | None) -> str:
 # --------------------------------------------------------------------------- rendering
 
 
-def results_summary(rows, runs: dict, report_link: str = "REPORT.md", takeaways=(), extra=(), in_all=()) -> str:
+def results_summary(
+    rows, runs: dict, report_link: str = "REPORT.md", takeaways=(), extra=(), in_all=(), in_make_run=()
+) -> str:
     """The README's results block (rewritten between the markers by `keraslab report`): the
     takeaways, the claims the runs do not bear out, and links to the whole report."""
     table = []
@@ -277,6 +279,10 @@ def results_summary(rows, runs: dict, report_link: str = "REPORT.md", takeaways=
         totals = (
             f"; `keraslab run all` ({len(in_run_all)} experiments) {sum(in_run_all) / 60:.1f} min" if in_run_all else ""
         )
+        made = [(exp, w) for exp, w in walls if exp in in_make_run]
+        if made and len(made) == len(in_make_run):  # every step of `make run` timed
+            also = " and ".join(exp for exp, _ in made if exp not in in_all)
+            totals += f"; `make run` (`run all` and {also}) {sum(w for _, w in made) / 60:.1f} min"
         timed = [runs[exp].provenance for exp, _ in walls]
         machines = sorted(
             {
@@ -347,8 +353,17 @@ def opening_blocks(out: Path, speed: list[str], takeaways: list, rows, missing: 
     return blocks
 
 
-def performance_blocks(out: Path, sections_: list) -> list:
-    """PERFORMANCE.md's head and the speed experiments' sections (its provenance follows)."""
+def performance_blocks(out: Path, sections_: list, not_run=()) -> list:
+    """PERFORMANCE.md's head and the speed experiments' sections (its provenance follows);
+    ``not_run``: the speed measurements this store lacks, and how to add them."""
+    missing = [
+        (
+            "p",
+            f"**Not in this store:** {', '.join(not_run)}. Run `keraslab run {' '.join(not_run)} --out {out}` to "
+            "add it (`make run` leaves the speed benchmark out: it judges no claim of the guide; `make bench` "
+            "runs it).",
+        )
+    ]
     return [
         ("h1", "keraslab performance"),
         (
@@ -358,5 +373,6 @@ def performance_blocks(out: Path, sections_: list) -> list:
             "depends on the CPU: its kind is in the provenance below.",
         ),
         ("toc",),
+        *(missing if not_run else []),
         *sections_,
     ]
