@@ -40,6 +40,25 @@ class CallTimes(keras.callbacks.Callback):
         self.t.append(time.perf_counter())
 
 
+def trace_train_step(x, y, cfg) -> tuple[float, float]:
+    """(seconds to trace one ``train_step`` into a graph, seconds of its first run on one batch)."""
+    with precision_policy(cfg.precision):
+        model = build_model()
+        schedule = OneCycle(cfg.peak_learning_rate, 215, 64)
+        model.compile(
+            optimizer=keras.optimizers.Adam(schedule, beta_1=cfg.beta_1, beta_2=cfg.beta_2),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        )
+        model.optimizer.build(model.trainable_variables)
+        step = tf.function(model.train_step, reduce_retracing=True)
+        spec = (tf.TensorSpec([None, 28, 28, 1], tf.float32), tf.TensorSpec([None], y.dtype))
+        start = time.perf_counter()
+        step.get_concrete_function(spec)
+        traced = time.perf_counter()
+        np.asarray(step((tf.constant(x[:256]), tf.constant(y[:256])))["loss"])
+        return traced - start, time.perf_counter() - traced
+
+
 def main(reps: int) -> None:
     (x, y), _, _ = speedrun_data(5000, 0)
     cfg = Config()
@@ -50,6 +69,7 @@ def main(reps: int) -> None:
         "1 step per call, accuracy metric": dict(spe=1, metrics=["accuracy"]),
         "64 steps per call, no metric": dict(spe=64, metrics=None),
         f"Grappler off ({spe} steps/call, no metric)": dict(spe=spe, metrics=None, grappler=False),
+        f"XLA, jit_compile=True ({spe} steps/call, no metric)": dict(spe=spe, metrics=None, jit=True),
     }
     found = {name: [] for name in variants}
     for rep in range(reps):
@@ -65,6 +85,7 @@ def main(reps: int) -> None:
                     loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                     metrics=v["metrics"],
                     steps_per_execution=v["spe"],
+                    jit_compile=v.get("jit", False),
                 )
                 calls = CallTimes()
                 start = time.perf_counter()
@@ -77,6 +98,11 @@ def main(reps: int) -> None:
                 f"other {len(d) - 1} calls {d[1:].sum():.2f}s"
             )
     tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": False})
+    traces = [trace_train_step(x, y, cfg) for _ in range(reps)]
+    print(
+        f"\ntrain_step alone: traced in {min(t for t, _ in traces):.2f}-{max(t for t, _ in traces):.2f}s, "
+        f"first run {min(r for _, r in traces):.2f}-{max(r for _, r in traces):.2f}s"
+    )
     print(f"\nmedians over {reps} reps (fit / first call / the other calls), seconds:")
     for name, rows in found.items():
         fit, first, rest = (statistics.median(r[i] for r in rows) for i in range(3))
