@@ -83,3 +83,30 @@ def test_the_report_states_the_kind_and_its_settings(tmp_path):
     assert line.startswith("CPU kind: avx2 (flags avx2; bfloat16 not native: float32)")
     assert "TF_ENABLE_ONEDNN_OPTS=1 (keraslab: oneDNN kernels on" in line
     assert "not recorded" in cpu_kind_line(None)
+
+
+def test_an_emulated_kind_is_decided_as_that_kind_and_stated_with_the_real_one(tmp_path, monkeypatch):
+    """KERASLAB_EMULATE_KIND=avx2 on an AMX machine: float32 and oneDNN as on AVX2, the caps that
+    hold each library to AVX2 in the environment the command re-executes with, and provenance and
+    the report saying "emulated" and naming the real kind."""
+    from keraslab.report import cpu_kind_line
+
+    info = cpuinfo(tmp_path, AMX)
+    monkeypatch.setattr(cpu, "CPUINFO", info)
+    monkeypatch.setenv(cpu.EMULATE_ENV, "avx2")
+    assert cpu.kind(info) == "avx2" and cpu.has_bf16(info) is False
+    assert fast.resolve_precision_for("tensorflow") == "float32"
+    env = cpu.emulation_environ({cpu.EMULATE_ENV: "avx2", "XLA_FLAGS": "--mine", "OPENBLAS_CORETYPE": "Zen"})
+    assert env["ONEDNN_MAX_CPU_ISA"] == "AVX2" and env["MKL_ENABLE_INSTRUCTIONS"] == "AVX2"
+    assert env["XLA_FLAGS"] == "--mine --xla_cpu_max_isa=AVX2"  # added to the user's flags
+    assert env["OPENBLAS_CORETYPE"] == "Zen"  # the user's own choice wins
+    assert cpu.emulation_environ(env) is None  # already in place: the command does not re-execute again
+    assert cpu.emulation_environ({}) is None  # nothing asked for
+    described = cpu.describe(info, env)
+    assert described["kind"] == "avx2" and described["emulated_on"] == "amx" and not described["bf16_native"]
+    assert described["caps"]["ONEDNN_MAX_CPU_ISA"] == "AVX2"
+    line = cpu_kind_line(described)
+    assert line.startswith("CPU kind: avx2 (**emulated** on an amx CPU") and "ONEDNN_MAX_CPU_ISA=AVX2" in line
+    monkeypatch.setenv(cpu.EMULATE_ENV, "avx3")
+    with pytest.raises(ValueError, match="emulates avx2 or avx512"):
+        cpu.kind(info)

@@ -401,8 +401,16 @@ COMMANDS = {
 
 def main(argv=None) -> int:
     if argv is None:  # the `keraslab` command itself, not a call from Python code
+        from keraslab import cpu
         from keraslab.backend import filter_tensorflow_noise
 
+        try:
+            env = cpu.emulation_environ()
+        except ValueError as exc:
+            print(f"keraslab: error: {exc}", file=sys.stderr)
+            return 2
+        if env is not None:  # emulating a CPU kind: its caps must be set before any library loads
+            os.execve(sys.executable, [sys.executable, "-m", "keraslab", *sys.argv[1:]], env)
         filter_tensorflow_noise()
     try:
         args = build_parser().parse_args(argv)

@@ -21,6 +21,18 @@ the default and 11.6 s and 7.6 s with ``TF_ENABLE_ONEDNN_OPTS=1``, at the same t
 keraslab turns oneDNN on for every x86 kind. A user's own ``TF_ENABLE_ONEDNN_OPTS`` always wins
 (``setdefault``), and the choice is stored in every run's provenance with its reason.
 
+**Emulating a kind** (``KERASLAB_EMULATE_KIND=avx2`` or ``avx512``): to measure a learner's
+CPU on a bigger one, keraslab decides as on that kind (float32, no bf16 contestants) and caps the
+vector instructions of the libraries that allow it at that kind's (:data:`EMULATION`: oneDNN in
+TensorFlow and PyTorch, MKL, OpenBLAS, NumPy, XLA). PyTorch's own kernels and ``torch.compile``'s
+generated code keep the real CPU's instructions (``ATEN_CPU_CAPABILITY=avx2`` made
+``torch.compile`` fail with an out-of-bounds index in PyTorch 2.13): an advantage to PyTorch, so a
+comparison keraslab wins under emulation errs against keraslab. The ``keraslab``
+command re-executes itself with those variables set, so that they are in place before any library
+loads, in it and in every process it starts. Provenance and the report say "emulated" and name the
+real kind: clock, cache and memory stay the real machine's, so an emulated figure is evidence
+about that kind's code paths, not a measurement of such a machine.
+
 Precision follows the same kind (``keraslab.fast.resolve_precision_for``): bfloat16 only where
 the CPU computes it natively (``amx``, or ``avx512`` machines with ``avx512_bf16``); emulated
 bfloat16 is slower than float32. Steps per compiled call do not depend on the kind
@@ -35,6 +47,50 @@ from pathlib import Path
 CPUINFO = Path("/proc/cpuinfo")
 KINDS = ("amx", "avx512", "avx2", "other")
 BF16_FLAGS = ("amx_bf16", "avx512_bf16")
+EMULATE_ENV = "KERASLAB_EMULATE_KIND"
+#: per emulated kind, the variables that cap each library's vector instructions at that kind's
+EMULATION = {
+    "avx2": {
+        "ONEDNN_MAX_CPU_ISA": "AVX2",  # oneDNN, in TensorFlow and in PyTorch
+        "MKL_ENABLE_INSTRUCTIONS": "AVX2",  # MKL, PyTorch's BLAS
+        "OPENBLAS_CORETYPE": "Haswell",  # OpenBLAS, NumPy's BLAS
+        "NPY_DISABLE_CPU_FEATURES": "AVX512F AVX512CD AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL AVX512_SPR",
+        "XLA_FLAGS": "--xla_cpu_max_isa=AVX2",  # JAX's and TensorFlow's XLA
+    },
+    "avx512": {
+        "ONEDNN_MAX_CPU_ISA": "AVX512_CORE",  # AVX-512 without VNNI, bf16 or AMX
+        "MKL_ENABLE_INSTRUCTIONS": "AVX512",
+        "OPENBLAS_CORETYPE": "SkylakeX",
+        "NPY_DISABLE_CPU_FEATURES": "AVX512_CNL AVX512_ICL AVX512_SPR",
+        "XLA_FLAGS": "--xla_cpu_max_isa=AVX512",
+    },
+}
+
+
+def emulated(environ=None) -> str | None:
+    """The kind ``KERASLAB_EMULATE_KIND`` asks for (None: the real one); an unknown kind is refused."""
+    want = (os.environ if environ is None else environ).get(EMULATE_ENV, "").strip().lower()
+    if not want:
+        return None
+    if want not in EMULATION:
+        raise ValueError(f"{EMULATE_ENV}={want!r}: keraslab emulates {' or '.join(EMULATION)} (unset it for this CPU)")
+    return want
+
+
+def emulation_environ(environ=None) -> dict[str, str] | None:
+    """``environ`` with the emulated kind's caps added (the user's own values kept), or None when
+    no kind is emulated or the caps are already in place."""
+    environ = dict(os.environ if environ is None else environ)
+    want = emulated(environ)
+    if want is None or environ.get("KERASLAB_EMULATING") == want:
+        return None
+    for name, value in EMULATION[want].items():
+        if name == "XLA_FLAGS" and environ.get(name):
+            environ[name] = f"{environ[name]} {value}"
+        else:
+            environ.setdefault(name, value)
+    environ["KERASLAB_EMULATING"] = want
+    return environ
 
 
 def flags(cpuinfo: Path | None = None) -> set[str]:
@@ -51,13 +107,15 @@ def flags(cpuinfo: Path | None = None) -> set[str]:
 
 
 def kind(cpuinfo: Path | None = None) -> str:
-    """``amx``, ``avx512``, ``avx2`` or ``other`` (see the module's table)."""
-    return _kind(flags(cpuinfo))
+    """``amx``, ``avx512``, ``avx2`` or ``other`` (see the module's table); the emulated kind when
+    one is asked for."""
+    return emulated() or _kind(flags(cpuinfo))
 
 
 def has_bf16(cpuinfo: Path | None = None) -> bool:
-    """True where the CPU computes bfloat16 natively (x86 AMX/AVX512_BF16, or Arm bf16)."""
-    return _bf16(flags(cpuinfo))
+    """True where the CPU computes bfloat16 natively (x86 AMX/AVX512_BF16, or Arm bf16); False
+    when an AVX2 or AVX-512 kind without bf16 is emulated."""
+    return False if emulated() else _bf16(flags(cpuinfo))
 
 
 def tensorflow_settings(cpuinfo: Path | None = None) -> dict[str, dict[str, str]]:
@@ -86,18 +144,24 @@ def describe(cpuinfo: Path | None = None, environ=None) -> dict:
     """For provenance: the kind, its deciding flags and the TensorFlow settings in this process."""
     environ = os.environ if environ is None else environ
     f = flags(cpuinfo)
-    k = _kind(f)
+    real = _kind(f)
+    want = emulated(environ)
+    k = want or real
     settings = {}
     for name, choice in _settings(k).items():
         value = environ.get(name)
         source = "keraslab" if value == choice["value"] else ("user" if value is not None else "TensorFlow default")
         settings[name] = {"value": value, "why": choice["why"] if source == "keraslab" else "", "source": source}
-    return {
+    found = {
         "kind": k,
         "flags": sorted(x for x in ("amx_bf16", "avx512_bf16", "avx512f", "avx2") if x in f),
-        "bf16_native": _bf16(f),
+        "bf16_native": False if want else _bf16(f),
         "tensorflow": settings,
     }
+    if want:
+        found["emulated_on"] = real
+        found["caps"] = {name: environ.get(name) for name in EMULATION[want]}
+    return found
 
 
 def _kind(f: set[str]) -> str:

@@ -250,8 +250,16 @@ def cpu_kind_line(kind: dict | None) -> str:
         f"{name}={s.get('value') or 'unset'} ({s.get('source')}{': ' + s['why'] if s.get('why') else ''})"
         for name, s in kind.get("tensorflow", {}).items()
     )
+    emulated = (
+        f"**emulated** on an {kind['emulated_on']} CPU, vector instructions capped at the kind's "
+        f"({', '.join(f'{n}={v}' for n, v in kind.get('caps', {}).items())}); clock, cache and memory are the "
+        "real CPU's; "
+        if kind.get("emulated_on")
+        else ""
+    )
+    flags = ", ".join(kind.get("flags", [])) or "none of amx/avx512/avx2"
     return (
-        f"CPU kind: {kind.get('kind')} (flags {', '.join(kind.get('flags', [])) or 'none of amx/avx512/avx2'}; "
+        f"CPU kind: {kind.get('kind')} ({emulated}flags {flags}; "
         f"bfloat16 {'native' if kind.get('bf16_native') else 'not native: float32'}); "
         f"TensorFlow settings: {settings or 'its defaults'}"
     )
@@ -286,7 +294,13 @@ def results_summary(
         timed = [runs[exp].provenance for exp, _ in walls]
         machines = sorted(
             {
-                f"the `{(p.get('cpu_kind') or {}).get('kind', '?')}` CPU kind "
+                f"the `{(p.get('cpu_kind') or {}).get('kind', '?')}` CPU kind"
+                + (
+                    f" (emulated on {p['cpu_kind']['emulated_on']})"
+                    if (p.get("cpu_kind") or {}).get("emulated_on")
+                    else ""
+                )
+                + " "
                 f"({p.get('cpu', '?')}, {p.get('cpu_count', '?')} cores)"
                 for p in timed
             }
