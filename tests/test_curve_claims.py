@@ -8,7 +8,7 @@ import pytest
 
 from keraslab.experiments.cnn import report as cnn_report
 from keraslab.experiments.sequential import report as seq_report
-from keraslab.experiments.speedrun.report import reached_line, speed_line
+from keraslab.experiments.speedrun.report import reached_line, speed_line, work_line
 
 
 class FakeRun:
@@ -136,3 +136,34 @@ def test_last_epoch_gain_is_what_the_last_epoch_still_added_per_model_over_seeds
     gains = cnn_report._last_epoch_gain(run)
     assert gains.keys() == {"simple_cnn", "functional_cnn"}
     assert gains["simple_cnn"] == pytest.approx(0.004) and gains["functional_cnn"] == pytest.approx(-0.001)
+
+
+def test_the_speedrun_work_is_counted_from_the_models_own_layers():
+    import keras
+
+    from keraslab.experiments.speedrun import build_model, train_flops_per_image
+
+    macs = 0
+    for layer in build_model().layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            _, h, w, c = layer.output.shape
+            kh, kw, cin, _ = layer.kernel.shape
+            macs += h * w * c * kh * kw * cin
+        elif isinstance(layer, keras.layers.Dense):
+            macs += layer.kernel.shape[0] * layer.kernel.shape[1]
+    assert train_flops_per_image() == pytest.approx(6 * macs)
+
+
+def test_the_work_line_sets_the_median_and_the_goal_against_the_measured_peak():
+    met = ns(
+        train_mflop_per_image=8.0, n_train=50_000, median_train_time=10.0, matmul_gflops=200.0, precision="float32"
+    )
+    line = work_line(met, epochs=1, goal=5.0)  # 400 GFLOP: 40 GFLOP/s at 10 s, 80 at 5 s
+    assert "400 GFLOP" in line and "ran at 40 GFLOP/s (20% of the peak)" in line
+    assert "would need 80 GFLOP/s (40% of the peak)" in line and "200 GFLOP/s" in line
+    assert "bfloat16" not in line
+    older = ns(
+        train_mflop_per_image=8.0, n_train=50_000, median_train_time=10.0, matmul_gflops=None, precision="float32"
+    )
+    assert "peak" not in work_line(older, epochs=2)  # no peak stored: the arithmetic alone
+    assert "800 GFLOP" in work_line(older, epochs=2)

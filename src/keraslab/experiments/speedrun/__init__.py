@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from keraslab import backend
 from keraslab.config import BaseConfig, param
 from keraslab.contestant import launch, speedrun_data
+from keraslab.estimate import matmul_gflops
 from keraslab.experiment import Experiment, Result
 from keraslab.experiments.runner import over_seeds
 from keraslab.fast import PRECISIONS, cpu_has_bf16, precision_policy, resolve_precision
@@ -94,6 +95,13 @@ def build_model():
     )
 
 
+def train_flops_per_image() -> float:
+    """FLOPs to train on one image: :func:`build_model`'s forward multiply-adds ×2 (FLOPs) ×3
+    (forward and backward)."""
+    macs = 24 * 24 * 24 * (5 * 5 * 1) + 10 * 10 * 32 * (3 * 3 * 24) + 800 * 256 + 256 * 10
+    return 2.0 * macs * 3.0
+
+
 def train_one(config: Config, seed: int, data) -> dict:
     with precision_policy(config.precision) as policy:  # restored afterwards: no leak into other experiments
         return _train_one_with_policy(config, seed, data, policy)
@@ -156,6 +164,7 @@ def summary(per_seed: list, target: float) -> dict:
 
 def run(config: Config, writer) -> Result:
     data = speedrun_data(config.validation_size, config.n_train)
+    peak = matmul_gflops(n=2048)  # this machine's float32 peak, as the bench measures it: what the time is set against
 
     def report(arm, seed, r):
         print(
@@ -197,6 +206,8 @@ def run(config: Config, writer) -> Result:
         per_seed=per_seed,
         recipe=Recipe(**recipe(config)),
         torch_twin=twin,
+        train_mflop_per_image=train_flops_per_image() / 1e6,
+        matmul_gflops=peak,
     )
     if twin:
         speedup = twin.median_train_time / result.median_train_time  # Keras' speed ÷ the twin's: > 1, Keras is faster

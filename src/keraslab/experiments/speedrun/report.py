@@ -42,6 +42,8 @@ def section(run: Run, ctx: Context) -> list:
         lines.append(speed_line(met.per_seed, twin.per_seed, twin.name))
     elif run.config.get("torch_twin"):
         lines.append("PyTorch is not installed here: no twin measured.")
+    if met.train_mflop_per_image:
+        lines.append(work_line(met, run.config.get("epochs", 1)))
     recipe_text = (
         f"one epoch at batch {rec.batch_size}, Adam (learning rate {rec.peak_learning_rate}, betas "
         f"{rec.beta_1}/{rec.beta_2}) under a one-cycle schedule"
@@ -57,6 +59,29 @@ def section(run: Run, ctx: Context) -> list:
         ("ul", lines),
         ("table", ["contestant", "seed", "training time (s)", "validation accuracy", "test accuracy"], rows),
     ]
+
+
+def work_line(met: SpeedrunResult, epochs: int, goal: float = 5.0) -> str:
+    """The training's arithmetic, the rate Keras' median reached, and what ``goal`` seconds would
+    need, each as a share of this machine's float32 matmul peak when the run measured it."""
+
+    def share(rate):
+        return f" ({rate / met.matmul_gflops:.0%} of the peak)" if met.matmul_gflops else ""
+
+    gflop = met.train_mflop_per_image * met.n_train * epochs / 1e3
+    rate, need = gflop / met.median_train_time, gflop / goal
+    peak = (
+        f"; this machine's float32 matmul peak, measured at the run's start as the bench does (NumPy, "
+        f"2048²), was {met.matmul_gflops:.0f} GFLOP/s"
+        + (" (this run computed in bfloat16, whose peak is higher)" if "bfloat16" in met.precision else "")
+        if met.matmul_gflops
+        else ""
+    )
+    return (
+        f"Work: training is {gflop:.0f} GFLOP ({met.train_mflop_per_image:.2f} MFLOP per image, forward and "
+        f"backward, × {met.n_train:,} images × {epochs} epoch{'s' if epochs > 1 else ''}); Keras' median ran "
+        f"at {rate:.0f} GFLOP/s{share(rate)}, and {goal:.0f} s would need {need:.0f} GFLOP/s{share(need)}{peak}."
+    )
 
 
 def reached_line(who: str, per_seed: list, target: float, precision: str | None = None) -> str:

@@ -78,3 +78,7 @@ class SpeedrunResult(Medians):
     torch_twin: Twin | None = None
     speedup: float | None = None  # Keras' speed ÷ the twin's (``speedup_vs``): > 1, Keras is faster
     speedup_vs: str | None = None
+    #: the arithmetic of training on one image (forward and backward) and this machine's float32
+    #: NumPy matmul rate measured at the run's start; None in runs from before they were stored
+    train_mflop_per_image: float | None = None
+    matmul_gflops: float | None = None
