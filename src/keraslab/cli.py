@@ -1,4 +1,4 @@
-"""``keraslab`` command line: list | data | run | report | predict.
+"""``keraslab`` command line: list | data | run | report | bench | predict | site | exercises | check.
 
 Keras is imported only after ``--backend`` has set ``KERAS_BACKEND``. Bad input is one line on
 stderr and exit code 2; an interrupted run leaves nothing half-written (exit 130).
@@ -441,9 +441,8 @@ def main(argv=None) -> int:
         if os.environ.get("KERASLAB_DEBUG"):
             raise
         first = (str(exc).strip().splitlines() or [""])[0][:300]
-        print(
-            f"keraslab: error: {type(exc).__name__}: {first} (set KERASLAB_DEBUG=1 for the traceback)", file=sys.stderr
-        )
+        hint = "set KERASLAB_DEBUG=1 for the traceback"
+        print(f"keraslab: error: {type(exc).__name__}: {first} ({hint})", file=sys.stderr)
         return 1
 
 
