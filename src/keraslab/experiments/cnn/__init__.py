@@ -58,9 +58,9 @@ MODELS = ("simple_cnn", "improved_cnn", "functional_cnn")
 class Config(BaseConfig):
     models: tuple[str, ...] = param(MODELS, "which of the guide's CNNs to train", choices=MODELS)
     epochs: int = param(
-        3,
-        "epochs for every CNN: one budget, so the guide's comparisons between them are fair; 3 keeps `make run` "
-        "within its time budget on a 2-core CPU (docs/performance.md)",
+        2,
+        "epochs for every CNN: one budget, so the guide's comparisons between them are fair; 2 keeps `make run` "
+        "within its time budget on a 2-core AVX2 CPU (`full`: 15; docs/performance.md says what it costs)",
         min=1,
         max=1000,
     )

@@ -32,7 +32,13 @@ class Config(BaseConfig):
         max=60000,
     )
     n_test: int = param(0, "test images (0: all 10,000)", min=0, max=10000)
-    epochs: int = param(3, "the first epoch is warm-up; the rest measure steady speed", min=2, max=100)
+    epochs: int = param(
+        2,
+        "the first epoch is warm-up, the second measures steady speed (`full`: 5); 2 keeps `make run` within its "
+        "time budget on a 2-core AVX2 CPU (docs/performance.md)",
+        min=2,
+        max=100,
+    )
     batch_size: int = param(128, "as in the guide's timing figures", min=1, max=65536)
 
     PRESETS = {

@@ -9,7 +9,7 @@ from keraslab.store import Run
 
 KERAS_SNIPPET = """model = keras.Sequential([...])          # or the Functional API
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-model.fit(x_train, y_train, batch_size=128, epochs=3)"""
+model.fit(x_train, y_train, batch_size={batch_size}, epochs={epochs})"""
 
 
 TORCH_SNIPPET = """optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
@@ -132,7 +132,7 @@ def section(run: Run, ctx: Context) -> list:
             ],
         ),
         ("p", "Keras:"),
-        ("code", KERAS_SNIPPET, "python"),
+        ("code", KERAS_SNIPPET.format(batch_size=s.batch_size, epochs=s.epochs), "python"),
         ("p", "PyTorch:"),
         ("code", TORCH_SNIPPET, "python"),
     ]
