@@ -245,7 +245,7 @@ def cmd_run(args) -> int:
     # to this CPU (keraslab.estimate), refined as experiments finish
     from keraslab.estimate import Estimator, fmt_duration
 
-    estimator = Estimator(store, configs)
+    estimator = Estimator(store, configs, bounds={e: experiments.get(e).bound for e, _ in configs})
     for k, (exp, config) in enumerate(configs, 1):
         left = [e for e, _ in configs[k - 1 :]]
         known = [s for s in (estimator.seconds(e) for e in left) if s is not None]

@@ -5,52 +5,52 @@ Two sources, best first:
 1. **An earlier run in this store** of the same experiment and profile: its wall time, scaled by
    the number of seeds. This is what a second `make run` uses.
 2. **On a first run**, the committed reference store (`reference/`, standard profile) scaled to
-   this machine: the reference run's wall time × (the reference machine's float32 matmul rate ÷
-   this machine's, measured here in a fraction of a second) × the seeds ratio. A matmul rate is a
-   rough proxy for training speed (small-data experiments are bound by per-epoch overhead rather
-   than arithmetic), so the message says "rough", and after each experiment the estimates still to
-   come are rescaled by how far off the finished ones were.
+   this machine by the rate that bounds the experiment, measured here in a fraction of a second
+   (:func:`keraslab.provenance.speed_probe`; every run stores the probe of the machine it ran on):
+   the float32 matmul rate for experiments whose time is arithmetic (the CNNs, compare, the
+   speedrun, bench), single-core Python speed for the small-data experiments, whose time is the
+   per-epoch and per-step overhead of ``fit`` (:attr:`Experiment.bound`). Reference wall time ×
+   (the reference machine's rate ÷ this machine's) × the seeds ratio. Still a proxy, so the
+   message says "rough", and after each experiment the estimates still to come are rescaled by
+   how far off the finished ones were.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Mapping
 
+from keraslab.provenance import PROBE_RATES, speed_probe
 from keraslab.store import RunStore
 
 REFERENCE = Path(__file__).resolve().parents[2] / "reference"
-
-
-def matmul_gflops(n: int = 1024, repeats: int = 5) -> float:
-    """This machine's float32 matmul rate (NumPy, best of ``repeats``), as the bench measures it."""
-    import numpy as np
-
-    rng = np.random.default_rng(0)
-    a, b = rng.random((n, n), dtype=np.float32), rng.random((n, n), dtype=np.float32)
-    a @ b  # warm-up: thread pool start, page faults
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        a @ b
-        best = min(best, time.perf_counter() - start)
-    return 2 * n**3 / best / 1e9
+#: what each kind of bound is measured by, in the words the message uses
+RATE_WORDS = {"compute": "matmul speed", "overhead": "single-core Python speed"}
 
 
 @dataclass
 class Estimate:
     seconds: float | None
     source: str  # "store" | "scaled" | "none"
+    rate: str = ""  # for "scaled": which measured rate scaled it (RATE_WORDS)
 
 
 class Estimator:
     """Estimates for a list of (experiment, config), refined with each finished experiment."""
 
-    def __init__(self, store, configs, reference: Path = REFERENCE, probe=matmul_gflops):
+    def __init__(
+        self,
+        store,
+        configs,
+        reference: Path = REFERENCE,
+        probe: Callable[[], dict] = speed_probe,
+        bounds: Mapping[str, str] | None = None,
+    ):
+        """``bounds``: experiment name → ``"compute"`` or ``"overhead"`` (default ``"compute"``)."""
         self.configs = list(configs)
+        self.bounds = {e: (bounds or {}).get(e, "compute") for e, _ in self.configs}
         self.estimates = {e: from_store(store, e, c) for e, c in self.configs}
-        self.speed_ratio = None
         self.finished_scaled: dict[str, float] = {}  # experiment -> actual seconds, for scaled ones
         missing = [(e, c) for e, c in self.configs if self.estimates[e].seconds is None]
         if missing:
@@ -61,30 +61,37 @@ class Estimator:
             return
         ref = RunStore(reference)
         bench = ref.latest("bench")
-        ref_gflops = (bench.metrics.get("matmul_gflops") or {}).get("numpy") if bench else None
-        if not ref_gflops:
-            return
+        # a store from before runs kept the probe: the bench's matmul rate stands in for it
+        fallback = (bench.metrics.get("matmul_gflops") or {}).get("numpy") if bench else None
+        here = None
         for experiment, config in missing:
-            found = from_store(ref, experiment, config)
-            if found.seconds is None:
+            run = _latest(ref, experiment, config)
+            if run is None:
                 continue
-            if self.speed_ratio is None:
-                self.speed_ratio = ref_gflops / probe()
-            self.estimates[experiment] = Estimate(found.seconds * self.speed_ratio, "scaled")
+            bound = self.bounds[experiment]
+            stored = run.provenance.get("speed_probe") or {}
+            if stored.get(PROBE_RATES[bound]):
+                there, rate = stored[PROBE_RATES[bound]], bound
+            elif fallback:
+                there, rate = fallback, "compute"
+            else:
+                continue
+            here = here or probe()  # measured once, and only when an estimate needs it
+            seconds = from_store(ref, experiment, config).seconds * there / here[PROBE_RATES[rate]]
+            self.estimates[experiment] = Estimate(seconds, "scaled", RATE_WORDS[rate])
 
-    @property
-    def correction(self) -> float:
-        """Actual ÷ estimated time of the scaled experiments finished so far (1 before any)."""
-        done = self.finished_scaled
+    def correction(self, bound: str) -> float:
+        """Actual ÷ estimated time of the finished scaled experiments of the same bound (1 before any)."""
+        done = [e for e in self.finished_scaled if self.bounds[e] == bound]
         if not done:
             return 1.0
-        return sum(done.values()) / sum(self.estimates[e].seconds for e in done)
+        return sum(self.finished_scaled[e] for e in done) / sum(self.estimates[e].seconds for e in done)
 
     def seconds(self, experiment: str) -> float | None:
         est = self.estimates[experiment]
         if est.seconds is None or est.source != "scaled" or experiment in self.finished_scaled:
             return est.seconds
-        return est.seconds * self.correction
+        return est.seconds * self.correction(self.bounds[experiment])
 
     def finished(self, experiment: str, actual_s: float) -> None:
         if self.estimates[experiment].source == "scaled":
@@ -96,20 +103,30 @@ class Estimator:
             return "no estimate yet (no earlier run of it in this store)"
         if est.source == "store":
             return f"about {fmt_duration(seconds)} by earlier runs in this store"
-        adjusted = ", corrected by the experiments finished so far" if self.finished_scaled else ""
+        bound = self.bounds[experiment]
+        same = any(self.bounds[e] == bound for e in self.finished_scaled)
+        adjusted = ", corrected by the experiments of its kind finished so far" if same else ""
         return (
             f"about {fmt_duration(seconds)} (rough: the reference run's time scaled by this CPU's measured "
-            f"matmul speed{adjusted})"
+            f"{est.rate}{adjusted})"
         )
+
+
+def _latest(store, experiment: str, config):
+    """The latest finished run of ``experiment`` on ``config``'s profile in ``store``, or None."""
+    for run in reversed(store.runs(experiment)):
+        if run.provenance.get("wall_time_s") and run.config.get("profile") == config.profile:
+            return run
+    return None
 
 
 def from_store(store, experiment: str, config) -> Estimate:
     """The latest finished run of the same profile in ``store``, scaled by the number of seeds."""
-    for run in reversed(store.runs(experiment)):
-        wall, seeds = run.provenance.get("wall_time_s"), run.config.get("seeds") or [0]
-        if wall and run.config.get("profile") == config.profile:
-            return Estimate(wall * len(config.seeds) / len(seeds), "store")
-    return Estimate(None, "none")
+    run = _latest(store, experiment, config)
+    if run is None:
+        return Estimate(None, "none")
+    seeds = run.config.get("seeds") or [0]
+    return Estimate(run.provenance["wall_time_s"] * len(config.seeds) / len(seeds), "store")
 
 
 def fmt_duration(seconds: float) -> str:

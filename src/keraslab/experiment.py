@@ -65,6 +65,14 @@ class Experiment:
     #: the dataclass ``run`` returns as ``Result.metrics`` and readers get as ``run.result``
     #: (:mod:`keraslab.results`); None: untyped metrics, read as the dict they are
     result: type | None = None
+    #: what its time grows with, for the estimate of a first run (:mod:`keraslab.estimate`):
+    #: "compute" (arithmetic: scales with the matmul rate) or "overhead" (small data: the per-epoch
+    #: and per-step cost of ``fit``, which scales with single-core Python speed)
+    bound: str = "compute"
+
+    def __post_init__(self):
+        if self.bound not in ("compute", "overhead"):
+            raise ValueError(f"Experiment {self.name!r}: bound must be 'compute' or 'overhead', not {self.bound!r}")
 
     @property
     def in_all(self) -> bool:

@@ -9,6 +9,7 @@ import shlex
 import subprocess
 import sys
 import time
+from functools import cache
 from pathlib import Path
 
 import keraslab
@@ -75,6 +76,46 @@ def command_line() -> str:
     return shlex.join(argv)
 
 
+#: the two rates :func:`speed_probe` measures, by what bounds an experiment's time (``Experiment.bound``)
+PROBE_RATES = {"compute": "matmul_gflops", "overhead": "python_mops"}
+
+
+def matmul_gflops(n: int = 1024, repeats: int = 5) -> float:
+    """This machine's float32 matmul rate (NumPy, best of ``repeats``), as the bench measures it."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    a, b = rng.random((n, n), dtype=np.float32), rng.random((n, n), dtype=np.float32)
+    a @ b  # warm-up: thread pool start, page faults
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - start)
+    return 2 * n**3 / best / 1e9
+
+
+def python_mops(n: int = 200_000, repeats: int = 3) -> float:
+    """Single-core Python speed: millions of iterations per second of a fixed loop of integer,
+    dict and attribute work (best of ``repeats``), the kind of work ``fit`` does between steps."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        total, seen = 0, {}
+        for i in range(n):
+            total += i & 7
+            seen[i & 255] = total.bit_length()
+        best = min(best, time.perf_counter() - start)
+    return n / best / 1e6
+
+
+@cache
+def speed_probe() -> dict[str, float]:
+    """This machine's two rates, measured once per process (about 0.2 s) and stored with every run,
+    so that a later machine can scale this run's wall time to itself (:mod:`keraslab.estimate`)."""
+    return {"matmul_gflops": round(matmul_gflops(), 1), "python_mops": round(python_mops(), 2)}
+
+
 def collect(*, backend: str, wall_time_s: float | None = None, extra: dict | None = None) -> dict:
     """Provenance for one run; ``backend`` is the one Keras really ran on."""
     info = {
@@ -88,6 +129,7 @@ def collect(*, backend: str, wall_time_s: float | None = None, extra: dict | Non
         "git_commit": git_commit(),
         "command": command_line(),
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "speed_probe": speed_probe(),
     }
     if wall_time_s is not None:
         info["wall_time_s"] = round(wall_time_s, 3)

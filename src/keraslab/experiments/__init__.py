@@ -115,6 +115,7 @@ def execute(name: str, config, store, log=print, resume: bool = True, wait: bool
     resumable = exp.resumable
     active = backend.active()
     writer = store.writer(name, active, config=config.to_dict(), resume=resume and resumable, wait=wait)
+    provenance.speed_probe()  # this machine's rates, measured before the training loads it (kept in provenance)
     start = time.perf_counter()
     if writer.resumed:
         log(f"keraslab: resuming the unfinished run {writer.run_id} (same config); pass --fresh to start over")

@@ -264,4 +264,5 @@ EXPERIMENT = Experiment(
     order=ORDER,
     colors=COLORS,
     result=FunctionalResult,
+    bound="overhead",  # small data: fit's per-epoch and per-step cost, not arithmetic
 )

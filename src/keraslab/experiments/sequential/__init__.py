@@ -371,4 +371,5 @@ EXPERIMENT = Experiment(
     colors=COLORS,
     migrate=migrate_v1,
     result=SequentialResult,
+    bound="overhead",  # small data: fit's per-epoch and per-step cost, not arithmetic
 )

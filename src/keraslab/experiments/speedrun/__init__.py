@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from keraslab import backend
 from keraslab.config import BaseConfig, param
 from keraslab.contestant import launch, speedrun_data
-from keraslab.estimate import matmul_gflops
+from keraslab.provenance import matmul_gflops
 from keraslab.experiment import Experiment, Result
 from keraslab.experiments.runner import over_seeds
 from keraslab.fast import PRECISIONS, cpu_has_bf16, precision_policy, resolve_precision
