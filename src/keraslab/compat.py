@@ -12,7 +12,10 @@ instead of patching code that may have changed. What is patched, and why:
   :data:`WORKAROUNDS` lists them for the run's provenance;
 - :func:`fuse_batchnorm` — a ``BatchNormalization`` instance's ``call`` (it reads the layer's
   ``gamma``, ``beta``, moving statistics, ``renorm`` and ``synchronized`` attributes), to train
-  with TensorFlow's fused kernel.
+  with TensorFlow's fused kernel;
+- :func:`state_before_tracing` — ``Model._symbolic_build``: the optimizer's and the compiled
+  metrics' variables created before ``fit``'s first compiled call, so that TensorFlow traces
+  ``train_step`` once instead of twice.
 """
 
 from __future__ import annotations
@@ -230,3 +233,32 @@ def _fused_bn_call(layer, keras_call):
         return tf.cast(y, layer.compute_dtype)
 
     return call
+
+
+def state_before_tracing(x, y):
+    """A callback that, at the start of ``fit``'s first epoch, creates the optimizer's and the
+    compiled metrics' variables from one example of ``x`` and ``y`` (arrays, or dicts of them).
+
+    On TensorFlow without a distribution strategy Keras creates them lazily, inside the first
+    call of the compiled train function, and a ``tf.function`` that creates variables on its
+    first call is traced twice: ``train_step`` (forward, gradients, every optimizer update) is
+    traced again. Created beforehand, as Keras itself does under a strategy
+    (``Model._maybe_symbolic_build``), it is traced once; the variables, their initial values and
+    so the training are the same (``tests/test_harness.py``). It runs inside the first epoch, so
+    a per-epoch timer placed before it in the callbacks counts it. Elsewhere (JAX, PyTorch, a
+    model run eagerly, or already built) it does nothing."""
+    require_keras()
+    import keras
+
+    first = keras.tree.map_structure(lambda a: a[:1], (x, y))
+
+    class StateBeforeTracing(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            model = self.model
+            if epoch or keras.backend.backend() != "tensorflow" or model.run_eagerly:
+                return
+            if model.optimizer is None or model.optimizer.built:
+                return
+            model._symbolic_build(data_batch=(*first, None))
+
+    return StateBeforeTracing()

@@ -24,6 +24,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from keraslab import cpu
+from keraslab.compat import state_before_tracing
 from keraslab.harness import steps_per_execution
 
 DEFAULTS = {
@@ -126,4 +127,6 @@ def fit_fast(
         data = {"x": array_batches(x, y, batch_size, seed=seed), "shuffle": False}  # it shuffles itself
         if validation_data is not None:
             data["validation_data"] = array_batches(*validation_data, batch_size)
-    return model.fit(**data, epochs=epochs, callbacks=list(callbacks), verbose=verbose)
+    # the optimizer's and metrics' state created before the first compiled call: train_step traced once
+    callbacks = [*callbacks, state_before_tracing(x, y)]
+    return model.fit(**data, epochs=epochs, callbacks=callbacks, verbose=verbose)

@@ -9,6 +9,7 @@ import numpy as np
 from keraslab.report.claims import describe, Category, Measured, Unfair, Untestable
 from keraslab.report.measures import Measures, curve_jitter, result_of
 from keraslab.report.sections import ReportPart, Context, claims_block, pm, seeds_text
+from keraslab.report.stats import t_critical
 from keraslab.store import Run
 from keraslab.experiments.cnn import EXPERIMENT
 from keraslab.experiments.cnn.result import Arm, CnnResult, DistributionInfo, NamedErrorAnalysis
@@ -87,6 +88,15 @@ def section(run: Run, ctx: Context) -> list:
             + ". A gain above zero means these CNNs had not stopped improving, so a longer budget "
             "(`--profile full`: 15 epochs, 3 seeds) would probably raise the accuracies judged below. A claim "
             "judged *lower* or *inconclusive* here may reflect this budget rather than the guide."
+        )
+    n = len(run.config.get("seeds") or [])
+    if 2 <= n < 5:  # what the number of seeds costs: the 95% interval's half-width in standard deviations
+        more = n + 1
+        insights.append(
+            f"What {n} seeds cost: a 95% interval is the mean ± {t_critical(n - 1) / n**0.5:.1f} standard deviations "
+            f"of the seeds, so two seeds a few tenths of a point apart already straddle most thresholds; with "
+            f"{more} seeds it is ± {t_critical(more - 1) / more**0.5:.1f} (`keraslab run cnn --seeds {more}`, about "
+            f"{100 / n:.0f}% more time)."
         )
     d = met.data
     return [

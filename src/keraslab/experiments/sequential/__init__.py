@@ -221,6 +221,7 @@ def tune_learning_rate(optimizer: str, train, val, config: Config, directory) ->
         **SMALL.inputs(*train, batch_size=config.batch_size, seed=config.seeds[0], validation=val),
         epochs=config.optimizer_epochs,
         verbose=0,
+        callbacks=[SMALL.state_before_tracing(*train)],  # each trial's train_step traced once, as SMALL.fit does
     )
     trials = [
         {"learning_rate": float(t.hyperparameters.get("learning_rate")), "val_accuracy": float(t.score)}

@@ -128,7 +128,9 @@ def _train_one_with_policy(config: Config, seed: int, data, policy: str) -> dict
     )
     verbose, progress = fit_progress(f"speedrun, seed {seed}")
     timer = TrainingTimeCallback()
-    model.fit(x, y, batch_size=config.batch_size, epochs=config.epochs, callbacks=[timer, *progress], verbose=verbose)
+    FAST.fit(
+        model, x, y, batch_size=config.batch_size, epochs=config.epochs, callbacks=[timer, *progress], verbose=verbose
+    )
 
     def accuracy(a, b):
         return float((model.predict(a, batch_size=2000, verbose=0).argmax(1) == b).mean())
