@@ -29,10 +29,8 @@ from keras import layers  # noqa: E402
 
 from keraslab.contestant import speedrun_data  # noqa: E402
 from keraslab.data import array_batches  # noqa: E402
-from keraslab.experiments.speedrun import Config, build_model  # noqa: E402
+from keraslab.experiments.speedrun import Config, build_model, compile_model  # noqa: E402
 from keraslab.fast import precision_policy  # noqa: E402
-from keraslab.harness import FAST  # noqa: E402
-from keraslab.schedules import OneCycle  # noqa: E402
 
 
 def relu_first():
@@ -73,20 +71,12 @@ def main(reps: int) -> None:
     (x, y), _, (x_test, y_test) = speedrun_data(5000, 0)
     config = Config()
     found = {name: [] for name in VARIANTS}
-    steps = int(np.ceil(len(x) / config.batch_size))
     for rep in range(reps):
         for name, (build, prebuilt) in VARIANTS.items():
             with precision_policy(config.precision):
                 keras.utils.set_random_seed(rep)
                 model = build()
-                schedule = OneCycle(config.peak_learning_rate, steps, int(steps * config.warmup_fraction))
-                FAST.compile(
-                    model,
-                    len(x),
-                    optimizer=keras.optimizers.Adam(schedule, beta_1=config.beta_1, beta_2=config.beta_2),
-                    loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                    metrics=["accuracy"],
-                )
+                compile_model(model, config, len(x))
                 timer = Times()
                 if prebuilt:
                     model.fit(array_batches(x, y, config.batch_size, seed=rep), epochs=1, callbacks=[timer], verbose=0)

@@ -29,28 +29,19 @@ from keraslab import data  # noqa: E402
 from keraslab.callbacks import TrainingTimeCallback  # noqa: E402
 from keraslab.compat import state_before_tracing  # noqa: E402
 from keraslab.contestant import speedrun_data  # noqa: E402
-from keraslab.experiments.speedrun import Config, build_model  # noqa: E402
+from keraslab.experiments.speedrun import Config, build_model, compile_model  # noqa: E402
 from keraslab.fast import precision_policy  # noqa: E402
-from keraslab.harness import FAST, SMALL  # noqa: E402
+from keraslab.harness import SMALL  # noqa: E402
 from keraslab.models.sequential import build_moons_mlp  # noqa: E402
-from keraslab.schedules import OneCycle  # noqa: E402
 
 
 def speedrun(rep: int, first: bool, arrays) -> tuple[float, float]:
     (x, y), _, (x_test, y_test) = arrays
     config = Config()
-    steps = int(np.ceil(len(x) / config.batch_size))
     with precision_policy(config.precision):
         keras.utils.set_random_seed(rep)
         model = build_model()
-        schedule = OneCycle(config.peak_learning_rate, steps, int(steps * config.warmup_fraction))
-        FAST.compile(
-            model,
-            len(x),
-            optimizer=keras.optimizers.Adam(schedule, beta_1=config.beta_1, beta_2=config.beta_2),
-            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-            metrics=["accuracy"],
-        )
+        compile_model(model, config, len(x))
         timer = TrainingTimeCallback()
         extra = [state_before_tracing(x, y)] if first else []
         model.fit(x, y, batch_size=config.batch_size, epochs=1, callbacks=[timer, *extra], verbose=0)

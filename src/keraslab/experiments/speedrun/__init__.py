@@ -107,25 +107,33 @@ def train_one(config: Config, seed: int, data) -> dict:
         return _train_one_with_policy(config, seed, data, policy)
 
 
-def _train_one_with_policy(config: Config, seed: int, data, policy: str) -> dict:
-    import keras
-    import numpy as np
+def compile_model(model, config: Config, examples: int) -> None:
+    """The recipe's training setup: Adam under a one-cycle schedule over every step of the run,
+    cross-entropy on logits, the accuracy metric, through keraslab's fast harness."""
+    import math
 
-    from keraslab.callbacks import TrainingTimeCallback
+    import keras
+
     from keraslab.schedules import OneCycle
 
-    (x, y), (x_val, y_val), (x_test, y_test) = data
-    seed_everything(seed, config.deterministic)
-    model = build_model()
-    steps = int(np.ceil(len(x) / config.batch_size)) * config.epochs
+    steps = math.ceil(examples / config.batch_size) * config.epochs
     schedule = OneCycle(config.peak_learning_rate, steps, int(steps * config.warmup_fraction))
     FAST.compile(
         model,
-        len(x),
+        examples,
         optimizer=keras.optimizers.Adam(schedule, beta_1=config.beta_1, beta_2=config.beta_2),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
     )
+
+
+def _train_one_with_policy(config: Config, seed: int, data, policy: str) -> dict:
+    from keraslab.callbacks import TrainingTimeCallback
+
+    (x, y), (x_val, y_val), (x_test, y_test) = data
+    seed_everything(seed, config.deterministic)
+    model = build_model()
+    compile_model(model, config, len(x))
     verbose, progress = fit_progress(f"speedrun, seed {seed}")
     timer = TrainingTimeCallback()
     FAST.fit(
