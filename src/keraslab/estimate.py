@@ -77,7 +77,7 @@ class Estimator:
             else:
                 continue
             here = here or probe()  # measured once, and only when an estimate needs it
-            seconds = from_store(ref, experiment, config).seconds * there / here[PROBE_RATES[rate]]
+            seconds = _seconds(run, config) * there / here[PROBE_RATES[rate]]
             self.estimates[experiment] = Estimate(seconds, "scaled", RATE_WORDS[rate])
 
     def correction(self, bound: str) -> float:
@@ -123,10 +123,12 @@ def _latest(store, experiment: str, config):
 def from_store(store, experiment: str, config) -> Estimate:
     """The latest finished run of the same profile in ``store``, scaled by the number of seeds."""
     run = _latest(store, experiment, config)
-    if run is None:
-        return Estimate(None, "none")
-    seeds = run.config.get("seeds") or [0]
-    return Estimate(run.provenance["wall_time_s"] * len(config.seeds) / len(seeds), "store")
+    return Estimate(None, "none") if run is None else Estimate(_seconds(run, config), "store")
+
+
+def _seconds(run, config) -> float:
+    """``run``'s wall time, scaled to ``config``'s number of seeds."""
+    return run.provenance["wall_time_s"] * len(config.seeds) / len(run.config.get("seeds") or [0])
 
 
 def fmt_duration(seconds: float) -> str:

@@ -94,7 +94,7 @@ def section(run: Run, ctx: Context) -> list:
         more = n + 1
         insights.append(
             f"What {n} seeds cost: a 95% interval is the mean ± {t_critical(n - 1) / n**0.5:.1f} standard deviations "
-            f"of the seeds, so two seeds a few tenths of a point apart already straddle most thresholds; with "
+            f"of the seeds, so seeds a few tenths of a point apart can already straddle a threshold; with "
             f"{more} seeds it is ± {t_critical(more - 1) / more**0.5:.1f} (`keraslab run cnn --seeds {more}`, about "
             f"{100 / n:.0f}% more time)."
         )
