@@ -138,7 +138,7 @@ class SmallData(Plain):
     def fit(self, model, x, y, *, batch_size: int, seed: int, validation=None, callbacks=(), **kwargs) -> dict:
         """``model.fit`` on :meth:`inputs`; the optimizer's and metrics' state is created inside the first
         epoch, before the first compiled call, so that ``train_step`` is traced once
-        (:func:`keraslab.compat.state_before_tracing`: about a fifth of a small fit's time)."""
+        (:func:`keraslab.compat.state_before_tracing`: about a tenth of a small fit's time, docs/performance.md)."""
         data = self.inputs(x, y, batch_size=batch_size, seed=seed, validation=validation)
         return history_dict(model.fit(**data, callbacks=[*callbacks, state_before_tracing(x, y)], **kwargs))
 

@@ -80,6 +80,16 @@ def command_line() -> str:
 PROBE_RATES = {"compute": "matmul_gflops", "overhead": "python_mops"}
 
 
+def best_seconds(fn, repeats: int) -> float:
+    """The shortest of ``repeats`` timed calls of ``fn``: the least disturbed by a noisy host."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def matmul_gflops(n: int = 1024, repeats: int = 5) -> float:
     """This machine's float32 matmul rate (NumPy, best of ``repeats``), as the bench measures it."""
     import numpy as np
@@ -87,26 +97,21 @@ def matmul_gflops(n: int = 1024, repeats: int = 5) -> float:
     rng = np.random.default_rng(0)
     a, b = rng.random((n, n), dtype=np.float32), rng.random((n, n), dtype=np.float32)
     a @ b  # warm-up: thread pool start, page faults
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        a @ b
-        best = min(best, time.perf_counter() - start)
-    return 2 * n**3 / best / 1e9
+    return 2 * n**3 / best_seconds(lambda: a @ b, repeats) / 1e9
 
 
 def python_mops(n: int = 200_000, repeats: int = 3) -> float:
-    """Single-core Python speed: millions of iterations per second of a fixed loop of integer,
-    dict and attribute work (best of ``repeats``), the kind of work ``fit`` does between steps."""
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
+    """Single-core Python speed: millions of iterations per second of a fixed loop of integer
+    arithmetic, dict stores and method calls (best of ``repeats``), the kind of work ``fit`` does
+    between steps."""
+
+    def loop():
         total, seen = 0, {}
         for i in range(n):
             total += i & 7
             seen[i & 255] = total.bit_length()
-        best = min(best, time.perf_counter() - start)
-    return n / best / 1e6
+
+    return n / best_seconds(loop, repeats) / 1e6
 
 
 @cache

@@ -13,7 +13,6 @@ be put against the peak of its precision."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -26,6 +25,7 @@ from keraslab.experiments.bench.result import Arm, BenchResult, Headline, Settin
 from keraslab.experiments.runner import over_seeds
 from keraslab.fast import cpu_has_bf16, resolve_precision_for
 from keraslab.harness import steps_per_execution
+from keraslab.provenance import best_seconds
 from keraslab.results import Summary, encode
 
 DESCRIPTION = "throughput: native PyTorch at its strongest vs plain fit vs keraslab's path, in rounds"
@@ -95,29 +95,23 @@ def matmul_gflops(n: int = 2048, repeats: int = 5) -> dict:
     a = np.random.default_rng(0).standard_normal((n, n), dtype=np.float32)
     b = np.random.default_rng(1).standard_normal((n, n), dtype=np.float32)
     a @ b
-    best = min(_timed(lambda: a @ b) for _ in range(repeats))
+    best = best_seconds(lambda: a @ b, repeats)
     out["numpy"] = 2 * n**3 / best / 1e9
     try:
         import torch
 
         ta, tb = torch.from_numpy(a), torch.from_numpy(b)
         ta @ tb
-        out["torch"] = 2 * n**3 / min(_timed(lambda: ta @ tb) for _ in range(repeats)) / 1e9
+        out["torch"] = 2 * n**3 / best_seconds(lambda: ta @ tb, repeats) / 1e9
         from keraslab.fast import cpu_has_bf16
 
         if cpu_has_bf16():
             ha, hb = ta.bfloat16(), tb.bfloat16()
             ha @ hb
-            out["torch_bf16"] = 2 * n**3 / min(_timed(lambda: ha @ hb) for _ in range(repeats)) / 1e9
+            out["torch_bf16"] = 2 * n**3 / best_seconds(lambda: ha @ hb, repeats) / 1e9
     except ImportError:
         pass
     return out
-
-
-def _timed(fn) -> float:
-    t = time.perf_counter()
-    fn()
-    return time.perf_counter() - t
 
 
 def simple_cnn_train_flops_per_image() -> float:
