@@ -98,7 +98,20 @@ def test_speedrun_quick_is_well_formed(tmp_path):
         twin = m["torch_twin"]
         assert twin["channels_last"] and len(twin["per_seed"]) == 1
         assert ("bfloat16" in twin["precision"]) == ("bfloat16" in m["precision"])  # same precision class
+        assert m["recipe"]["fused_adam"] and twin["fused_adam"]  # Adam fused on both sides
         assert m["speedup"] == pytest.approx(twin["median_train_time"] / m["median_train_time"])
+
+
+@pytest.mark.integration
+def test_a_paced_contestant_that_fails_says_why_and_ends():
+    """The speedrun's twin runs a seed at a time in its own process; when that process dies, the
+    caller gets its last line in the error, not a hang."""
+    from keraslab.contestant import Paced
+
+    with Paced({"task": "speedrun", "framework": "torch"}, name="broken twin", timeout=120) as twin:
+        with pytest.raises(RuntimeError, match=r"broken twin contestant process failed \(exit 1\): KeyError"):
+            twin.run(0)
+    assert twin.proc.poll() == 1
 
 
 def test_speedrun_keras_net_is_the_torch_twin():

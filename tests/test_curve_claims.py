@@ -122,6 +122,12 @@ def test_the_twin_comparison_is_decided_by_the_per_seed_ranges(ours, theirs, wor
     assert word in line
 
 
+def test_seeds_run_in_alternating_pairs_are_counted_pair_by_pair():
+    ours, theirs = [ns(train_time=t) for t in (1.0, 3.0, 2.0)], [ns(train_time=t) for t in (2.0, 2.5, 2.5)]
+    assert "faster in 2 of 3 pairs" in speed_line(ours, theirs, "twin", paired=True)
+    assert "pairs" not in speed_line(ours, theirs, "twin")  # runs from before: the twin ran after Keras
+
+
 def test_last_epoch_gain_is_what_the_last_epoch_still_added_per_model_over_seeds():
     """The CNN section's "what the budget costs" line: per model, the mean over seeds of the last
     epoch's change in validation accuracy (the Functional CNN's main head); nothing without curves."""

@@ -15,7 +15,9 @@ instead of patching code that may have changed. What is patched, and why:
   with TensorFlow's fused kernel;
 - :func:`state_before_tracing` — ``Model._symbolic_build``: the optimizer's and the compiled
   metrics' variables created before ``fit``'s first compiled call, so that TensorFlow traces
-  ``train_step`` once instead of twice.
+  ``train_step`` once instead of twice;
+- :func:`fused_adam` — ``Adam._momentums`` and ``_velocities``: Adam's update as one TensorFlow
+  kernel per weight.
 """
 
 from __future__ import annotations
@@ -262,3 +264,61 @@ def state_before_tracing(x, y):
             model._symbolic_build(data_batch=(*first, None))
 
     return StateBeforeTracing()
+
+
+def fused_adam(learning_rate=0.001, **kwargs):
+    """``keras.optimizers.Adam(learning_rate, **kwargs)`` whose update, on TensorFlow, is one fused
+    kernel per weight (``ResourceApplyAdam``) instead of Keras' twenty-odd small ops.
+
+    The math is Keras' own: ``alpha = lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)``, ``m += (g -
+    m) * (1 - beta_1)``, ``v += (g**2 - v) * (1 - beta_2)``, ``w -= alpha * m / (sqrt(v) +
+    epsilon)``, TensorFlow's kernel computing it in one pass (``tests/test_compat.py`` compares the
+    weights and slots with Keras' Adam). Fewer ops make every step cheaper and the train function
+    quicker to trace. Measured on the speedrun's network (``avx512`` kind, 2 cores), 200 updates in
+    one ``tf.function``: 0.59 ms per update with Keras' Adam, 0.26 ms fused. PyTorch's fused Adam
+    (``fused=True``), which keraslab's native-PyTorch contestants use, went from 0.49 to 0.20 ms in
+    the same test. Keras' own update runs instead where the fused kernel does not fit: another
+    backend, ``amsgrad``, sparse gradients, or a distribution strategy. It reads the optimizer's
+    private ``_momentums`` and ``_velocities``."""
+    require_keras()
+    return _fused_adam_class()(learning_rate, **kwargs)
+
+
+_FUSED_ADAM = []
+
+
+def _fused_adam_class():
+    if _FUSED_ADAM:
+        return _FUSED_ADAM[0]
+    import keras
+
+    @keras.saving.register_keras_serializable(package="keraslab")
+    class FusedAdam(keras.optimizers.Adam):
+        def update_step(self, gradient, variable, learning_rate):
+            if keras.backend.backend() != "tensorflow" or self.amsgrad:
+                return super().update_step(gradient, variable, learning_rate)
+            import tensorflow as tf
+
+            sparse = isinstance(gradient, tf.IndexedSlices)
+            if sparse or tf.distribute.has_strategy() or not hasattr(variable, "handle"):
+                return super().update_step(gradient, variable, learning_rate)
+            dtype = variable.dtype
+            step = tf.cast(self.iterations + 1, dtype)
+            beta_1, beta_2 = tf.cast(self.beta_1, dtype), tf.cast(self.beta_2, dtype)
+            index = self._get_variable_index(variable)
+            tf.raw_ops.ResourceApplyAdam(
+                var=variable.handle,
+                m=self._momentums[index].value.handle,
+                v=self._velocities[index].value.handle,
+                beta1_power=tf.pow(beta_1, step),
+                beta2_power=tf.pow(beta_2, step),
+                lr=tf.cast(learning_rate, dtype),
+                beta1=beta_1,
+                beta2=beta_2,
+                epsilon=tf.cast(self.epsilon, dtype),
+                grad=tf.cast(gradient, dtype),
+                use_locking=False,
+            )
+
+    _FUSED_ADAM.append(FusedAdam)
+    return FusedAdam

@@ -172,8 +172,18 @@ def run_torch(spec: dict) -> dict:
     }
 
 
-def run_torch_speedrun(spec: dict) -> dict:
-    """The speedrun recipe in native PyTorch, one epoch per seed, all seeds in this process."""
+def serve_torch_speedrun(spec: dict) -> None:
+    """The speedrun twin, paced by its caller (:class:`Paced`): for each seed read from stdin,
+    one epoch of the recipe, then one result line; it ends when stdin closes."""
+    train = torch_speedrun_trainer(spec)
+    for line in sys.stdin:
+        if line.strip():
+            print(RESULT_PREFIX + json.dumps(train(int(line))), flush=True)
+
+
+def torch_speedrun_trainer(spec: dict):
+    """The data loaded once; returns ``train(seed)``: one epoch of the speedrun recipe in native
+    PyTorch, with its times and accuracies (``seed_result``) and what the process ran on."""
     import torch
 
     from keraslab.models import torch_models as T
@@ -181,30 +191,32 @@ def run_torch_speedrun(spec: dict) -> dict:
     (x, y), (x_val, y_val), (x_test, y_test) = speedrun_data(spec["validation_size"], spec.get("n_train", 0))
     nchw = lambda a: a.transpose(0, 3, 1, 2).copy()  # noqa: E731
     x, x_val, x_test = nchw(x), nchw(x_val), nchw(x_test)
-    per_seed = []
-    for seed in spec["seeds"]:
+
+    def train(seed: int) -> dict:
         model, seconds = T.train_speedrun(
             x, y, seed=seed, **spec["recipe"], channels_last=spec["channels_last"], bf16=spec["bf16"]
         )
         accuracy = lambda a, b: float((T.predict(model, a).argmax(1) == b).mean())  # noqa: E731
-        per_seed.append(
-            {
-                "seed": seed,
-                "train_time": seconds,
-                "val_accuracy": accuracy(x_val, y_val),
-                "test_accuracy": accuracy(x_test, y_test),
-            }
-        )
+        result = {
+            "seed": seed,
+            "train_time": seconds,
+            "val_accuracy": accuracy(x_val, y_val),
+            "test_accuracy": accuracy(x_test, y_test),
+        }
         if not quiet():
-            print(f"{PROGRESS_PREFIX}seed {seed}: {seconds:.1f}s, test {per_seed[-1]['test_accuracy']:.4f}", flush=True)
-    return {
-        "framework": "torch",
-        "backend": "native-torch",
-        "per_seed": per_seed,
-        "torch_threads": torch.get_num_threads(),
-        "precision": "mixed_bfloat16" if spec["bf16"] else "float32",
-        "channels_last": spec["channels_last"],
-    }
+            print(f"{PROGRESS_PREFIX}seed {seed}: {seconds:.1f}s, test {result['test_accuracy']:.4f}", flush=True)
+        return {
+            "framework": "torch",
+            "backend": "native-torch",
+            "seed_result": result,
+            "torch_threads": torch.get_num_threads(),
+            "precision": "mixed_bfloat16" if spec["bf16"] else "float32",
+            "channels_last": spec["channels_last"],
+            "fused_adam": T.FUSED_ADAM,
+            "peak_rss_mb": peak_rss_mb(),
+        }
+
+    return train
 
 
 def speedrun_data(validation_size: int, n_train: int = 0):
@@ -225,9 +237,10 @@ def main(argv=None) -> int:
         from keraslab import backend
 
         backend.filter_tensorflow_noise()
-    if spec.get("task") == "speedrun":
-        result = run_torch_speedrun(spec)
-    elif spec["framework"] == "keras":
+    if spec.get("task") == "speedrun":  # paced by the caller, a seed at a time (Paced)
+        serve_torch_speedrun(spec)
+        return 0
+    if spec["framework"] == "keras":
         from keraslab import backend
 
         backend.select(spec["backend"])
@@ -240,14 +253,8 @@ def main(argv=None) -> int:
     return 0
 
 
-def launch(spec: dict, timeout: float = 3600, name: str = "") -> dict:
-    """Run one contestant in a child process; returns its result or raises RuntimeError.
-
-    The child's progress lines are streamed to this process's output as they come, prefixed with
-    ``name``; everything else it prints is kept only for the error message.
-    """
-    import threading
-
+def _start(spec: dict, name: str, **popen) -> tuple[subprocess.Popen, str]:
+    """The contestant process for ``spec``, its output merged into one text pipe; and its name."""
     env = dict(os.environ)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     env[CHILD_ENV] = "1"
@@ -261,19 +268,40 @@ def launch(spec: dict, timeout: float = 3600, name: str = "") -> dict:
         stderr=subprocess.STDOUT,
         text=True,
         env=env,
+        **popen,
     )
+    return proc, name
+
+
+def _read_until_result(proc: subprocess.Popen, name: str, other: list) -> dict | None:
+    """Stream ``proc``'s progress lines (prefixed with ``name``) until its next result line; keep
+    its last other lines in ``other`` for an error message. None: the output ended first."""
+    for line in proc.stdout:
+        line = line.rstrip("\n")
+        if line.startswith(RESULT_PREFIX):
+            return json.loads(line[len(RESULT_PREFIX) :])
+        if line.startswith(PROGRESS_PREFIX):
+            print(f"    [{name}] {line[len(PROGRESS_PREFIX) :]}", flush=True)
+        elif line.strip():
+            other[:] = (other + [line])[-20:]
+    return None
+
+
+def launch(spec: dict, timeout: float = 3600, name: str = "") -> dict:
+    """Run one contestant in a child process; returns its result or raises RuntimeError.
+
+    The child's progress lines are streamed to this process's output as they come, prefixed with
+    ``name``; everything else it prints is kept only for the error message.
+    """
+    import threading
+
+    proc, name = _start(spec, name)
     timer = threading.Timer(timeout, proc.kill)
     timer.start()
     result, other = None, []
     try:
-        for line in proc.stdout:
-            line = line.rstrip("\n")
-            if line.startswith(RESULT_PREFIX):
-                result = json.loads(line[len(RESULT_PREFIX) :])
-            elif line.startswith(PROGRESS_PREFIX):
-                print(f"    [{name}] {line[len(PROGRESS_PREFIX) :]}", flush=True)
-            elif line.strip():
-                other = (other + [line])[-20:]
+        result = _read_until_result(proc, name, other)
+        proc.communicate()
         proc.wait()
     finally:
         timer.cancel()
@@ -284,6 +312,54 @@ def launch(spec: dict, timeout: float = 3600, name: str = "") -> dict:
         return result
     tail = (other or ["no output"])[-1]
     raise RuntimeError(f"{name} contestant process failed (exit {proc.returncode}): {tail}")
+
+
+class Paced:
+    """A contestant process that trains one seed each time it is asked (the speedrun's twin), so
+    that its caller can alternate its own seeds with the child's: the host's slow minutes then
+    fall on both sides alike. Started at the first :meth:`run`; :meth:`close` ends it."""
+
+    def __init__(self, spec: dict, name: str = "", timeout: float = 3600):
+        self.spec, self.name, self.timeout = spec, name, timeout
+        self.proc = None
+        self.other: list[str] = []
+
+    def run(self, seed: int) -> dict:
+        import threading
+
+        if self.proc is None:
+            self.proc, self.name = _start(self.spec, self.name, stdin=subprocess.PIPE)
+        timer = threading.Timer(self.timeout, self.proc.kill)
+        timer.start()
+        try:
+            self.proc.stdin.write(f"{seed}\n")
+            self.proc.stdin.flush()
+            result = _read_until_result(self.proc, self.name, self.other)
+        except BrokenPipeError:
+            result = None
+        finally:
+            timer.cancel()
+        if result is None:
+            self.close()
+            tail = (self.other or ["no output"])[-1]
+            raise RuntimeError(f"{self.name} contestant process failed (exit {self.proc.returncode}): {tail}")
+        return result
+
+    def close(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=60)
+        except (OSError, subprocess.TimeoutExpired):
+            self.proc.kill()
+            self.proc.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
 if __name__ == "__main__":

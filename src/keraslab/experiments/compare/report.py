@@ -12,7 +12,7 @@ model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=
 model.fit(x_train, y_train, batch_size={batch_size}, epochs={epochs})"""
 
 
-TORCH_SNIPPET = """optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
+TORCH_SNIPPET = """optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7, fused=True)
 for epoch in range(epochs):
     order = permutation(len(x), seed, epoch)
     for start in range(0, len(x), batch_size):

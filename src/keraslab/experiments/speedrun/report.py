@@ -39,7 +39,7 @@ def section(run: Run, ctx: Context) -> list:
     lines = [reached_line("Keras", met.per_seed, met.target, met.precision)]
     if twin:
         lines.append(reached_line(twin.name + " (same recipe, same seeds, its own process)", twin.per_seed, met.target))
-        lines.append(speed_line(met.per_seed, twin.per_seed, twin.name))
+        lines.append(speed_line(met.per_seed, twin.per_seed, twin.name, paired=met.interleaved))
     elif run.config.get("torch_twin"):
         lines.append("PyTorch is not installed here: no twin measured.")
     if met.train_mflop_per_image:
@@ -47,6 +47,8 @@ def section(run: Run, ctx: Context) -> list:
     recipe_text = (
         f"one epoch at batch {rec.batch_size}, Adam (learning rate {rec.peak_learning_rate}, betas "
         f"{rec.beta_1}/{rec.beta_2}) under a one-cycle schedule"
+        + (", its update one fused kernel per weight in Keras" if rec.fused_adam else "")
+        + (" and in the twin (PyTorch's `fused=True`)" if rec.fused_adam and twin and twin.fused_adam else "")
         + (f", {met.steps_per_execution} batches per compiled call" if met.steps_per_execution > 1 else "")
     )
     return [
@@ -110,9 +112,10 @@ def reached_line(who: str, per_seed: list, target: float, precision: str | None 
     )
 
 
-def speed_line(ours: list, theirs: list, name: str) -> str:
+def speed_line(ours: list, theirs: list, name: str, paired: bool = False) -> str:
     """Keras vs the twin on training time, from the per-seed ranges: faster or slower only when the
-    ranges do not overlap."""
+    ranges do not overlap. ``paired``: each Keras seed ran right before the twin's same seed, and
+    the line also counts the pairs Keras won."""
     a, b = [r.train_time for r in ours], [r.train_time for r in theirs]
     ratio = statistics.median(b) / statistics.median(a)
     if max(a) < min(b):
@@ -121,7 +124,14 @@ def speed_line(ours: list, theirs: list, name: str) -> str:
         word = "slower in every seed"
     else:
         word = "their per-seed times overlap: neither is faster on this evidence"
-    return f"Keras' median training time is {ratio:.2f}× the twin's speed ({name}): {word}."
+    pairs = ""
+    if paired and len(a) == len(b):
+        won = sum(x < y for x, y in zip(a, b))
+        pairs = (
+            f" Run seed by seed, alternating (Keras' seed, then the twin's), Keras was faster in {won} of "
+            f"{len(a)} pairs."
+        )
+    return f"Keras' median training time is {ratio:.2f}× the twin's speed ({name}): {word}.{pairs}"
 
 
 def readme_line(run: Run) -> str:

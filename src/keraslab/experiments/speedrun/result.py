@@ -14,6 +14,9 @@ class Recipe:
     warmup_fraction: float
     beta_1: float
     beta_2: float
+    #: Keras' Adam update as one fused kernel per weight (keraslab.compat.fused_adam); None in
+    #: runs from before 2026-12-06, which used Keras' own Adam
+    fused_adam: bool | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,6 +63,7 @@ class Twin(Medians):
     torch_threads: int
     precision: str
     channels_last: bool
+    fused_adam: bool | None = None  # PyTorch's fused Adam (None in runs from before 2026-12-06: unfused)
     seed: int | None = None  # the child process's own seed field (the twin runs every seed itself)
     peak_rss_mb: float | None = None
 
@@ -78,6 +82,9 @@ class SpeedrunResult(Medians):
     torch_twin: Twin | None = None
     speedup: float | None = None  # Keras' speed ÷ the twin's (``speedup_vs``): > 1, Keras is faster
     speedup_vs: str | None = None
+    #: Keras and the twin alternated seed by seed in one run (None in runs from before
+    #: 2026-12-06: the twin ran all its seeds after Keras')
+    interleaved: bool | None = None
     #: the arithmetic of training on one image (forward and backward) and this machine's float32
     #: NumPy matmul rate measured at the run's start; None in runs from before they were stored
     train_mflop_per_image: float | None = None
