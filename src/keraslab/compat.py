@@ -274,10 +274,11 @@ def fused_adam(learning_rate=0.001, **kwargs):
     m) * (1 - beta_1)``, ``v += (g**2 - v) * (1 - beta_2)``, ``w -= alpha * m / (sqrt(v) +
     epsilon)``, TensorFlow's kernel computing it in one pass (``tests/test_compat.py`` compares the
     weights and slots with Keras' Adam). Fewer ops make every step cheaper and the train function
-    quicker to trace. Measured on the speedrun's network (``avx512`` kind, 2 cores), 200 updates in
-    one ``tf.function``: 0.59 ms per update with Keras' Adam, 0.26 ms fused. PyTorch's fused Adam
-    (``fused=True``), which keraslab's native-PyTorch contestants use, went from 0.49 to 0.20 ms in
-    the same test. Keras' own update runs instead where the fused kernel does not fit: another
+    quicker to trace. Measured with ``docs/probes/fused_adam.py 5`` on the speedrun's network
+    (``avx512`` kind, 2 cores): 0.65 ms per update with Keras' Adam, 0.30 ms fused, and the first
+    call of 200 updates in one ``tf.function`` (tracing included) 0.39 s against 0.24 s. PyTorch's
+    fused Adam (``fused=True``), which keraslab's native-PyTorch contestants use, took 0.13 ms
+    against 0.59 ms for its default. Keras' own update runs instead where the fused kernel does not fit: another
     backend, ``amsgrad``, sparse gradients, or a distribution strategy. It reads the optimizer's
     private ``_momentums`` and ``_velocities``."""
     require_keras()

@@ -11,8 +11,8 @@ bench times the path without it as a variant.
 And the input: the arrays go in as a ``tf.data`` pipeline of gathered batches with tf.data's
 autotuning off (:func:`keraslab.data.array_batches`), because Keras' own, autotuned one made
 about one epoch in four stall for a second on the 2-core host.
-And Adam's update as one TensorFlow kernel per weight (:func:`keraslab.compat.fused_adam`: 0.59 ms
-per update of the speedrun's network with Keras' Adam, 0.26 ms fused, ``avx512`` kind); PyTorch's
+And Adam's update as one TensorFlow kernel per weight (:func:`keraslab.compat.fused_adam`: 0.65 ms
+per update of the speedrun's network with Keras' Adam, 0.30 ms fused, ``avx512`` kind); PyTorch's
 contestants use PyTorch's fused Adam in return.
 What did not: XLA (``jit_compile=True``, 2-4× slower on CPU). Where the CPU has no bfloat16
 units the path stays in float32 (bfloat16 emulation would be slower).
