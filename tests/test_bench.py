@@ -5,7 +5,7 @@ from types import SimpleNamespace as ns
 import pytest
 
 from conftest import run_cli
-from keraslab import backend, fast, harness
+from keraslab import backend, cpu, fast, harness
 from keraslab.experiments.bench import simple_cnn_train_flops_per_image
 from keraslab.results import Summary
 from keraslab.store import RunStore
@@ -163,6 +163,7 @@ def test_both_cpu_kinds_choose_their_precision_and_their_peers(monkeypatch, tmp_
 
     from keraslab.experiments import bench
 
+    monkeypatch.delenv(cpu.EMULATE_ENV, raising=False)  # the stand-in flags decide, whatever the environment
     real_read = Path.read_text
     monkeypatch.setattr(
         Path,

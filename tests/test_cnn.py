@@ -153,6 +153,11 @@ def test_cnn_in_bf16_then_sequential_in_one_process_builds_the_moons_model_in_fl
     """`keraslab run cnn sequential` with bf16 forced for the CNNs: the moons MLP after it is float32."""
     import keras
 
+    from keraslab.fast import bf16_refusal
+
+    if bf16_refusal("tensorflow"):
+        pytest.skip(bf16_refusal("tensorflow"))  # the AVX2 kind: refused (tests/test_cpu.py)
+
     from keraslab.experiments import cnn, execute
     from keraslab.models.sequential import build_moons_mlp
     from keraslab.store import RunStore

@@ -19,6 +19,13 @@ KINDS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def no_emulated_kind(monkeypatch):
+    """The stand-in files decide the kind, whatever KERASLAB_EMULATE_KIND the environment running
+    the suite sets (the test of emulation sets it itself)."""
+    monkeypatch.delenv(cpu.EMULATE_ENV, raising=False)
+
+
 def cpuinfo(tmp_path, flags_line=None, features=None):
     path = tmp_path / "cpuinfo"
     text = "processor\t: 0\nmodel name\t: stand-in\n"
@@ -110,3 +117,41 @@ def test_an_emulated_kind_is_decided_as_that_kind_and_stated_with_the_real_one(t
     monkeypatch.setenv(cpu.EMULATE_ENV, "avx3")
     with pytest.raises(ValueError, match="emulates avx2 or avx512"):
         cpu.kind(info)
+
+
+def test_bfloat16_asked_for_on_the_avx2_kind_is_refused_with_the_way_out(tmp_path, monkeypatch):
+    """oneDNN, which keraslab turns on for the AVX2 kind, has no bfloat16 convolutions there: a
+    forced mixed_bfloat16 is refused before training, with what to do instead."""
+    from keraslab.errors import KeraslabError
+
+    monkeypatch.setattr(cpu, "CPUINFO", cpuinfo(tmp_path, AVX2))
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "1")
+    with pytest.raises(
+        KeraslabError, match=r"cannot train on TensorFlow on this CPU kind \(avx2\).*use float32 or auto"
+    ):
+        fast.resolve_precision_for("tensorflow", "mixed_bfloat16")
+    assert fast.resolve_precision_for("tensorflow", "float32") == fast.resolve_precision_for("tensorflow") == "float32"
+    assert fast.resolve_precision_for("jax", "mixed_bfloat16") == "mixed_bfloat16"  # XLA emulates it
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")  # TensorFlow's own kernels emulate it
+    assert fast.resolve_precision_for("tensorflow", "mixed_bfloat16") == "mixed_bfloat16"
+    monkeypatch.setattr(cpu, "CPUINFO", cpuinfo(tmp_path, AVX512))  # oneDNN has bf16 kernels from AVX-512 up
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "1")
+    assert fast.resolve_precision_for("tensorflow", "mixed_bfloat16") == "mixed_bfloat16"
+
+
+@pytest.mark.integration
+def test_the_command_refuses_bfloat16_on_the_avx2_kind_before_any_run_starts(tmp_path):
+    """The same refusal from `keraslab run`, the AVX2 kind emulated: one line, exit 2, no folder."""
+    import json
+
+    from conftest import run_cli
+
+    config = tmp_path / "bf16.json"
+    config.write_text(json.dumps({"precision": "mixed_bfloat16", "models": ["simple_cnn"], "n_train": 256}))
+    proc = run_cli(
+        "run", "cnn", "--profile", "quick", "--config", config, "--out", tmp_path / "runs",
+        env={cpu.EMULATE_ENV: "avx2", "TF_ENABLE_ONEDNN_OPTS": "1"},
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "cannot train on TensorFlow on this CPU kind (avx2)" in proc.stderr + proc.stdout
+    assert not (tmp_path / "runs" / "cnn").exists()

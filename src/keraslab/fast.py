@@ -24,10 +24,12 @@ fewer ops; ``keraslab run cnn`` uses it for the Improved CNN.
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 
 from keraslab import cpu
 from keraslab.compat import fused_adam, state_before_tracing
+from keraslab.errors import KeraslabError
 from keraslab.harness import steps_per_execution
 
 DEFAULTS = {
@@ -46,12 +48,37 @@ def cpu_has_bf16() -> bool:
 
 
 def resolve_precision_for(backend: str, precision: str = "auto") -> str:
-    """``auto`` -> ``mixed_bfloat16`` on the TensorFlow backend with native bf16, else ``float32``."""
+    """``auto`` -> ``mixed_bfloat16`` on the TensorFlow backend with native bf16, else ``float32``.
+    ``mixed_bfloat16`` asked for where it cannot train is refused with the reason
+    (:func:`bf16_refusal`)."""
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be auto, float32 or mixed_bfloat16, got {precision!r}")
     if precision == "auto":
         return "mixed_bfloat16" if backend == "tensorflow" and cpu_has_bf16() else "float32"
+    refusal = bf16_refusal(backend) if precision == "mixed_bfloat16" else None
+    if refusal:
+        raise KeraslabError(refusal)
     return precision
+
+
+def bf16_refusal(backend: str, environ=None) -> str | None:
+    """Why ``mixed_bfloat16`` cannot train on ``backend`` on this CPU, or None where it can.
+
+    On the AVX2 kind keraslab turns TensorFlow's oneDNN kernels on (:mod:`keraslab.cpu`), and
+    oneDNN has no bfloat16 convolutions for a CPU with AVX2 alone: TensorFlow fails inside the first
+    training step with "could not create a primitive descriptor for the convolution forward
+    propagation primitive" (seen with the AVX2 kind emulated, ``ONEDNN_MAX_CPU_ISA=AVX2``). With
+    ``TF_ENABLE_ONEDNN_OPTS=0`` TensorFlow emulates bfloat16 in its own kernels (slowly), and JAX
+    and PyTorch emulate it too, so those are not refused."""
+    environ = os.environ if environ is None else environ
+    if backend != "tensorflow" or cpu.kind() != "avx2" or environ.get("TF_ENABLE_ONEDNN_OPTS") == "0":
+        return None
+    return (
+        "precision mixed_bfloat16 cannot train on TensorFlow on this CPU kind (avx2): it has no bfloat16 "
+        "units, and the oneDNN kernels keraslab turns on for it have no bfloat16 convolutions; use "
+        "float32 or auto (auto chooses float32 here), or set TF_ENABLE_ONEDNN_OPTS=0 for TensorFlow's "
+        "slower emulated bfloat16"
+    )
 
 
 def resolve_precision(precision: str = "auto") -> str:

@@ -114,6 +114,10 @@ def execute(name: str, config, store, log=print, resume: bool = True, wait: bool
     exp = get(name)
     resumable = exp.resumable
     active = backend.active()
+    if getattr(config, "precision", None) is not None:  # a precision that cannot train here stops before the run
+        from keraslab.fast import resolve_precision_for
+
+        resolve_precision_for(active, config.precision)
     writer = store.writer(name, active, config=config.to_dict(), resume=resume and resumable, wait=wait)
     provenance.speed_probe()  # this machine's rates, measured before the training loads it (kept in provenance)
     start = time.perf_counter()
