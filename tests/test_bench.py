@@ -155,6 +155,22 @@ def test_fit_fast_feeds_every_batch_once_per_epoch_by_either_input(keras_arrays)
         fit_fast(model, x, y, epochs=1, batch_size=128, tf_data=True)
 
 
+def test_on_the_avx2_kind_the_variants_leave_out_bfloat16_on_tensorflow_only(monkeypatch, tmp_path):
+    """bfloat16 cannot train on TensorFlow with oneDNN on the AVX2 kind (keraslab.fast.bf16_refusal):
+    `bench --variants` leaves that variant out there, and keeps JAX's and PyTorch's, which emulate it."""
+    from keraslab.experiments import bench
+
+    monkeypatch.delenv(cpu.EMULATE_ENV, raising=False)
+    info = tmp_path / "cpuinfo"
+    info.write_text("flags\t\t: fpu sse avx avx2 fma\n")
+    monkeypatch.setattr(cpu, "CPUINFO", info)
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "1")
+    _, once = bench.arms(bench.Config.for_profile("quick", variants=True))
+    names = [name for name, _ in once]
+    assert "variant bf16, XLA" not in names and "variant float32, XLA" in names
+    assert ("variant jax, bf16" in names) is backend.is_installed("jax")
+
+
 @pytest.mark.parametrize("flags, native", [("fpu avx512f avx512_bf16 amx_bf16", True), ("fpu avx512f avx512bw", False)])
 def test_both_cpu_kinds_choose_their_precision_and_their_peers(monkeypatch, tmp_path, flags, native):
     """With native bf16 the path and its PyTorch peer are bfloat16; without, both stay float32 and

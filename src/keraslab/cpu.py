@@ -35,7 +35,9 @@ about that kind's code paths, not a measurement of such a machine.
 
 Precision follows the same kind (``keraslab.fast.resolve_precision_for``): bfloat16 only where
 the CPU computes it natively (``amx``, or ``avx512`` machines with ``avx512_bf16``); emulated
-bfloat16 is slower than float32. Steps per compiled call do not depend on the kind
+bfloat16 is slower than float32. On the ``avx2`` kind a forced ``mixed_bfloat16`` is refused on
+TensorFlow with oneDNN on: oneDNN has no bfloat16 convolutions for AVX2, and training crashed in
+its first step (``keraslab.fast.bf16_refusal``). Steps per compiled call do not depend on the kind
 (``keraslab.harness.steps_per_execution``: 16 on TensorFlow and JAX for MNIST, 1 on PyTorch).
 """
 

@@ -13,6 +13,7 @@ be put against the peak of its precision."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -23,7 +24,7 @@ from keraslab.contestant import arm_spec, launch
 from keraslab.experiment import Experiment, Result
 from keraslab.experiments.bench.result import Arm, BenchResult, Headline, Settings
 from keraslab.experiments.runner import over_seeds
-from keraslab.fast import cpu_has_bf16, resolve_precision_for
+from keraslab.fast import bf16_refusal, cpu_has_bf16, resolve_precision_for
 from keraslab.harness import steps_per_execution
 from keraslab.provenance import best_seconds
 from keraslab.results import Summary, encode
@@ -147,6 +148,9 @@ def arms(config: Config) -> tuple[list[tuple[str, dict]], list[tuple[str, dict]]
     headline.append((KERASLAB, arm_spec("tensorflow", path="keraslab")))
     if config.variants:
         for name, v in VARIANTS.items():
+            forced_bf16 = v["options"].get("precision") == "mixed_bfloat16"
+            if forced_bf16 and bf16_refusal(v["backend"], {**os.environ, **v.get("env", {})}):
+                continue  # cannot train on this CPU kind (keraslab.fast.bf16_refusal)
             if backend.is_installed(v["backend"]):
                 spec = {**arm_spec(v["backend"], path="keraslab"), "options": v["options"], "env": v.get("env", {})}
                 once.append((f"variant {name}", spec))
