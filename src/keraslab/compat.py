@@ -22,6 +22,7 @@ instead of patching code that may have changed. What is patched, and why:
 
 from __future__ import annotations
 
+import functools
 import sys
 
 from keraslab.errors import KeraslabError
@@ -278,19 +279,15 @@ def fused_adam(learning_rate=0.001, **kwargs):
     (``avx512`` kind, 2 cores): 0.65 ms per update with Keras' Adam, 0.30 ms fused, and the first
     call of 200 updates in one ``tf.function`` (tracing included) 0.39 s against 0.24 s. PyTorch's
     fused Adam (``fused=True``), which keraslab's native-PyTorch contestants use, took 0.13 ms
-    against 0.59 ms for its default. Keras' own update runs instead where the fused kernel does not fit: another
-    backend, ``amsgrad``, sparse gradients, or a distribution strategy. It reads the optimizer's
-    private ``_momentums`` and ``_velocities``."""
+    against 0.59 ms for its default. Keras' own update runs instead where the fused kernel does not
+    fit: another backend, ``amsgrad``, sparse gradients, or a distribution strategy. It reads the
+    optimizer's private ``_momentums`` and ``_velocities``."""
     require_keras()
     return _fused_adam_class()(learning_rate, **kwargs)
 
 
-_FUSED_ADAM = []
-
-
+@functools.cache
 def _fused_adam_class():
-    if _FUSED_ADAM:
-        return _FUSED_ADAM[0]
     import keras
 
     @keras.saving.register_keras_serializable(package="keraslab")
@@ -321,5 +318,4 @@ def _fused_adam_class():
                 use_locking=False,
             )
 
-    _FUSED_ADAM.append(FusedAdam)
     return FusedAdam

@@ -301,8 +301,7 @@ def launch(spec: dict, timeout: float = 3600, name: str = "") -> dict:
     result, other = None, []
     try:
         result = _read_until_result(proc, name, other)
-        proc.communicate()
-        proc.wait()
+        proc.communicate()  # the rest of its output, and its exit
     finally:
         timer.cancel()
         if proc.poll() is None:

@@ -7,8 +7,7 @@ MNIST's mean and std, **one epoch at batch 256**, Adam(learning rate 0.01, beta_
 under a one-cycle schedule (linear warm-up for 30% of the steps, then linear decay to zero), its
 update fused into one kernel per weight on both sides, and bfloat16 compute where the CPU has
 native bf16 units (float32 elsewhere). Training time counts the whole ``fit`` epoch, graph tracing
-included; loading data and evaluating are not training. The
-result is the median over seeds.
+included; loading data and evaluating are not training. The result is the median over seeds.
 
 Honesty: the recipe is judged on a validation split carved from the training set
 (``validation_size`` images, never trained on); the test set is evaluated once per seed, at the

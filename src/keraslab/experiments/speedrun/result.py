@@ -64,7 +64,7 @@ class Twin(Medians):
     precision: str
     channels_last: bool
     fused_adam: bool | None = None  # PyTorch's fused Adam (None in runs from before 2026-12-06: unfused)
-    seed: int | None = None  # the child process's own seed field (the twin runs every seed itself)
+    seed: int | None = None  # the child process's own seed field, in runs from before the seeds were alternated
     peak_rss_mb: float | None = None
 
 
