@@ -309,8 +309,13 @@ def launch(spec: dict, timeout: float = 3600, name: str = "") -> dict:
             proc.wait()
     if result is not None and proc.returncode == 0:
         return result
+    raise _failure(name, proc, other)
+
+
+def _failure(name: str, proc: subprocess.Popen, other: list) -> RuntimeError:
+    """The error for a contestant process that ended without its result: its exit and last line."""
     tail = (other or ["no output"])[-1]
-    raise RuntimeError(f"{name} contestant process failed (exit {proc.returncode}): {tail}")
+    return RuntimeError(f"{name} contestant process failed (exit {proc.returncode}): {tail}")
 
 
 class Paced:
@@ -340,8 +345,7 @@ class Paced:
             timer.cancel()
         if result is None:
             self.close()
-            tail = (self.other or ["no output"])[-1]
-            raise RuntimeError(f"{self.name} contestant process failed (exit {self.proc.returncode}): {tail}")
+            raise _failure(self.name, self.proc, self.other)
         return result
 
     def close(self) -> None:
